@@ -1,0 +1,31 @@
+# libcnnlab: the core library (links libc, libm, pthread, libdl, libyaml,
+# jansson only) and the cnnlab command.
+lib_LTLIBRARIES += libcnnlab.la
+pkginclude_HEADERS += \
+	include/cnnlab/cnnlab.h include/cnnlab/error.h include/cnnlab/tensor.h \
+	include/cnnlab/params.h include/cnnlab/rng.h include/cnnlab/layer.h \
+	include/cnnlab/loss.h include/cnnlab/optimizer.h include/cnnlab/loader.h \
+	include/cnnlab/plugin.h include/cnnlab/registry.h include/cnnlab/node.h
+
+libcnnlab_la_SOURCES = \
+	core/error.c \
+	core/tensor.c \
+	core/rng.c \
+	core/params.c \
+	core/did_you_mean.c \
+	core/node.c \
+	core/node_load.c \
+	core/node_merge.c \
+	core/node_write.c \
+	core/params_node.c core/params_node.h \
+	core/registry.c \
+	core/module_loader.c \
+	core/layer_util.c \
+	core/dataset.c \
+	core/safetensors.c core/safetensors.h
+libcnnlab_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DCNNLAB_PLUGIN_DIR='"$(pkglibdir)"' \
+	-DCNNLAB_ABS_BUILDDIR='"$(abs_top_builddir)"'
+libcnnlab_la_CFLAGS = $(AM_CFLAGS) -pthread
+libcnnlab_la_LIBADD = -lyaml -ljansson $(DL_LIBS) $(LIBM) -lpthread
+libcnnlab_la_LDFLAGS = -no-undefined -version-info 0:0:0

@@ -1,0 +1,158 @@
+/* cnnlab — layers: the device-independent definition (struct
+ * cnn_layer_type) and the per-device kernels (struct cnn_layer_kernels).
+ *
+ * Lifecycle (Caffe's): the core creates a struct cnn_layer for each entry of
+ * a model, validates its parameters, sets `input` and calls type->setup once;
+ * setup checks the configuration, sets `output`, and declares the layer's
+ * parameter tensors with their initialisation. The core then places every
+ * parameter tensor in one flat buffer per device, initialises it, and calls
+ * the device kernels: prepare (whenever the batch size changes), then
+ * forward/backward many times, and finally release. */
+#ifndef CNNLAB_LAYER_H
+#define CNNLAB_LAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "params.h"
+#include "tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum cnn_init {
+    CNN_INIT_ZEROS,
+    CNN_INIT_ONES,
+    CNN_INIT_UNIFORM, /* U(-bound, bound); PyTorch's default for conv and
+                         linear weights and biases is bound = 1/sqrt(fan_in) */
+};
+
+#define CNN_TENSOR_NAME_MAX 32
+#define CNN_LAYER_TENSORS_MAX 4
+#define CNN_LAYER_NAME_MAX 48
+
+/* A named parameter tensor of a layer: a view into the model's flat buffers. */
+struct cnn_param_tensor {
+    char name[CNN_TENSOR_NAME_MAX]; /* "weight", "bias" */
+    int ndim;
+    int dims[4];                    /* e.g. conv weight (out, in, kh, kw) */
+    size_t count;                   /* product of dims */
+    enum cnn_init init;
+    float bound;                    /* for CNN_INIT_UNIFORM */
+    size_t offset;                  /* floats into the flat buffer (core) */
+    float *data;                    /* set by the core: the values */
+    float *grad;                    /* set by the core: their gradients */
+};
+
+/* What a layer does to spatial positions, for receptive-field arithmetic.
+ * Layers that keep positions (relu, dropout) have kind CNN_GEOMETRY_IDENTITY;
+ * windowed layers (conv, pool) CNN_GEOMETRY_WINDOW with the numbers below;
+ * layers that mix all positions (global pooling, flatten, linear)
+ * CNN_GEOMETRY_GLOBAL. */
+enum cnn_geometry_kind {
+    CNN_GEOMETRY_IDENTITY,
+    CNN_GEOMETRY_WINDOW,
+    CNN_GEOMETRY_GLOBAL,
+};
+
+struct cnn_geometry {
+    enum cnn_geometry_kind kind;
+    int kernel_h, kernel_w;
+    int stride_h, stride_w;
+    int pad_h, pad_w;
+    int dilation_h, dilation_w;
+};
+
+struct cnn_layer_type;
+
+/* One layer of a model. */
+struct cnn_layer {
+    const struct cnn_layer_type *type;
+    int index;                       /* 0-based position in the model */
+    char name[CNN_LAYER_NAME_MAX];   /* unique in the model: "conv1", "fc2" */
+    struct cnn_mark mark;            /* where the manifest declares it */
+    struct cnn_params params;        /* validated values (owned by core) */
+    struct cnn_shape input;          /* per sample; set by the core */
+    struct cnn_shape output;         /* per sample; set by setup */
+    int tensor_count;
+    struct cnn_param_tensor tensors[CNN_LAYER_TENSORS_MAX];
+    void *state;        /* the type's own; setup allocates, destroy frees */
+    void *kernel_state; /* the device kernels' own; release frees */
+};
+
+/* Called by setup to declare a parameter tensor. dims has ndim entries. */
+int cnn_layer_add_tensor(struct cnn_layer *layer, const char *name, int ndim,
+                         const int *dims, enum cnn_init init, float bound,
+                         struct cnn_error *err);
+
+/* Finds a declared tensor by name, or NULL. */
+struct cnn_param_tensor *cnn_layer_tensor(struct cnn_layer *layer,
+                                          const char *name);
+
+/* Fails with a shape error that names this layer, the previous one (or "the
+ * model input"), both shapes and what would fit. `fit` says what would. */
+int cnn_layer_shape_error(const struct cnn_layer *layer,
+                          struct cnn_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+struct cnn_layer_type {
+    const char *name;         /* manifest name, e.g. "conv2d" */
+    const char *name_prefix;  /* instance names: "conv" gives conv1, conv2 */
+    /* torchsummary's type name ("Conv2d"); NULL for layers PyTorch models
+     * call as functions (ReLU, global pooling, flatten), which torchsummary
+     * does not list. */
+    const char *summary_name;
+    const char *help;         /* one line for `cnnlab plugins` */
+    const struct cnn_param_spec *params;
+    int param_count;
+
+    /* Validates params against input, sets layer->output, declares tensors. */
+    int (*setup)(struct cnn_layer *layer, struct cnn_error *err);
+    /* Frees layer->state. May be NULL. */
+    void (*destroy)(struct cnn_layer *layer);
+    /* PyTorch's module repr, e.g. "Conv2d(3, 8, kernel_size=(5, 5),
+     * stride=(1, 1))". Returns the length written (snprintf-style). */
+    int (*describe)(const struct cnn_layer *layer, char *buf, size_t size);
+    /* Receptive-field geometry. */
+    void (*geometry)(const struct cnn_layer *layer, struct cnn_geometry *g);
+};
+
+/* Per-run state the core gives every kernel call. */
+struct cnn_context {
+    enum cnn_device device;
+    int threads;         /* CPU threads the kernels may use */
+    uint64_t seed;       /* the run's seed (dropout masks derive from it) */
+    uint64_t step;       /* training steps taken so far */
+    void *backend;       /* the device module's own */
+};
+
+struct cnn_layer_kernels {
+    const char *layer;        /* the cnn_layer_type name implemented */
+    enum cnn_device device;
+    /* Creates whatever the layer needs for batches of `batch` samples
+     * (primitives, scratch). Called before the first forward and whenever
+     * the batch size changes; may be NULL. */
+    int (*prepare)(struct cnn_context *ctx, struct cnn_layer *layer,
+                   int batch, struct cnn_error *err);
+    /* y = f(x). x and y are distinct buffers of x->n samples. */
+    int (*forward)(struct cnn_context *ctx, struct cnn_layer *layer,
+                   const struct cnn_tensor *x, struct cnn_tensor *y,
+                   int training, struct cnn_error *err);
+    /* Given the forward's x and y and dL/dy, writes dL/dx (dx is NULL for
+     * the model's first layer: skip it) and OVERWRITES the gradients of the
+     * layer's parameter tensors (tensors[i].grad): a sequential model uses
+     * each layer once per step. */
+    int (*backward)(struct cnn_context *ctx, struct cnn_layer *layer,
+                    const struct cnn_tensor *x, const struct cnn_tensor *y,
+                    const struct cnn_tensor *dy, struct cnn_tensor *dx,
+                    struct cnn_error *err);
+    /* Frees layer->kernel_state. May be NULL. */
+    void (*release)(struct cnn_layer *layer);
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,62 @@
+/* cnnlab — the plugin ABI.
+ *
+ * A module exports exactly one symbol, `cnn_plugin_entry`, a const struct
+ * cnn_plugin. The version rule, stated here once: the core loads a module
+ * when its abi_major equals CNN_ABI_MAJOR and its abi_minor is not newer
+ * than CNN_ABI_MINOR. Minor versions only add at the end of structs and add
+ * functions; anything else bumps the major.
+ *
+ * Name clashes: the first module to register a name (per kind, per device)
+ * keeps it; a later registration of the same name fails that module's init,
+ * and the error names both modules. Modules load in search-path order: the
+ * build's plugin directory, then $CNNLAB_PLUGIN_PATH, then the manifest's
+ * `plugins:` paths. The current directory is never searched unless named. */
+#ifndef CNNLAB_PLUGIN_H
+#define CNNLAB_PLUGIN_H
+
+#include "error.h"
+#include "layer.h"
+#include "loader.h"
+#include "loss.h"
+#include "optimizer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CNN_ABI_MAJOR 1
+#define CNN_ABI_MINOR 0
+
+struct cnn_registry;
+
+struct cnn_plugin {
+    int abi_major;
+    int abi_minor;
+    const char *name;    /* "layers" */
+    const char *version; /* the module's own version, e.g. "0.1.0" */
+    /* Registers the module's components. */
+    int (*init)(struct cnn_registry *registry, struct cnn_error *err);
+};
+
+#define CNN_PLUGIN_EXPORT __attribute__((visibility("default")))
+
+/* Registration; the registry keeps the pointers: they must be static. */
+int cnn_register_layer(struct cnn_registry *registry,
+                       const struct cnn_layer_type *type,
+                       struct cnn_error *err);
+int cnn_register_layer_kernels(struct cnn_registry *registry,
+                               const struct cnn_layer_kernels *kernels,
+                               struct cnn_error *err);
+int cnn_register_loss(struct cnn_registry *registry,
+                      const struct cnn_loss_type *type, struct cnn_error *err);
+int cnn_register_optimizer(struct cnn_registry *registry,
+                           const struct cnn_optimizer_type *type,
+                           struct cnn_error *err);
+int cnn_register_loader(struct cnn_registry *registry,
+                        const struct cnn_loader_type *type,
+                        struct cnn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,15 @@
+# The built-in layers with their CPU kernels (oneDNN), as one module.
+pkglib_LTLIBRARIES += plugins/layers.la
+plugins_layers_la_SOURCES = \
+	plugins/layers/module.c \
+	plugins/layers/onednn.c plugins/layers/onednn.h \
+	plugins/layers/conv2d.c \
+	plugins/layers/linear.c \
+	plugins/layers/maxpool2d.c \
+	plugins/layers/relu.c \
+	plugins/layers/globalpool.c \
+	plugins/layers/flatten.c \
+	plugins/layers/dropout.c
+plugins_layers_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
+plugins_layers_la_LDFLAGS = $(PLUGIN_LDFLAGS) $(OPENMP_CFLAGS)
+plugins_layers_la_LIBADD = libcnnlab.la -ldnnl $(LIBM)
