@@ -18,14 +18,26 @@ libcnnlab_la_SOURCES = \
 	core/node_merge.c \
 	core/node_write.c \
 	core/params_node.c core/params_node.h \
-	core/registry.c \
+	core/registry.c core/registry_internal.h \
+	core/model.c core/model.h \
+	core/train.c core/train.h \
+	core/manifest.c core/manifest.h \
+	core/run_config.c core/run_config.h \
+	core/run_dir.c core/run_dir.h core/checkpoint.c \
+	core/runner.c core/runner.h \
 	core/module_loader.c \
 	core/layer_util.c \
 	core/dataset.c \
-	core/safetensors.c core/safetensors.h
+	core/safetensors.c core/safetensors.h \
+	core/atomic_file.c core/atomic_file.h
 libcnnlab_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCNNLAB_PLUGIN_DIR='"$(pkglibdir)"' \
 	-DCNNLAB_ABS_BUILDDIR='"$(abs_top_builddir)"'
 libcnnlab_la_CFLAGS = $(AM_CFLAGS) -pthread
 libcnnlab_la_LIBADD = -lyaml -ljansson $(DL_LIBS) $(LIBM) -lpthread
 libcnnlab_la_LDFLAGS = -no-undefined -version-info 0:0:0
+
+bin_PROGRAMS += cnnlab
+cnnlab_SOURCES = core/main.c core/cli.h core/cli_run.c core/cli_info.c \
+	core/cli_validate.c core/cli_validate.h
+cnnlab_LDADD = libcnnlab.la

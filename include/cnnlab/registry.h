@@ -65,6 +65,11 @@ const struct cnn_optimizer_type *cnn_registry_optimizer(
 const struct cnn_loader_type *cnn_registry_loader(
     const struct cnn_registry *registry, const char *name);
 
+/* The loaded modules, in load order: their descriptor and file. */
+int cnn_registry_module_count(const struct cnn_registry *registry);
+const struct cnn_plugin *cnn_registry_module(
+    const struct cnn_registry *registry, int index, const char **path);
+
 /* All components, in registration order. */
 int cnn_registry_count(const struct cnn_registry *registry);
 const struct cnn_component *cnn_registry_at(

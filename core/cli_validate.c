@@ -1,0 +1,89 @@
+/* cnnlab — what run and check share: loading the manifest, its plugins,
+ * and validating every variant before anything runs. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_validate.h"
+#include "model.h"
+#include "run_config.h"
+
+void cnn_cli_report(const struct cnn_error *err)
+{
+    char buf[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
+    fprintf(stderr, "cnnlab: %s\n", cnn_error_format(err, buf, sizeof buf));
+}
+
+/* `plugins: [dir-or-file, ...]`, relative to the manifest's directory. */
+static int load_manifest_plugins(struct cnn_registry *registry,
+                                 const struct cnn_manifest *manifest,
+                                 struct cnn_error *err)
+{
+    const struct cnn_node *plugins = cnn_node_get(manifest->root, "plugins");
+    if (!plugins)
+        return 0;
+    if (plugins->kind != CNN_NODE_SEQUENCE)
+        return cnn_error_at(err, plugins->mark,
+                            "'plugins' must be a list of module files or "
+                            "directories");
+    char base[PATH_MAX];
+    snprintf(base, sizeof base, "%s", manifest->path);
+    char *slash = strrchr(base, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(base, sizeof base, ".");
+    for (int i = 0; i < plugins->count; i++) {
+        const char *entry;
+        if (cnn_node_to_string(plugins->items[i], &entry, err) < 0)
+            return -1;
+        char path[PATH_MAX * 2];
+        snprintf(path, sizeof path, "%s%s%s", entry[0] == '/' ? "" : base,
+                 entry[0] == '/' ? "" : "/", entry);
+        size_t length = strlen(path);
+        int status = length > 3 && strcmp(path + length - 3, ".so") == 0
+                         ? cnn_registry_load_module(registry, path, err)
+                         : cnn_registry_load_directory(registry, path, err);
+        if (status < 0) {
+            struct cnn_error located = *err;
+            return cnn_error_at(err, plugins->items[i]->mark, "%s",
+                                located.message);
+        }
+    }
+    return 0;
+}
+
+int cnn_cli_load_manifest(struct cnn_registry *registry,
+                          const struct cnn_cli_options *options,
+                          struct cnn_manifest *manifest,
+                          struct cnn_error *err)
+{
+    if (cnn_manifest_load(manifest, options->manifest, options->profile,
+                          options->overrides, options->override_count,
+                          err) < 0)
+        return -1;
+    if ((options->variant &&
+         cnn_manifest_select_variant(manifest, options->variant, err) < 0) ||
+        load_manifest_plugins(registry, manifest, err) < 0) {
+        cnn_manifest_free(manifest);
+        return -1;
+    }
+    return 0;
+}
+
+int cnn_cli_validate_variant(const struct cnn_registry *registry,
+                             const struct cnn_variant *variant,
+                             struct cnn_run_config *config,
+                             struct cnn_model *model, struct cnn_error *err)
+{
+    if (cnn_run_config_parse(config, registry, variant->resolved, err) < 0)
+        return -1;
+    if (cnn_model_build(model, registry, config->model_node, config->device,
+                        err) < 0) {
+        cnn_run_config_free(config);
+        return -1;
+    }
+    return 0;
+}

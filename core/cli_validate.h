@@ -1,0 +1,24 @@
+/* cnnlab — manifest loading and validation shared by `run` and `check`. */
+#ifndef CNNLAB_CLI_VALIDATE_H
+#define CNNLAB_CLI_VALIDATE_H
+
+#include "cli.h"
+#include "manifest.h"
+#include "model.h"
+#include "run_config.h"
+
+/* Loads the manifest (profile, overrides, --variant) and the modules its
+ * `plugins:` key names. */
+int cnn_cli_load_manifest(struct cnn_registry *registry,
+                          const struct cnn_cli_options *options,
+                          struct cnn_manifest *manifest,
+                          struct cnn_error *err);
+
+/* Checks a variant completely without data: every key, every component,
+ * every shape. On success the caller frees config and model. */
+int cnn_cli_validate_variant(const struct cnn_registry *registry,
+                             const struct cnn_variant *variant,
+                             struct cnn_run_config *config,
+                             struct cnn_model *model, struct cnn_error *err);
+
+#endif

@@ -1,0 +1,63 @@
+/* cnnlab — helpers layer plugins call from setup. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cnnlab/layer.h"
+
+int cnn_layer_add_tensor(struct cnn_layer *layer, const char *name, int ndim,
+                         const int *dims, enum cnn_init init, float bound,
+                         struct cnn_error *err)
+{
+    if (layer->tensor_count >= CNN_LAYER_TENSORS_MAX)
+        return cnn_error_set(err, "layer %s declares more than %d tensors",
+                             layer->name, CNN_LAYER_TENSORS_MAX);
+    if (ndim < 1 || ndim > 4)
+        return cnn_error_set(err, "layer %s: tensor '%s' has %d dims (1-4)",
+                             layer->name, name, ndim);
+    if (strlen(name) >= CNN_TENSOR_NAME_MAX || cnn_layer_tensor(layer, name))
+        return cnn_error_set(err, "layer %s: bad or repeated tensor name '%s'",
+                             layer->name, name);
+    struct cnn_param_tensor *t = &layer->tensors[layer->tensor_count];
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = ndim;
+    t->count = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (dims[i] <= 0)
+            return cnn_error_set(err, "layer %s: tensor '%s' dim %d is %d",
+                                 layer->name, name, i, dims[i]);
+        t->dims[i] = dims[i];
+        t->count *= (size_t)dims[i];
+    }
+    t->init = init;
+    t->bound = bound;
+    layer->tensor_count++;
+    return 0;
+}
+
+struct cnn_param_tensor *cnn_layer_tensor(struct cnn_layer *layer,
+                                          const char *name)
+{
+    for (int i = 0; i < layer->tensor_count; i++)
+        if (strcmp(layer->tensors[i].name, name) == 0)
+            return &layer->tensors[i];
+    return NULL;
+}
+
+int cnn_layer_shape_error(const struct cnn_layer *layer,
+                          struct cnn_error *err, const char *fmt, ...)
+{
+    char detail[CNN_ERROR_MESSAGE_MAX / 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    /* The model fills `previous` in the error's context; here we name the
+     * layer and the input it got. */
+    return cnn_error_at(err, layer->mark,
+                        "layer %s (%s) cannot take input [%d, %d, %d]: %s",
+                        layer->name, layer->type ? layer->type->name : "?",
+                        layer->input.c, layer->input.h, layer->input.w,
+                        detail);
+}

@@ -1,0 +1,744 @@
+/* cnnlab — component parameters: defaults, strict typed setting from
+ * manifest text, and the getters plugins call.
+ *
+ * A value is parsed completely into a scratch value before it replaces the
+ * current one, so a rejected manifest value leaves the default in place. */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cnnlab/params.h"
+#include "params_node.h"
+
+/* Most choices a CHOICE parameter may list (for did-you-mean). */
+#define CHOICES_MAX 64
+
+static const char *component_name(const char *component)
+{
+    return component && *component ? component : "component";
+}
+
+static int find_index(const struct cnn_params *params, const char *name)
+{
+    if (!params || !name)
+        return -1;
+    for (int i = 0; i < params->count; i++)
+        if (strcmp(params->specs[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int cnn_params_has(const struct cnn_params *params, const char *name)
+{
+    return find_index(params, name) >= 0;
+}
+
+int cnn_params_unknown_error(const struct cnn_params *params,
+                             const char *name, struct cnn_mark mark,
+                             const char *component, struct cnn_error *err)
+{
+    const char *names[256] = {0};
+    char known[1024] = "";
+    size_t used = 0;
+    int count = params ? params->count : 0;
+    int listed = count < 256 ? count : 256;
+    for (int i = 0; i < listed; i++) {
+        names[i] = params->specs[i].name;
+        if (used < sizeof known)
+            used += (size_t)snprintf(known + used, sizeof known - used,
+                                     "%s%s", i ? ", " : "", names[i]);
+    }
+    const char *suggestion = cnn_did_you_mean(name, names, listed);
+    char hint[256] = "";
+    if (suggestion)
+        snprintf(hint, sizeof hint, "; did you mean '%s'?", suggestion);
+    if (count == 0)
+        return cnn_error_at(err, mark,
+                            "unknown parameter '%s' for %s (it takes no "
+                            "parameters)",
+                            name, component_name(component));
+    return cnn_error_at(err, mark, "unknown parameter '%s' for %s%s (known: %s)",
+                        name, component_name(component), hint, known);
+}
+
+const char *cnn_param_type_description(const struct cnn_param_spec *spec,
+                                       char *buf, unsigned long size)
+{
+    switch (spec->type) {
+    case CNN_PARAM_INT:
+        return "an integer";
+    case CNN_PARAM_FLOAT:
+        return "a number";
+    case CNN_PARAM_BOOL:
+        return "true or false";
+    case CNN_PARAM_STRING:
+        return "text";
+    case CNN_PARAM_CHOICE: {
+        if (!buf || size == 0)
+            return "one of the choices";
+        snprintf(buf, size, "one of %s", spec->choices ? spec->choices : "");
+        for (char *p = buf; *p; p++)
+            if (*p == '|') {
+                /* "a|b" -> "a, b": shift right by one for the space. */
+                size_t rest = strlen(p + 1);
+                if ((size_t)(p - buf) + rest + 3 > size)
+                    break;
+                memmove(p + 2, p + 1, rest + 1);
+                p[0] = ',';
+                p[1] = ' ';
+                p++;
+            }
+        return buf;
+    }
+    case CNN_PARAM_INT_PAIR:
+        return "an integer or a list of two integers";
+    case CNN_PARAM_FLOAT_LIST:
+        return "a number or a list of numbers";
+    }
+    return "a value";
+}
+
+/* A parsed value not yet stored. */
+struct scratch {
+    int count;
+    long ints[CNN_PARAM_LIST_MAX];
+    double floats[CNN_PARAM_LIST_MAX];
+    char *text;
+};
+
+static int has_range(const struct cnn_param_spec *spec)
+{
+    return !(spec->min == 0 && spec->max == 0);
+}
+
+static int range_error(const struct cnn_param_spec *spec, const char *text,
+                       int element, struct cnn_mark mark,
+                       const char *component, struct cnn_error *err)
+{
+    return cnn_error_at(err, mark, "%s: %s'%s' must be between %.15g and "
+                        "%.15g, got %s",
+                        component_name(component),
+                        element ? "each element of " : "", spec->name,
+                        spec->min, spec->max, text);
+}
+
+/* Parses one number of an INT, FLOAT, INT_PAIR or FLOAT_LIST parameter
+ * into slot `index` of `out`, checking the range. */
+static int parse_number(const struct cnn_param_spec *spec, const char *text,
+                        int index, int element, struct cnn_mark mark,
+                        const char *component, struct scratch *out,
+                        struct cnn_error *err)
+{
+    const char *who = component_name(component);
+    const char *what = element ? "each element of " : "";
+    if (spec->type == CNN_PARAM_INT || spec->type == CNN_PARAM_INT_PAIR) {
+        long value;
+        int status = cnn_text_to_long(text, &value);
+        if (status == CNN_TEXT_OUT_OF_RANGE ||
+            (status == CNN_TEXT_OK && spec->type == CNN_PARAM_INT_PAIR &&
+             (value < INT_MIN || value > INT_MAX)))
+            return cnn_error_at(err, mark,
+                                "%s: %s'%s' is too large for an integer, "
+                                "got %s",
+                                who, what, spec->name, text);
+        if (status != CNN_TEXT_OK)
+            return cnn_error_at(err, mark,
+                                "%s: %s'%s' must be an integer, got '%s'",
+                                who, what, spec->name, text);
+        if (has_range(spec) &&
+            ((double)value < spec->min || (double)value > spec->max))
+            return range_error(spec, text, element, mark, component, err);
+        out->ints[index] = value;
+        return 0;
+    }
+    double value;
+    int status = cnn_text_to_double(text, &value);
+    if (status == CNN_TEXT_OUT_OF_RANGE)
+        return cnn_error_at(err, mark,
+                            "%s: %s'%s' is too large for a number, got %s",
+                            who, what, spec->name, text);
+    if (status != CNN_TEXT_OK)
+        return cnn_error_at(err, mark, "%s: %s'%s' must be a number, got '%s'",
+                            who, what, spec->name, text);
+    if (has_range(spec) && (value < spec->min || value > spec->max))
+        return range_error(spec, text, element, mark, component, err);
+    out->floats[index] = value;
+    return 0;
+}
+
+static int parse_choice(const struct cnn_param_spec *spec, const char *text,
+                        struct cnn_mark mark, const char *component,
+                        struct scratch *out, struct cnn_error *err)
+{
+    char *choices = strdup(spec->choices ? spec->choices : "");
+    if (!choices)
+        return cnn_error_set(err, "out of memory");
+    const char *names[CHOICES_MAX];
+    int count = 0, found = 0;
+    for (char *name = choices; name && count < CHOICES_MAX;) {
+        char *bar = strchr(name, '|');
+        if (bar)
+            *bar = '\0';
+        names[count++] = name;
+        if (strcmp(name, text) == 0)
+            found = 1;
+        name = bar ? bar + 1 : NULL;
+    }
+    if (found) {
+        free(choices);
+        out->text = strdup(text);
+        return out->text ? 0 : cnn_error_set(err, "out of memory");
+    }
+    const char *suggestion = cnn_did_you_mean(text, names, count);
+    char hint[256] = "";
+    if (suggestion)
+        snprintf(hint, sizeof hint, " (did you mean '%s'?)", suggestion);
+    char described[512];
+    cnn_error_at(err, mark, "%s: '%s' must be %s; got '%s'%s",
+                 component_name(component), spec->name,
+                 cnn_param_type_description(spec, described, sizeof described),
+                 text, hint);
+    free(choices);
+    return -1;
+}
+
+static int count_error(const struct cnn_param_spec *spec, int count,
+                       struct cnn_mark mark, const char *component,
+                       struct cnn_error *err)
+{
+    const char *who = component_name(component);
+    if (spec->type == CNN_PARAM_INT_PAIR)
+        return cnn_error_at(err, mark,
+                            "%s: '%s' takes one or two integers, got %d", who,
+                            spec->name, count);
+    if (count == 0)
+        return cnn_error_at(err, mark, "%s: '%s' takes 1 to %d numbers, got "
+                            "none",
+                            who, spec->name, CNN_PARAM_LIST_MAX);
+    return cnn_error_at(err, mark, "%s: '%s' takes 1 to %d numbers, got %d",
+                        who, spec->name, CNN_PARAM_LIST_MAX, count);
+}
+
+/* Parses list elements for an INT_PAIR or FLOAT_LIST parameter. */
+static int parse_list(const struct cnn_param_spec *spec,
+                      const char *const *items,
+                      const struct cnn_mark *item_marks, int count,
+                      int as_list, struct cnn_mark mark,
+                      const char *component, struct scratch *out,
+                      struct cnn_error *err)
+{
+    if (spec->type != CNN_PARAM_INT_PAIR &&
+        spec->type != CNN_PARAM_FLOAT_LIST) {
+        char described[512];
+        return cnn_error_at(err, mark, "%s: '%s' takes %s, not a list",
+                            component_name(component), spec->name,
+                            cnn_param_type_description(spec, described,
+                                                       sizeof described));
+    }
+    int most = spec->type == CNN_PARAM_INT_PAIR ? 2 : CNN_PARAM_LIST_MAX;
+    if (count < 1 || count > most)
+        return count_error(spec, count, mark, component, err);
+    for (int i = 0; i < count; i++) {
+        struct cnn_mark where = item_marks ? item_marks[i] : mark;
+        if (parse_number(spec, items[i], i, as_list, where, component, out,
+                         err))
+            return -1;
+    }
+    if (spec->type == CNN_PARAM_INT_PAIR && count == 1)
+        out->ints[1] = out->ints[0];
+    out->count = count;
+    return 0;
+}
+
+/* Splits flow text "[a, b]" into trimmed elements (in place in `copy`). */
+static int split_flow_list(char *copy, char **items, int capacity)
+{
+    char *end = copy + strlen(copy);
+    while (end > copy && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    char *start = copy;
+    while (*start == ' ' || *start == '\t')
+        start++;
+    if (*start != '[' || end == start || end[-1] != ']')
+        return -1;
+    start++;
+    end[-1] = '\0';
+    while (*start == ' ' || *start == '\t')
+        start++;
+    if (*start == '\0')
+        return 0; /* "[]" */
+    int count = 0;
+    for (char *item = start; item;) {
+        char *comma = strchr(item, ',');
+        if (comma)
+            *comma = '\0';
+        while (*item == ' ' || *item == '\t')
+            item++;
+        char *tail = item + strlen(item);
+        while (tail > item && (tail[-1] == ' ' || tail[-1] == '\t'))
+            *--tail = '\0';
+        if (count < capacity)
+            items[count] = item;
+        count++;
+        item = comma ? comma + 1 : NULL;
+    }
+    return count;
+}
+
+/* Parses scalar (or "[a, b]" flow) text for any parameter type. */
+static int parse_text(const struct cnn_param_spec *spec, const char *text,
+                      struct cnn_mark mark, const char *component,
+                      struct scratch *out, struct cnn_error *err)
+{
+    memset(out, 0, sizeof *out);
+    switch (spec->type) {
+    case CNN_PARAM_INT:
+    case CNN_PARAM_FLOAT:
+        out->count = 1;
+        return parse_number(spec, text, 0, 0, mark, component, out, err);
+    case CNN_PARAM_BOOL: {
+        int flag;
+        if (cnn_text_to_bool(text, &flag) != CNN_TEXT_OK)
+            return cnn_error_at(err, mark,
+                                "%s: '%s' must be true or false, got '%s'",
+                                component_name(component), spec->name, text);
+        out->ints[0] = flag;
+        out->count = 1;
+        return 0;
+    }
+    case CNN_PARAM_STRING:
+        out->text = strdup(text);
+        out->count = 1;
+        return out->text ? 0 : cnn_error_set(err, "out of memory");
+    case CNN_PARAM_CHOICE:
+        out->count = 1;
+        return parse_choice(spec, text, mark, component, out, err);
+    case CNN_PARAM_INT_PAIR:
+    case CNN_PARAM_FLOAT_LIST: {
+        const char *start = text;
+        while (*start == ' ' || *start == '\t')
+            start++;
+        if (*start != '[')
+            return parse_list(spec, &text, NULL, 1, 0, mark, component, out,
+                              err);
+        char *copy = strdup(text);
+        if (!copy)
+            return cnn_error_set(err, "out of memory");
+        char *items[CNN_PARAM_LIST_MAX];
+        int count = split_flow_list(copy, items, CNN_PARAM_LIST_MAX);
+        int status;
+        if (count < 0) {
+            char described[512];
+            status = cnn_error_at(
+                err, mark, "%s: '%s' must be %s, got '%s'",
+                component_name(component), spec->name,
+                cnn_param_type_description(spec, described, sizeof described),
+                text);
+        } else if (count > CNN_PARAM_LIST_MAX) {
+            status = count_error(spec, count, mark, component, err);
+        } else {
+            status = parse_list(spec, (const char *const *)items, NULL, count,
+                                1, mark, component, out, err);
+        }
+        free(copy);
+        return status;
+    }
+    }
+    return cnn_error_at(err, mark, "%s: '%s' has an unknown type %d",
+                        component_name(component), spec->name,
+                        (int)spec->type);
+}
+
+static void store(struct cnn_param_value *value, struct scratch *parsed,
+                  int explicit_value)
+{
+    free(value->text);
+    value->count = parsed->count;
+    memcpy(value->ints, parsed->ints, sizeof value->ints);
+    memcpy(value->floats, parsed->floats, sizeof value->floats);
+    value->text = parsed->text;
+    value->explicit_value = explicit_value;
+    parsed->text = NULL;
+}
+
+int cnn_params_set_text(struct cnn_params *params, const char *name,
+                        const char *text, struct cnn_mark mark,
+                        const char *component, struct cnn_error *err)
+{
+    int index = find_index(params, name);
+    if (index < 0)
+        return cnn_params_unknown_error(params, name, mark, component, err);
+    struct scratch parsed;
+    if (parse_text(&params->specs[index], text ? text : "", mark, component,
+                   &parsed, err) != 0) {
+        free(parsed.text);
+        return -1;
+    }
+    store(&params->values[index], &parsed, 1);
+    return 0;
+}
+
+int cnn_params_set_marked_list(struct cnn_params *params, const char *name,
+                               const char *const *items,
+                               const struct cnn_mark *item_marks, int count,
+                               struct cnn_mark mark, const char *component,
+                               struct cnn_error *err)
+{
+    int index = find_index(params, name);
+    if (index < 0)
+        return cnn_params_unknown_error(params, name, mark, component, err);
+    struct scratch parsed;
+    memset(&parsed, 0, sizeof parsed);
+    if (parse_list(&params->specs[index], items, item_marks, count, 1, mark,
+                   component, &parsed, err) != 0)
+        return -1;
+    store(&params->values[index], &parsed, 1);
+    return 0;
+}
+
+int cnn_params_set_list(struct cnn_params *params, const char *name,
+                        const char *const *items, int count,
+                        struct cnn_mark mark, const char *component,
+                        struct cnn_error *err)
+{
+    return cnn_params_set_marked_list(params, name, items, NULL, count, mark,
+                                      component, err);
+}
+
+/* A schema mistake is the plugin's bug; say which entry is wrong. */
+static int check_spec(const struct cnn_param_spec *specs, int index,
+                      const char *component, struct cnn_error *err)
+{
+    const struct cnn_param_spec *spec = &specs[index];
+    const char *who = component_name(component);
+    if (!spec->name || !*spec->name)
+        return cnn_error_set(err, "%s: parameter %d of the schema has no name "
+                             "(a plugin bug)",
+                             who, index + 1);
+    for (int i = 0; i < index; i++)
+        if (strcmp(specs[i].name, spec->name) == 0)
+            return cnn_error_set(err, "%s: parameter '%s' is declared twice "
+                                 "(a plugin bug)",
+                                 who, spec->name);
+    if ((int)spec->type < CNN_PARAM_INT ||
+        (int)spec->type > CNN_PARAM_FLOAT_LIST)
+        return cnn_error_set(err, "%s: parameter '%s' has an unknown type %d "
+                             "(a plugin bug)",
+                             who, spec->name, (int)spec->type);
+    if (spec->type == CNN_PARAM_CHOICE && (!spec->choices || !*spec->choices))
+        return cnn_error_set(err, "%s: choice parameter '%s' lists no choices "
+                             "(a plugin bug)",
+                             who, spec->name);
+    if (has_range(spec) && spec->min > spec->max)
+        return cnn_error_set(err, "%s: parameter '%s' has min %g above max %g "
+                             "(a plugin bug)",
+                             who, spec->name, spec->min, spec->max);
+    return 0;
+}
+
+int cnn_params_init_defaults(struct cnn_params *params,
+                             const struct cnn_param_spec *specs, int count,
+                             const char *component, struct cnn_error *err)
+{
+    memset(params, 0, sizeof *params);
+    if (count < 0 || (count > 0 && !specs))
+        return cnn_error_set(err, "%s: invalid parameter schema (a plugin "
+                             "bug)",
+                             component_name(component));
+    params->specs = specs;
+    params->count = count;
+    if (count == 0)
+        return 0;
+    params->values = calloc((size_t)count, sizeof *params->values);
+    if (!params->values) {
+        memset(params, 0, sizeof *params);
+        return cnn_error_set(err, "out of memory");
+    }
+    struct cnn_mark none = {NULL, 0, 0};
+    for (int i = 0; i < count; i++) {
+        if (check_spec(specs, i, component, err) != 0)
+            goto fail;
+        if (!specs[i].default_value)
+            continue; /* required: count stays 0 until set */
+        struct scratch parsed;
+        if (parse_text(&specs[i], specs[i].default_value, none, component,
+                       &parsed, err) != 0) {
+            free(parsed.text);
+            cnn_error_prefix(err, "the default of '%s' does not parse (a "
+                             "plugin bug): ",
+                             specs[i].name);
+            goto fail;
+        }
+        store(&params->values[i], &parsed, 0);
+    }
+    return 0;
+fail:
+    cnn_params_free(params);
+    return -1;
+}
+
+int cnn_params_check_required(const struct cnn_params *params,
+                              struct cnn_mark mark, const char *component,
+                              struct cnn_error *err)
+{
+    for (int i = 0; params && i < params->count; i++) {
+        if (params->values[i].count > 0)
+            continue;
+        const struct cnn_param_spec *spec = &params->specs[i];
+        char described[512];
+        const char *what =
+            cnn_param_type_description(spec, described, sizeof described);
+        if (spec->help && *spec->help)
+            return cnn_error_at(err, mark,
+                                "%s: missing required parameter '%s' (%s: %s)",
+                                component_name(component), spec->name, what,
+                                spec->help);
+        return cnn_error_at(err, mark,
+                            "%s: missing required parameter '%s' (%s)",
+                            component_name(component), spec->name, what);
+    }
+    return 0;
+}
+
+void cnn_params_free(struct cnn_params *params)
+{
+    if (!params)
+        return;
+    for (int i = 0; params->values && i < params->count; i++)
+        free(params->values[i].text);
+    free(params->values);
+    memset(params, 0, sizeof *params);
+}
+
+int cnn_params_copy(struct cnn_params *dst, const struct cnn_params *src,
+                    struct cnn_error *err)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src || src->count == 0) {
+        if (src)
+            dst->specs = src->specs;
+        return 0;
+    }
+    dst->values = calloc((size_t)src->count, sizeof *dst->values);
+    if (!dst->values)
+        return cnn_error_set(err, "out of memory");
+    dst->specs = src->specs;
+    dst->count = src->count;
+    for (int i = 0; i < src->count; i++) {
+        dst->values[i] = src->values[i];
+        dst->values[i].text = NULL;
+        if (src->values[i].text) {
+            dst->values[i].text = strdup(src->values[i].text);
+            if (!dst->values[i].text) {
+                cnn_params_free(dst);
+                return cnn_error_set(err, "out of memory");
+            }
+        }
+    }
+    return 0;
+}
+
+/* Getters: a wrong name or type here is a bug in the calling plugin, found
+ * the first time it runs; there is no error to return, so say which
+ * parameter and stop. */
+static const struct cnn_param_value *
+value_for_getter(const struct cnn_params *params, const char *name,
+                 const char *getter, enum cnn_param_type type,
+                 enum cnn_param_type other_type)
+{
+    int index = find_index(params, name);
+    if (index < 0) {
+        fprintf(stderr,
+                "cnnlab: plugin bug: %s(\"%s\"): the component's schema "
+                "declares no parameter '%s'\n",
+                getter, name ? name : "(null)", name ? name : "(null)");
+        abort();
+    }
+    const struct cnn_param_spec *spec = &params->specs[index];
+    if (spec->type != type && spec->type != other_type) {
+        char described[512];
+        fprintf(stderr,
+                "cnnlab: plugin bug: %s(\"%s\"): parameter '%s' is declared "
+                "as %s\n",
+                getter, name, name,
+                cnn_param_type_description(spec, described, sizeof described));
+        abort();
+    }
+    const struct cnn_param_value *value = &params->values[index];
+    if (value->count == 0) {
+        fprintf(stderr,
+                "cnnlab: plugin bug: %s(\"%s\"): required parameter '%s' has "
+                "no value (cnn_params_check_required was not called)\n",
+                getter, name, name);
+        abort();
+    }
+    return value;
+}
+
+long cnn_param_int(const struct cnn_params *params, const char *name)
+{
+    return value_for_getter(params, name, "cnn_param_int", CNN_PARAM_INT,
+                            CNN_PARAM_INT)->ints[0];
+}
+
+double cnn_param_float(const struct cnn_params *params, const char *name)
+{
+    return value_for_getter(params, name, "cnn_param_float", CNN_PARAM_FLOAT,
+                            CNN_PARAM_FLOAT)->floats[0];
+}
+
+int cnn_param_bool(const struct cnn_params *params, const char *name)
+{
+    return (int)value_for_getter(params, name, "cnn_param_bool",
+                                 CNN_PARAM_BOOL, CNN_PARAM_BOOL)->ints[0];
+}
+
+const char *cnn_param_string(const struct cnn_params *params,
+                             const char *name)
+{
+    return value_for_getter(params, name, "cnn_param_string",
+                            CNN_PARAM_STRING, CNN_PARAM_CHOICE)->text;
+}
+
+void cnn_param_pair(const struct cnn_params *params, const char *name,
+                    int *first, int *second)
+{
+    const struct cnn_param_value *value = value_for_getter(
+        params, name, "cnn_param_pair", CNN_PARAM_INT_PAIR,
+        CNN_PARAM_INT_PAIR);
+    /* Elements were checked to fit an int when they were set. */
+    if (first)
+        *first = (int)value->ints[0];
+    if (second)
+        *second = (int)value->ints[1];
+}
+
+int cnn_param_floats(const struct cnn_params *params, const char *name,
+                     const double **values)
+{
+    const struct cnn_param_value *value = value_for_getter(
+        params, name, "cnn_param_floats", CNN_PARAM_FLOAT_LIST,
+        CNN_PARAM_FLOAT_LIST);
+    if (values)
+        *values = value->floats;
+    return value->count;
+}
+
+int cnn_param_is_explicit(const struct cnn_params *params, const char *name)
+{
+    int index = find_index(params, name);
+    if (index < 0) {
+        fprintf(stderr,
+                "cnnlab: plugin bug: cnn_param_is_explicit(\"%s\"): the "
+                "component's schema declares no parameter '%s'\n",
+                name ? name : "(null)", name ? name : "(null)");
+        abort();
+    }
+    return params->values[index].explicit_value;
+}
+
+/* Appends with snprintf semantics; *used may pass size (truncated). */
+static void append(char *buf, unsigned long size, unsigned long *used,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void append(char *buf, unsigned long size, unsigned long *used,
+                   const char *fmt, ...)
+{
+    if (*used + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int wrote = vsnprintf(buf + *used, size - *used, fmt, ap);
+    va_end(ap);
+    if (wrote < 0)
+        return;
+    *used += (unsigned long)wrote;
+    if (*used >= size)
+        *used = size - 1;
+}
+
+/* The shortest %g form that reads back as the same double. */
+static void format_float(double value, char *out, size_t size)
+{
+    snprintf(out, size, "%.15g", value);
+    if (strtod(out, NULL) != value)
+        snprintf(out, size, "%.17g", value);
+    /* Keep it a float when read back as YAML: 1 -> 1.0. */
+    if (!strpbrk(out, ".eEn"))
+        strncat(out, ".0", size - strlen(out) - 1);
+}
+
+static int is_plain_word(const char *text)
+{
+    if (!*text)
+        return 0;
+    for (const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+            !(c >= '0' && c <= '9') && !strchr("_-./+", c))
+            return 0;
+    }
+    return 1;
+}
+
+void cnn_params_format(const struct cnn_params *params, char *buf,
+                       unsigned long size)
+{
+    if (!buf || size == 0 || !params)
+        return;
+    unsigned long used = strnlen(buf, size);
+    if (used >= size) {
+        buf[size - 1] = '\0';
+        return;
+    }
+    for (int i = 0; i < params->count; i++) {
+        const struct cnn_param_spec *spec = &params->specs[i];
+        const struct cnn_param_value *value = &params->values[i];
+        append(buf, size, &used, "%s%s=", i ? ", " : "", spec->name);
+        if (value->count == 0) {
+            append(buf, size, &used, "(unset)");
+            continue;
+        }
+        char number[64];
+        switch (spec->type) {
+        case CNN_PARAM_INT:
+            append(buf, size, &used, "%ld", value->ints[0]);
+            break;
+        case CNN_PARAM_BOOL:
+            append(buf, size, &used, "%s", value->ints[0] ? "true" : "false");
+            break;
+        case CNN_PARAM_FLOAT:
+            format_float(value->floats[0], number, sizeof number);
+            append(buf, size, &used, "%s", number);
+            break;
+        case CNN_PARAM_STRING:
+        case CNN_PARAM_CHOICE:
+            if (is_plain_word(value->text)) {
+                append(buf, size, &used, "%s", value->text);
+                break;
+            }
+            append(buf, size, &used, "\"");
+            for (const char *p = value->text; *p; p++)
+                append(buf, size, &used, "%s%c",
+                       *p == '"' || *p == '\\' ? "\\" : "", *p);
+            append(buf, size, &used, "\"");
+            break;
+        case CNN_PARAM_INT_PAIR:
+            if (value->count == 1)
+                append(buf, size, &used, "%ld", value->ints[0]);
+            else
+                append(buf, size, &used, "[%ld, %ld]", value->ints[0],
+                       value->ints[1]);
+            break;
+        case CNN_PARAM_FLOAT_LIST:
+            append(buf, size, &used, "[");
+            for (int j = 0; j < value->count; j++) {
+                format_float(value->floats[j], number, sizeof number);
+                append(buf, size, &used, "%s%s", j ? ", " : "", number);
+            }
+            append(buf, size, &used, "]");
+            break;
+        }
+    }
+}

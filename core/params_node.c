@@ -1,0 +1,137 @@
+/* cnnlab — a manifest's parameter map checked against a component's
+ * schema. Every complaint points at the key or value that caused it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "params_node.h"
+
+static const struct cnn_param_spec *spec_of(const struct cnn_params *params,
+                                            const char *name)
+{
+    for (int i = 0; i < params->count; i++)
+        if (strcmp(params->specs[i].name, name) == 0)
+            return &params->specs[i];
+    return NULL;
+}
+
+/* Types whose values are numbers or flags, where quotes would make YAML
+ * text of them. */
+static int wants_plain(const struct cnn_param_spec *spec)
+{
+    return spec->type != CNN_PARAM_STRING && spec->type != CNN_PARAM_CHOICE;
+}
+
+static int check_scalar(const struct cnn_param_spec *spec,
+                        const struct cnn_node *value, const char *component,
+                        struct cnn_error *err)
+{
+    char described[512];
+    const char *what =
+        cnn_param_type_description(spec, described, sizeof described);
+    if (!value->quoted && value->text[0] == '\0')
+        return cnn_error_at(err, value->mark,
+                            "%s: '%s' has no value (expected %s)", component,
+                            spec->name, what);
+    if (value->quoted && wants_plain(spec))
+        return cnn_error_at(err, value->mark,
+                            "%s: '%s' must be %s, got the quoted text "
+                            "\"%s\" (remove the quotes)",
+                            component, spec->name, what, value->text);
+    return 0;
+}
+
+static int set_from_sequence(struct cnn_params *params,
+                             const struct cnn_param_spec *spec,
+                             const struct cnn_node *list,
+                             const char *component, struct cnn_error *err)
+{
+    char described[512];
+    const char *what =
+        cnn_param_type_description(spec, described, sizeof described);
+    if (spec->type != CNN_PARAM_INT_PAIR &&
+        spec->type != CNN_PARAM_FLOAT_LIST)
+        return cnn_error_at(err, list->mark, "%s: '%s' must be %s, got a list",
+                            component, spec->name, what);
+    const char *texts[CNN_PARAM_LIST_MAX];
+    struct cnn_mark marks[CNN_PARAM_LIST_MAX];
+    int count = list->count < CNN_PARAM_LIST_MAX ? list->count
+                                                  : CNN_PARAM_LIST_MAX;
+    for (int i = 0; i < count; i++) {
+        const struct cnn_node *item = list->items[i];
+        if (item->kind != CNN_NODE_SCALAR)
+            return cnn_error_at(err, item->mark,
+                                "%s: each element of '%s' must be a number, "
+                                "got %s",
+                                component, spec->name,
+                                cnn_node_kind_name(item->kind));
+        if (check_scalar(spec, item, component, err) != 0)
+            return -1;
+        texts[i] = item->text;
+        marks[i] = item->mark;
+    }
+    /* Too many elements: pass the true count so the message says it. */
+    return cnn_params_set_marked_list(params, spec->name, texts, marks,
+                                      list->count > count ? list->count
+                                                          : count,
+                                      list->mark, component, err);
+}
+
+int cnn_params_from_node(struct cnn_params *params,
+                         const struct cnn_param_spec *specs, int count,
+                         const struct cnn_node *node, struct cnn_mark where,
+                         const char *component, struct cnn_error *err)
+{
+    if (!component || !*component)
+        component = "component";
+    if (cnn_params_init_defaults(params, specs, count, component, err) != 0)
+        return -1;
+    /* "relu:" with nothing after it means the defaults, like "relu". */
+    if (node && node->kind == CNN_NODE_SCALAR && !node->quoted &&
+        node->text[0] == '\0') {
+        where = node->mark;
+        node = NULL;
+    }
+    if (node && node->kind != CNN_NODE_MAP) {
+        cnn_error_at(err, node->mark,
+                     "%s takes a mapping of parameters, got %s%s%s%s",
+                     component, cnn_node_kind_name(node->kind),
+                     node->kind == CNN_NODE_SCALAR ? " '" : "",
+                     node->kind == CNN_NODE_SCALAR ? node->text : "",
+                     node->kind == CNN_NODE_SCALAR ? "'" : "");
+        goto fail;
+    }
+    for (int i = 0; node && i < node->count; i++) {
+        const char *key = node->keys[i];
+        const struct cnn_node *value = node->items[i];
+        const struct cnn_param_spec *spec = spec_of(params, key);
+        if (!spec) {
+            cnn_params_unknown_error(params, key, node->key_marks[i],
+                                     component, err);
+            goto fail;
+        }
+        int status;
+        if (value->kind == CNN_NODE_SEQUENCE) {
+            status = set_from_sequence(params, spec, value, component, err);
+        } else if (value->kind == CNN_NODE_MAP) {
+            char described[512];
+            status = cnn_error_at(
+                err, value->mark, "%s: '%s' must be %s, got a mapping",
+                component, key,
+                cnn_param_type_description(spec, described, sizeof described));
+        } else {
+            status = check_scalar(spec, value, component, err);
+            if (status == 0)
+                status = cnn_params_set_text(params, key, value->text,
+                                             value->mark, component, err);
+        }
+        if (status != 0)
+            goto fail;
+    }
+    if (cnn_params_check_required(params, node ? node->mark : where,
+                                  component, err) != 0)
+        goto fail;
+    return 0;
+fail:
+    cnn_params_free(params);
+    return -1;
+}

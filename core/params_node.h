@@ -1,0 +1,52 @@
+/* cnnlab core-internal: checking a manifest's parameter map against a
+ * component's schema, and the text rules that nodes and parameters share.
+ * Not installed; plugins never see this. */
+#ifndef CNNLAB_CORE_PARAMS_NODE_H
+#define CNNLAB_CORE_PARAMS_NODE_H
+
+#include "cnnlab/node.h"
+#include "cnnlab/params.h"
+
+/* Builds `params` from a manifest map (NULL: every parameter takes its
+ * default, and `where` places a missing-required error). Rejects unknown
+ * keys (with did-you-mean and the known names), a node that is not a map,
+ * values of the wrong kind, bad or out-of-range values (each at its own
+ * file:line:column), and missing required parameters. On failure nothing
+ * is left allocated in `params`. */
+int cnn_params_from_node(struct cnn_params *params,
+                         const struct cnn_param_spec *specs, int count,
+                         const struct cnn_node *node, struct cnn_mark where,
+                         const char *component, struct cnn_error *err);
+
+/* "unknown parameter 'kernal' for conv2d; did you mean 'kernel'? (known:
+ * out, kernel, ...)" at `mark`. Returns -1. */
+int cnn_params_unknown_error(const struct cnn_params *params,
+                             const char *name, struct cnn_mark mark,
+                             const char *component, struct cnn_error *err);
+
+/* cnn_params_set_list, with each element's own mark for its errors
+ * (item_marks may be NULL: then `mark` places them all). */
+int cnn_params_set_marked_list(struct cnn_params *params, const char *name,
+                               const char *const *items,
+                               const struct cnn_mark *item_marks, int count,
+                               struct cnn_mark mark, const char *component,
+                               struct cnn_error *err);
+
+/* What a parameter accepts, for messages: "an integer", "true or false",
+ * "one of avg, max", "an integer or a list of two integers", ... */
+const char *cnn_param_type_description(const struct cnn_param_spec *spec,
+                                       char *buf, unsigned long size);
+
+/* Strict readings of scalar text, shared by cnn_node_to_* and parameters:
+ * decimal integers; decimal numbers (no nan, inf or hexadecimal);
+ * true/True/TRUE/false/False/FALSE. */
+enum {
+    CNN_TEXT_OK = 0,
+    CNN_TEXT_INVALID = 1,      /* not that kind of value */
+    CNN_TEXT_OUT_OF_RANGE = 2, /* too large for a long or a double */
+};
+int cnn_text_to_long(const char *text, long *value);
+int cnn_text_to_double(const char *text, double *value);
+int cnn_text_to_bool(const char *text, int *value);
+
+#endif

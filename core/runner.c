@@ -1,0 +1,266 @@
+/* cnnlab — one variant, from resolved manifest to results on disk. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "run_config.h"
+#include "run_dir.h"
+#include "runner.h"
+
+struct run_state {
+    struct cnn_run_dir *dir;
+    const struct cnn_run_observer *observer;
+    int epochs;
+    long train_images;
+};
+
+static int on_epoch(void *user, const struct cnn_model *model,
+                    const struct cnn_epoch_metrics *metrics, int is_selected,
+                    struct cnn_error *err)
+{
+    struct run_state *state = user;
+    if (cnn_run_dir_add_epoch(state->dir, metrics, state->train_images, err) <
+        0)
+        return -1;
+    if (is_selected &&
+        cnn_run_dir_save_model(state->dir, "model.safetensors", model,
+                               metrics->epoch, err) < 0)
+        return -1;
+    if (state->observer && state->observer->epoch_done)
+        state->observer->epoch_done(state->observer->user, metrics,
+                                    state->epochs, is_selected);
+    return 0;
+}
+
+static void on_progress(void *user, int epoch, int epochs, long done,
+                        long total, double loss, double accuracy)
+{
+    struct run_state *state = user;
+    if (state->observer && state->observer->progress)
+        state->observer->progress(state->observer->user, epoch, epochs, done,
+                                  total, loss, accuracy);
+}
+
+static int on_should_stop(void *user)
+{
+    struct run_state *state = user;
+    return state->observer && state->observer->should_stop &&
+           state->observer->should_stop(state->observer->user);
+}
+
+/* The data must fit the model: same image shape, as many classes as
+ * outputs. */
+static int check_data_fits(const struct cnn_model *model,
+                           const struct cnn_data *data,
+                           const struct cnn_node *resolved,
+                           struct cnn_error *err)
+{
+    struct cnn_shape d = data->train.shape, m = model->input;
+    const struct cnn_node *model_node = cnn_node_get(resolved, "model");
+    struct cnn_mark where = cnn_node_key_mark(model_node, "input");
+    if (d.c != m.c || d.h != m.h || d.w != m.w)
+        return cnn_error_at(err, where,
+                            "model.input is [%d, %d, %d] but the data's "
+                            "images are [%d, %d, %d]: set model.input to "
+                            "[%d, %d, %d]",
+                            m.c, m.h, m.w, d.c, d.h, d.w, d.c, d.h, d.w);
+    size_t outputs = cnn_shape_size(cnn_model_output_shape(model));
+    if ((int)outputs != data->classes)
+        return cnn_error_at(
+            err, model->layers[model->layer_count - 1].mark,
+            "the last layer (%s) gives %zu outputs but the data has %d "
+            "classes: make it `linear: {out: %d}`",
+            model->layers[model->layer_count - 1].name, outputs,
+            data->classes, data->classes);
+    return 0;
+}
+
+static json_t *plugin_list(const struct cnn_registry *registry)
+{
+    json_t *list = json_array();
+    for (int i = 0; list && i < cnn_registry_module_count(registry); i++) {
+        const char *path;
+        const struct cnn_plugin *plugin = cnn_registry_module(registry, i,
+                                                              &path);
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s}", "name",
+                                        plugin->name, "version",
+                                        plugin->version ? plugin->version : "",
+                                        "path", path));
+    }
+    return list;
+}
+
+static json_t *git_revision(const char *manifest_path)
+{
+    char directory[1024];
+    snprintf(directory, sizeof directory, "%s", manifest_path);
+    char *slash = strrchr(directory, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(directory, sizeof directory, ".");
+    /* The directory is quoted for the shell; a path with a quote gets
+     * no revision rather than a broken command. */
+    if (strchr(directory, '\''))
+        return json_null();
+    char command[1200];
+    snprintf(command, sizeof command,
+             "git -C '%s' rev-parse HEAD 2>/dev/null", directory);
+    FILE *pipe = popen(command, "r");
+    char revision[64] = "";
+    if (pipe) {
+        if (!fgets(revision, sizeof revision, pipe))
+            revision[0] = '\0';
+        pclose(pipe);
+    }
+    revision[strcspn(revision, "\n")] = '\0';
+    return revision[0] ? json_string(revision) : json_null();
+}
+
+static int record_start(struct cnn_run_dir *dir,
+                        const struct cnn_registry *registry,
+                        const struct cnn_manifest *manifest,
+                        const struct cnn_variant *variant,
+                        const struct cnn_run_config *config, long parameters,
+                        struct cnn_error *err)
+{
+    char started[32];
+    cnn_utc_timestamp(started, sizeof started);
+    if (cnn_run_dir_set(dir, "experiment", json_string(manifest->name), err) <
+            0 ||
+        cnn_run_dir_set(dir, "variant", json_string(variant->name), err) < 0 ||
+        cnn_run_dir_set(dir, "manifest", json_string(manifest->path), err) <
+            0 ||
+        cnn_run_dir_set(dir, "status", json_string("running"), err) < 0 ||
+        cnn_run_dir_set(dir, "cnnlab_version", json_string(PACKAGE_VERSION),
+                        err) < 0 ||
+        cnn_run_dir_set(dir, "plugins", plugin_list(registry), err) < 0 ||
+        cnn_run_dir_set(dir, "git_revision", git_revision(manifest->path),
+                        err) < 0 ||
+        cnn_run_dir_set(dir, "seed", json_integer((json_int_t)config->seed),
+                        err) < 0 ||
+        cnn_run_dir_set(dir, "device",
+                        json_string(cnn_device_name(config->device)), err) <
+            0 ||
+        cnn_run_dir_set(dir, "threads", json_integer(config->threads), err) <
+            0 ||
+        cnn_run_dir_set(dir, "parameters", json_integer(parameters), err) <
+            0 ||
+        cnn_run_dir_set(dir, "started", json_string(started), err) < 0)
+        return -1;
+    return 0;
+}
+
+static int record_end(struct cnn_run_dir *dir, const char *status,
+                      const struct cnn_train_result *result,
+                      const char *message, struct cnn_error *err)
+{
+    char finished[32];
+    cnn_utc_timestamp(finished, sizeof finished);
+    if (cnn_run_dir_set(dir, "finished", json_string(finished), err) < 0)
+        return -1;
+    if (result && result->epochs_run > 0 &&
+        cnn_run_dir_set(
+            dir, "result",
+            json_pack("{s:i, s:i, s:f, s:f, s:f, s:f}", "epochs_run",
+                      result->epochs_run, "selected_epoch",
+                      result->selected_epoch, "train_accuracy",
+                      result->train_accuracy, "val_accuracy",
+                      result->val_accuracy, "test_accuracy",
+                      result->test_accuracy, "test_loss", result->test_loss),
+            err) < 0)
+        return -1;
+    if (message &&
+        cnn_run_dir_set(dir, "error", json_string(message), err) < 0)
+        return -1;
+    return cnn_run_dir_set(dir, "status", json_string(status), err);
+}
+
+static int train_in_directory(const struct cnn_registry *registry,
+                              const struct cnn_manifest *manifest,
+                              const struct cnn_variant *variant,
+                              const struct cnn_run_options *options,
+                              struct cnn_run_config *config,
+                              struct cnn_model *model, struct cnn_run_dir *dir,
+                              struct cnn_run_summary *summary,
+                              struct cnn_error *err)
+{
+    if (cnn_run_dir_write_manifest(dir, variant->resolved, err) < 0 ||
+        record_start(dir, registry, manifest, variant, config,
+                     summary->parameters, err) < 0)
+        return -1;
+    if (options->observer && options->observer->started)
+        options->observer->started(options->observer->user, manifest->name,
+                                   variant->name, summary->directory,
+                                   summary->parameters, config->threads);
+
+    struct cnn_data data = {0};
+    struct cnn_load_request request = {config->seed, config->limit,
+                                       manifest->path};
+    int status = config->loader->load(&config->loader_params, &request,
+                                      &data, err);
+    if (status == 0)
+        status = check_data_fits(model, &data, variant->resolved, err);
+    if (status == 0) {
+        struct run_state state = {dir, options->observer,
+                                  config->train.epochs, data.train.count};
+        struct cnn_train_hooks hooks = {&state, on_epoch, on_progress,
+                                        on_should_stop};
+        status = cnn_train(model, &data, &config->train, &hooks,
+                           &summary->result, err);
+    }
+    cnn_data_free(&data);
+    /* The run's outcome is recorded even when it failed; a failure to
+     * record it must not hide the original error. */
+    struct cnn_error record_error = {0};
+    if (status == 0)
+        return record_end(dir, "complete", &summary->result, NULL, err);
+    char message[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
+    cnn_error_format(err, message, sizeof message);
+    int interrupted = on_should_stop(&(struct run_state){
+        .observer = options->observer});
+    record_end(dir, interrupted ? "interrupted" : "failed", &summary->result,
+               message, &record_error);
+    return -1;
+}
+
+int cnn_run_variant(const struct cnn_registry *registry,
+                    const struct cnn_manifest *manifest,
+                    const struct cnn_variant *variant,
+                    const struct cnn_run_options *options,
+                    struct cnn_run_summary *summary, struct cnn_error *err)
+{
+    memset(summary, 0, sizeof *summary);
+    snprintf(summary->directory, sizeof summary->directory, "%s/%s/%s",
+             options->out_directory, manifest->name, variant->name);
+    struct cnn_run_config config;
+    if (cnn_run_config_parse(&config, registry, variant->resolved, err) < 0)
+        return -1;
+    struct cnn_model model;
+    int status = cnn_model_build(&model, registry, config.model_node,
+                                 config.device, err);
+    if (status < 0) {
+        cnn_run_config_free(&config);
+        return -1;
+    }
+    model.context.threads = config.threads;
+    status = cnn_model_allocate(&model, config.seed, err);
+    summary->parameters = (long)model.parameter_count;
+    if (status == 0 && !options->force &&
+        cnn_run_dir_is_complete(summary->directory, variant->resolved)) {
+        summary->skipped = 1;
+    } else if (status == 0) {
+        struct cnn_run_dir dir;
+        status = cnn_run_dir_open(&dir, summary->directory, err);
+        if (status == 0) {
+            status = train_in_directory(registry, manifest, variant, options,
+                                        &config, &model, &dir, summary, err);
+            cnn_run_dir_close(&dir);
+        }
+    }
+    cnn_model_free(&model);
+    cnn_run_config_free(&config);
+    return status;
+}

@@ -1,0 +1,78 @@
+/* cnnlab — training and evaluation of a model on a loader's splits. */
+#ifndef CNNLAB_TRAIN_H
+#define CNNLAB_TRAIN_H
+
+#include "cnnlab/loader.h"
+#include "cnnlab/loss.h"
+#include "cnnlab/optimizer.h"
+#include "model.h"
+
+#define CNN_NORMALIZE_MAX 4
+
+/* Pixel p of channel c enters the model as (p/255 - mean[c]) / std[c]. */
+struct cnn_normalization {
+    int count;                       /* 1 (all channels) or channels */
+    double mean[CNN_NORMALIZE_MAX];
+    double std[CNN_NORMALIZE_MAX];
+};
+
+struct cnn_train_config {
+    int epochs;
+    int batch;
+    int eval_batch;
+    int select_best;                 /* 1: best-val epoch; 0: last epoch */
+    uint64_t seed;
+    struct cnn_normalization normalization;
+    const struct cnn_loss_type *loss;
+    const struct cnn_params *loss_params;
+    const struct cnn_optimizer_type *optimizer;
+    const struct cnn_params *optimizer_params;
+};
+
+struct cnn_epoch_metrics {
+    int epoch;                       /* 1-based */
+    double train_loss, train_accuracy; /* running, over the epoch */
+    double val_loss, val_accuracy;     /* after the epoch, eval mode */
+    double seconds;                  /* wall time of the training part */
+};
+
+struct cnn_train_result {
+    int epochs_run;
+    int selected_epoch;
+    double train_accuracy, val_accuracy, test_accuracy; /* selected weights */
+    double test_loss;
+};
+
+/* Called by cnn_train; any may be NULL. A hook returning < 0 stops the run
+ * with its error. */
+struct cnn_train_hooks {
+    void *user;
+    /* After each epoch; is_selected: these weights are now the selection. */
+    int (*epoch_done)(void *user, const struct cnn_model *model,
+                      const struct cnn_epoch_metrics *metrics,
+                      int is_selected, struct cnn_error *err);
+    /* During an epoch, after each batch. */
+    void (*progress)(void *user, int epoch, int epochs, long done,
+                     long total, double loss, double accuracy);
+    /* Polled between batches: nonzero asks the loop to stop. */
+    int (*should_stop)(void *user);
+};
+
+int cnn_train(struct cnn_model *model, const struct cnn_data *data,
+              const struct cnn_train_config *config,
+              const struct cnn_train_hooks *hooks,
+              struct cnn_train_result *result, struct cnn_error *err);
+
+/* Loss and accuracy of the model (eval mode) on a split. predictions, when
+ * not NULL, receives set->count predicted classes. */
+int cnn_evaluate(struct cnn_model *model, const struct cnn_dataset *set,
+                 const struct cnn_train_config *config, double *loss,
+                 double *accuracy, int32_t *predictions,
+                 struct cnn_error *err);
+
+/* Fills the model's input with images indices[0..n) of `set`, normalised. */
+void cnn_fill_batch(struct cnn_model *model, const struct cnn_dataset *set,
+                    const int *indices, int n,
+                    const struct cnn_normalization *normalization);
+
+#endif

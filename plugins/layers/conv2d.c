@@ -1,0 +1,252 @@
+/* cnnlab layers — conv2d: 2-D convolution (PyTorch's nn.Conv2d, groups 1,
+ * zero padding), optionally with a fused ReLU; CPU kernels on oneDNN. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onednn.h"
+
+struct conv2d_config {
+    int in, out;
+    int kernel_h, kernel_w;
+    int stride_h, stride_w;
+    int pad_h, pad_w;
+    int dilation_h, dilation_w;
+    int bias; /* 1: a bias tensor (out) */
+    int relu; /* 1: ReLU fused after the bias */
+};
+
+static const struct cnn_param_spec conv2d_params[] = {
+    {"out", CNN_PARAM_INT, NULL, 1, 65536, NULL,
+     "output channels (number of filters)"},
+    {"kernel", CNN_PARAM_INT_PAIR, NULL, 1, 1024, NULL,
+     "kernel size: k or [kh, kw]"},
+    {"stride", CNN_PARAM_INT_PAIR, "1", 1, 1024, NULL,
+     "step between windows: s or [sh, sw]"},
+    {"padding", CNN_PARAM_INT_PAIR, "0", 0, 1024, NULL,
+     "zeros added on each side: p or [ph, pw]"},
+    {"dilation", CNN_PARAM_INT_PAIR, "1", 1, 1024, NULL,
+     "spacing between kernel taps: d or [dh, dw]"},
+    {"bias", CNN_PARAM_BOOL, "true", 0, 0, NULL,
+     "learn a bias per output channel"},
+    {"activation", CNN_PARAM_CHOICE, "none", 0, 0, "none|relu",
+     "activation fused into the convolution"},
+};
+
+/* floor((size + 2 pad - dilation (kernel - 1) - 1) / stride) + 1, or 0 when
+ * the dilated kernel does not fit the padded input. */
+static int conv2d_output_size(int size, int kernel, int stride, int pad,
+                              int dilation)
+{
+    long span = (long)dilation * (kernel - 1) + 1;
+    long room = (long)size + 2L * pad - span;
+    return room < 0 ? 0 : (int)(room / stride + 1);
+}
+
+/* The largest kernel whose dilated span fits size + 2 pad. */
+static int conv2d_largest_kernel(int size, int pad, int dilation)
+{
+    return (int)(((long)size + 2L * pad - 1) / dilation + 1);
+}
+
+/* The smallest padding that lets the kernel fit. */
+static int conv2d_padding_needed(int size, int kernel, int dilation)
+{
+    long span = (long)dilation * (kernel - 1) + 1;
+    return span <= size ? 0 : (int)((span - size + 1) / 2);
+}
+
+/* The kernel does not fit: say by how much, and what would fit. */
+static int conv2d_shape_error(const struct cnn_layer *layer,
+                              const struct conv2d_config *c,
+                              struct cnn_error *err)
+{
+    int h = layer->input.h, w = layer->input.w;
+    int need_h = conv2d_padding_needed(h, c->kernel_h, c->dilation_h);
+    int need_w = conv2d_padding_needed(w, c->kernel_w, c->dilation_w);
+    return cnn_layer_shape_error(
+        layer, err,
+        "kernel (%d, %d) with dilation (%d, %d) spans %dx%d, more than the "
+        "%dx%d input plus padding (%d, %d); the largest kernel that fits is "
+        "(%d, %d), or use padding (%d, %d)",
+        c->kernel_h, c->kernel_w, c->dilation_h, c->dilation_w,
+        c->dilation_h * (c->kernel_h - 1) + 1,
+        c->dilation_w * (c->kernel_w - 1) + 1, h, w, c->pad_h, c->pad_w,
+        conv2d_largest_kernel(h, c->pad_h, c->dilation_h),
+        conv2d_largest_kernel(w, c->pad_w, c->dilation_w),
+        need_h > c->pad_h ? need_h : c->pad_h,
+        need_w > c->pad_w ? need_w : c->pad_w);
+}
+
+static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
+{
+    const struct cnn_params *p = &layer->params;
+    struct conv2d_config c;
+
+    memset(&c, 0, sizeof c);
+    c.in = layer->input.c;
+    c.out = (int)cnn_param_int(p, "out");
+    cnn_param_pair(p, "kernel", &c.kernel_h, &c.kernel_w);
+    cnn_param_pair(p, "stride", &c.stride_h, &c.stride_w);
+    cnn_param_pair(p, "padding", &c.pad_h, &c.pad_w);
+    cnn_param_pair(p, "dilation", &c.dilation_h, &c.dilation_w);
+    c.bias = cnn_param_bool(p, "bias");
+    c.relu = strcmp(cnn_param_string(p, "activation"), "relu") == 0;
+
+    int out_h = conv2d_output_size(layer->input.h, c.kernel_h, c.stride_h,
+                                   c.pad_h, c.dilation_h);
+    int out_w = conv2d_output_size(layer->input.w, c.kernel_w, c.stride_w,
+                                   c.pad_w, c.dilation_w);
+    if (out_h < 1 || out_w < 1)
+        return conv2d_shape_error(layer, &c, err);
+    layer->output = (struct cnn_shape){c.out, out_h, out_w};
+
+    /* PyTorch's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both
+     * weight and bias, fan_in = in * kh * kw. */
+    float bound = (float)(1.0 / sqrt((double)c.in * c.kernel_h * c.kernel_w));
+    int weight_dims[4] = {c.out, c.in, c.kernel_h, c.kernel_w};
+    if (cnn_layer_add_tensor(layer, "weight", 4, weight_dims,
+                             CNN_INIT_UNIFORM, bound, err))
+        return -1;
+    if (c.bias &&
+        cnn_layer_add_tensor(layer, "bias", 1, &c.out, CNN_INIT_UNIFORM,
+                             bound, err))
+        return -1;
+
+    struct conv2d_config *state = malloc(sizeof *state);
+    if (!state)
+        return cnn_error_set(err, "layer %s: out of memory", layer->name);
+    *state = c;
+    free(layer->state);
+    layer->state = state;
+    return 0;
+}
+
+static void conv2d_destroy(struct cnn_layer *layer)
+{
+    free(layer->state);
+    layer->state = NULL;
+}
+
+static int conv2d_describe(const struct cnn_layer *layer, char *buf,
+                           size_t size)
+{
+    const struct conv2d_config *c = layer->state;
+    char padding[48] = "", dilation[48] = "";
+    if (c->pad_h != 0 || c->pad_w != 0)
+        snprintf(padding, sizeof padding, ", padding=(%d, %d)", c->pad_h,
+                 c->pad_w);
+    if (c->dilation_h != 1 || c->dilation_w != 1)
+        snprintf(dilation, sizeof dilation, ", dilation=(%d, %d)",
+                 c->dilation_h, c->dilation_w);
+    return snprintf(buf, size,
+                    "Conv2d(%d, %d, kernel_size=(%d, %d), stride=(%d, %d)"
+                    "%s%s%s)",
+                    c->in, c->out, c->kernel_h, c->kernel_w, c->stride_h,
+                    c->stride_w, padding, dilation,
+                    c->bias ? "" : ", bias=False");
+}
+
+static void conv2d_geometry(const struct cnn_layer *layer,
+                            struct cnn_geometry *g)
+{
+    const struct conv2d_config *c = layer->state;
+    *g = (struct cnn_geometry){
+        .kind = CNN_GEOMETRY_WINDOW,
+        .kernel_h = c->kernel_h, .kernel_w = c->kernel_w,
+        .stride_h = c->stride_h, .stride_w = c->stride_w,
+        .pad_h = c->pad_h, .pad_w = c->pad_w,
+        .dilation_h = c->dilation_h, .dilation_w = c->dilation_w,
+    };
+}
+
+/* CPU kernels: the four oneDNN convolution primitives for one batch size
+ * (the shared weighted-layer code in onednn.c runs them). */
+static int conv2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
+                          int batch, struct cnn_error *err)
+{
+    const struct conv2d_config *c = layer->state;
+    struct cnn_onednn_weighted *k;
+    int begun = cnn_onednn_weighted_begin(ctx, layer, batch, &k, err);
+    if (begun != 0)
+        return begun > 0 ? 0 : -1;
+
+    dnnl_memory_desc_t src, weights, bias, dst;
+    dnnl_convolution_desc_t desc;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_dims_t strides = {c->stride_h, c->stride_w};
+    /* oneDNN counts dilation from 0 (0 = taps adjacent). */
+    dnnl_dims_t dilates = {c->dilation_h - 1, c->dilation_w - 1};
+    /* padding_r = padding_l: oneDNN floors the output size like PyTorch,
+     * so right-hand rows that no window reaches are simply not read. */
+    dnnl_dims_t padding = {c->pad_h, c->pad_w};
+    const dnnl_memory_desc_t *bias_md = c->bias ? &bias : NULL;
+
+    int failed =
+        cnn_onednn_md_nchw(&src, batch, layer->input, layer, err) ||
+        cnn_onednn_md_nchw(&dst, batch, layer->output, layer, err) ||
+        cnn_onednn_md_oihw(&weights, c->out, c->in, c->kernel_h, c->kernel_w,
+                           layer, err) ||
+        cnn_onednn_md_vector(&bias, c->out, layer, err) ||
+        cnn_onednn_relu_attr(&attr, c->relu, layer, err) ||
+        CNN_ONEDNN(layer, err, dnnl_dilated_convolution_forward_desc_init,
+                   &desc, dnnl_forward_training, dnnl_convolution_direct,
+                   &src, &weights, bias_md, &dst, strides, dilates, padding,
+                   padding) ||
+        cnn_onednn_primitive_create(&k->forward_training, &desc, attr, NULL,
+                                    "convolution forward", layer, err) ||
+        CNN_ONEDNN(layer, err, dnnl_dilated_convolution_forward_desc_init,
+                   &desc, dnnl_forward_inference, dnnl_convolution_direct,
+                   &src, &weights, bias_md, &dst, strides, dilates, padding,
+                   padding) ||
+        cnn_onednn_primitive_create(&k->forward_inference, &desc, attr, NULL,
+                                    "convolution inference", layer, err) ||
+        CNN_ONEDNN(layer, err,
+                   dnnl_dilated_convolution_backward_data_desc_init, &desc,
+                   dnnl_convolution_direct, &src, &weights, &dst, strides,
+                   dilates, padding, padding) ||
+        cnn_onednn_primitive_create(&k->backward_data, &desc, NULL,
+                                    &k->forward_training,
+                                    "convolution backward data", layer,
+                                    err) ||
+        CNN_ONEDNN(layer, err,
+                   dnnl_dilated_convolution_backward_weights_desc_init, &desc,
+                   dnnl_convolution_direct, &src, &weights, bias_md, &dst,
+                   strides, dilates, padding, padding) ||
+        cnn_onednn_primitive_create(&k->backward_weights, &desc, NULL,
+                                    &k->forward_training,
+                                    "convolution backward weights", layer,
+                                    err);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    if (failed) {
+        cnn_onednn_weighted_release(layer);
+        return -1;
+    }
+    return cnn_onednn_weighted_finish(k, &src, &weights, bias_md, &dst,
+                                      c->relu, layer, err);
+}
+
+const struct cnn_layer_type cnn_layers_conv2d_type = {
+    .name = "conv2d",
+    .name_prefix = "conv",
+    .summary_name = "Conv2d",
+    .help = "2-D convolution (PyTorch nn.Conv2d), optionally with a fused "
+            "ReLU",
+    .params = conv2d_params,
+    .param_count = sizeof conv2d_params / sizeof *conv2d_params,
+    .setup = conv2d_setup,
+    .destroy = conv2d_destroy,
+    .describe = conv2d_describe,
+    .geometry = conv2d_geometry,
+};
+
+const struct cnn_layer_kernels cnn_layers_conv2d_cpu = {
+    .layer = "conv2d",
+    .device = CNN_DEVICE_CPU,
+    .prepare = conv2d_prepare,
+    .forward = cnn_onednn_weighted_forward,
+    .backward = cnn_onednn_weighted_backward,
+    .release = cnn_onednn_weighted_release,
+};

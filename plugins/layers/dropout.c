@@ -1,0 +1,184 @@
+/* cnnlab layers — dropout: inverted dropout (PyTorch's nn.Dropout). In
+ * training each value is kept with probability 1 - p and scaled by
+ * 1 / (1 - p); in evaluation it is the identity. Masks derive from the
+ * run's seed, the step and the layer's index, so runs are reproducible. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onednn.h"
+
+static const struct cnn_param_spec dropout_params[] = {
+    {"p", CNN_PARAM_FLOAT, "0.5", 0, 1, NULL,
+     "probability of zeroing each value while training"},
+};
+
+static int dropout_setup(struct cnn_layer *layer, struct cnn_error *err)
+{
+    (void)err;
+    layer->output = layer->input;
+    return 0;
+}
+
+/* Python's repr of a float: the shortest text that reads back as the
+ * same double, with ".0" on whole numbers ("0.5", "0.1", "1.0"). */
+static void format_python_float(char *buf, size_t size, double value)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, value);
+        if (strtod(buf, NULL) == value)
+            break;
+    }
+    if (!strpbrk(buf, ".en"))
+        strncat(buf, ".0", size - strlen(buf) - 1);
+}
+
+static int dropout_describe(const struct cnn_layer *layer, char *buf,
+                            size_t size)
+{
+    char p[40];
+    format_python_float(p, sizeof p, cnn_param_float(&layer->params, "p"));
+    return snprintf(buf, size, "Dropout(p=%s, inplace=False)", p);
+}
+
+static void dropout_geometry(const struct cnn_layer *layer,
+                             struct cnn_geometry *g)
+{
+    (void)layer;
+    *g = (struct cnn_geometry){.kind = CNN_GEOMETRY_IDENTITY};
+}
+
+/* The last training forward's multipliers: 0 or 1 / (1 - p). */
+struct dropout_kernel_state {
+    int batch;
+    int mask_valid; /* 1 when the last forward was a training one */
+    float *mask;    /* batch * c*h*w */
+};
+
+static void dropout_release(struct cnn_layer *layer)
+{
+    struct dropout_kernel_state *k = layer->kernel_state;
+    if (!k)
+        return;
+    free(k->mask);
+    free(k);
+    layer->kernel_state = NULL;
+}
+
+static int dropout_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
+                           int batch, struct cnn_error *err)
+{
+    (void)ctx;
+    struct dropout_kernel_state *k = layer->kernel_state;
+    if (k && k->batch == batch)
+        return 0;
+    dropout_release(layer);
+    if (batch < 1)
+        return cnn_error_set(err, "layer %s (dropout): batch size %d (must "
+                             "be at least 1)", layer->name, batch);
+    k = calloc(1, sizeof *k);
+    if (k)
+        k->mask = malloc((size_t)batch * cnn_shape_size(layer->input) *
+                         sizeof(float));
+    if (!k || !k->mask) {
+        free(k);
+        return cnn_error_set(err, "layer %s: out of memory for a batch of %d"
+                             " (try a smaller batch)", layer->name, batch);
+    }
+    k->batch = batch;
+    layer->kernel_state = k;
+    return 0;
+}
+
+static struct dropout_kernel_state *dropout_state(struct cnn_layer *layer,
+                                                  struct cnn_error *err)
+{
+    if (!layer->kernel_state)
+        cnn_error_set(err, "layer %s (dropout): forward/backward before "
+                      "prepare", layer->name);
+    return layer->kernel_state;
+}
+
+static int dropout_forward(struct cnn_context *ctx, struct cnn_layer *layer,
+                           const struct cnn_tensor *x, struct cnn_tensor *y,
+                           int training, struct cnn_error *err)
+{
+    struct dropout_kernel_state *k = dropout_state(layer, err);
+    if (!k ||
+        cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
+        cnn_check_tensor(y, layer->output, k->batch, "output", layer, err))
+        return -1;
+    size_t count = cnn_tensor_count(x);
+    k->mask_valid = training;
+    if (!training) {
+        memcpy(y->data, x->data, count * sizeof(float));
+        return 0;
+    }
+    if (!ctx)
+        return cnn_error_set(err, "layer %s (dropout): training forward "
+                             "without a context (it holds the seed)",
+                             layer->name);
+    float p = (float)cnn_param_float(&layer->params, "p");
+    /* p = 1 drops everything: no 1 / 0. */
+    float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+    struct cnn_rng rng;
+    cnn_rng_seed_stream(&rng, ctx->seed,
+                        (ctx->step << 16) ^ (uint64_t)layer->index);
+    for (size_t i = 0; i < count; i++) {
+        k->mask[i] = cnn_rng_float(&rng) >= p ? scale : 0.0f;
+        y->data[i] = x->data[i] * k->mask[i];
+    }
+    return 0;
+}
+
+static int dropout_backward(struct cnn_context *ctx, struct cnn_layer *layer,
+                            const struct cnn_tensor *x,
+                            const struct cnn_tensor *y,
+                            const struct cnn_tensor *dy,
+                            struct cnn_tensor *dx, struct cnn_error *err)
+{
+    (void)ctx;
+    (void)x;
+    (void)y;
+    struct dropout_kernel_state *k = dropout_state(layer, err);
+    if (!k)
+        return -1;
+    if (!dx)
+        return 0;
+    if (cnn_check_tensor(dy, layer->output, k->batch, "output gradient",
+                         layer, err) ||
+        cnn_check_tensor(dx, layer->input, k->batch, "input gradient", layer,
+                         err))
+        return -1;
+    size_t count = cnn_tensor_count(dy);
+    /* After an evaluation forward the layer was the identity. */
+    if (!k->mask_valid) {
+        memcpy(dx->data, dy->data, count * sizeof(float));
+        return 0;
+    }
+    for (size_t i = 0; i < count; i++)
+        dx->data[i] = dy->data[i] * k->mask[i];
+    return 0;
+}
+
+const struct cnn_layer_type cnn_layers_dropout_type = {
+    .name = "dropout",
+    .name_prefix = "dropout",
+    .summary_name = "Dropout",
+    .help = "inverted dropout while training, identity in evaluation",
+    .params = dropout_params,
+    .param_count = sizeof dropout_params / sizeof *dropout_params,
+    .setup = dropout_setup,
+    .destroy = NULL,
+    .describe = dropout_describe,
+    .geometry = dropout_geometry,
+};
+
+const struct cnn_layer_kernels cnn_layers_dropout_cpu = {
+    .layer = "dropout",
+    .device = CNN_DEVICE_CPU,
+    .prepare = dropout_prepare,
+    .forward = dropout_forward,
+    .backward = dropout_backward,
+    .release = dropout_release,
+};

@@ -1,0 +1,159 @@
+/* cnnlab layers — linear: a fully connected layer (PyTorch's nn.Linear)
+ * over the flattened input, optionally with a fused ReLU; CPU kernels on
+ * oneDNN's inner product. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onednn.h"
+
+struct linear_config {
+    size_t in; /* c * h * w of the input */
+    int out;
+    int bias;
+    int relu;
+};
+
+static const struct cnn_param_spec linear_params[] = {
+    {"out", CNN_PARAM_INT, NULL, 1, 1048576, NULL, "output features"},
+    {"bias", CNN_PARAM_BOOL, "true", 0, 0, NULL,
+     "learn a bias per output feature"},
+    {"activation", CNN_PARAM_CHOICE, "none", 0, 0, "none|relu",
+     "activation fused into the layer"},
+};
+
+/* The most input features: weight tensor dims are int. */
+#define LINEAR_IN_MAX 2147483647L
+
+static int linear_setup(struct cnn_layer *layer, struct cnn_error *err)
+{
+    const struct cnn_params *p = &layer->params;
+    struct linear_config c;
+
+    c.in = cnn_shape_size(layer->input);
+    c.out = (int)cnn_param_int(p, "out");
+    c.bias = cnn_param_bool(p, "bias");
+    c.relu = strcmp(cnn_param_string(p, "activation"), "relu") == 0;
+    if (c.in < 1 || c.in > (size_t)LINEAR_IN_MAX)
+        return cnn_layer_shape_error(layer, err,
+                                     "%zu input features; a linear layer "
+                                     "takes 1 to %ld", c.in, LINEAR_IN_MAX);
+    layer->output = (struct cnn_shape){c.out, 1, 1};
+
+    /* PyTorch's default init: U(-1/sqrt(in), 1/sqrt(in)) for both. */
+    float bound = (float)(1.0 / sqrt((double)c.in));
+    int weight_dims[2] = {c.out, (int)c.in};
+    if (cnn_layer_add_tensor(layer, "weight", 2, weight_dims,
+                             CNN_INIT_UNIFORM, bound, err))
+        return -1;
+    if (c.bias &&
+        cnn_layer_add_tensor(layer, "bias", 1, &c.out, CNN_INIT_UNIFORM,
+                             bound, err))
+        return -1;
+
+    struct linear_config *state = malloc(sizeof *state);
+    if (!state)
+        return cnn_error_set(err, "layer %s: out of memory", layer->name);
+    *state = c;
+    free(layer->state);
+    layer->state = state;
+    return 0;
+}
+
+static void linear_destroy(struct cnn_layer *layer)
+{
+    free(layer->state);
+    layer->state = NULL;
+}
+
+static int linear_describe(const struct cnn_layer *layer, char *buf,
+                           size_t size)
+{
+    const struct linear_config *c = layer->state;
+    return snprintf(buf, size,
+                    "Linear(in_features=%zu, out_features=%d, bias=%s)",
+                    c->in, c->out, c->bias ? "True" : "False");
+}
+
+static void linear_geometry(const struct cnn_layer *layer,
+                            struct cnn_geometry *g)
+{
+    (void)layer;
+    *g = (struct cnn_geometry){.kind = CNN_GEOMETRY_GLOBAL};
+}
+
+/* CPU kernels: the input (n, c, h, w) is contiguous, so oneDNN sees it as
+ * (n, in) and the weight as (out, in). */
+static int linear_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
+                          int batch, struct cnn_error *err)
+{
+    const struct linear_config *c = layer->state;
+    struct cnn_onednn_weighted *k;
+    int begun = cnn_onednn_weighted_begin(ctx, layer, batch, &k, err);
+    if (begun != 0)
+        return begun > 0 ? 0 : -1;
+
+    dnnl_memory_desc_t src, weights, bias, dst;
+    dnnl_inner_product_desc_t desc;
+    dnnl_primitive_attr_t attr = NULL;
+    const dnnl_memory_desc_t *bias_md = c->bias ? &bias : NULL;
+
+    int failed =
+        cnn_onednn_md_nc(&src, batch, c->in, layer, err) ||
+        cnn_onednn_md_nc(&dst, batch, (size_t)c->out, layer, err) ||
+        cnn_onednn_md_oi(&weights, c->out, c->in, layer, err) ||
+        cnn_onednn_md_vector(&bias, c->out, layer, err) ||
+        cnn_onednn_relu_attr(&attr, c->relu, layer, err) ||
+        CNN_ONEDNN(layer, err, dnnl_inner_product_forward_desc_init, &desc,
+                   dnnl_forward_training, &src, &weights, bias_md, &dst) ||
+        cnn_onednn_primitive_create(&k->forward_training, &desc, attr, NULL,
+                                    "inner product forward", layer, err) ||
+        CNN_ONEDNN(layer, err, dnnl_inner_product_forward_desc_init, &desc,
+                   dnnl_forward_inference, &src, &weights, bias_md, &dst) ||
+        cnn_onednn_primitive_create(&k->forward_inference, &desc, attr, NULL,
+                                    "inner product inference", layer, err) ||
+        CNN_ONEDNN(layer, err, dnnl_inner_product_backward_data_desc_init,
+                   &desc, &src, &weights, &dst) ||
+        cnn_onednn_primitive_create(&k->backward_data, &desc, NULL,
+                                    &k->forward_training,
+                                    "inner product backward data", layer,
+                                    err) ||
+        CNN_ONEDNN(layer, err, dnnl_inner_product_backward_weights_desc_init,
+                   &desc, &src, &weights, bias_md, &dst) ||
+        cnn_onednn_primitive_create(&k->backward_weights, &desc, NULL,
+                                    &k->forward_training,
+                                    "inner product backward weights", layer,
+                                    err);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    if (failed) {
+        cnn_onednn_weighted_release(layer);
+        return -1;
+    }
+    return cnn_onednn_weighted_finish(k, &src, &weights, bias_md, &dst,
+                                      c->relu, layer, err);
+}
+
+const struct cnn_layer_type cnn_layers_linear_type = {
+    .name = "linear",
+    .name_prefix = "fc",
+    .summary_name = "Linear",
+    .help = "fully connected layer over the flattened input (PyTorch "
+            "nn.Linear), optionally with a fused ReLU",
+    .params = linear_params,
+    .param_count = sizeof linear_params / sizeof *linear_params,
+    .setup = linear_setup,
+    .destroy = linear_destroy,
+    .describe = linear_describe,
+    .geometry = linear_geometry,
+};
+
+const struct cnn_layer_kernels cnn_layers_linear_cpu = {
+    .layer = "linear",
+    .device = CNN_DEVICE_CPU,
+    .prepare = linear_prepare,
+    .forward = cnn_onednn_weighted_forward,
+    .backward = cnn_onednn_weighted_backward,
+    .release = cnn_onednn_weighted_release,
+};

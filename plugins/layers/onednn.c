@@ -1,0 +1,444 @@
+/* cnnlab layers module — oneDNN helpers shared by the CPU kernels. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <oneapi/dnnl/dnnl_debug.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "onednn.h"
+
+/* One engine and one stream for the whole process: oneDNN primitives are
+ * tied to an engine, and creating one per layer would only waste memory. */
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+static dnnl_engine_t process_engine;
+static dnnl_stream_t process_stream;
+static dnnl_status_t engine_status = dnnl_success;
+static const char *engine_call = "";
+
+static void engine_create(void)
+{
+    engine_call = "dnnl_engine_create";
+    engine_status = dnnl_engine_create(&process_engine, dnnl_cpu, 0);
+    if (engine_status != dnnl_success)
+        return;
+    engine_call = "dnnl_stream_create";
+    engine_status = dnnl_stream_create(&process_stream, process_engine,
+                                       dnnl_stream_default_flags);
+    if (engine_status != dnnl_success) {
+        dnnl_engine_destroy(process_engine);
+        process_engine = NULL;
+    }
+}
+
+/* Every layer has released its primitives by the time the core unloads
+ * the module, so the engine can go with it. */
+__attribute__((destructor)) static void engine_destroy(void)
+{
+    if (process_stream)
+        dnnl_stream_destroy(process_stream);
+    if (process_engine)
+        dnnl_engine_destroy(process_engine);
+    process_stream = NULL;
+    process_engine = NULL;
+}
+
+int cnn_onednn_engine(dnnl_engine_t *engine, dnnl_stream_t *stream,
+                      const struct cnn_layer *layer, struct cnn_error *err)
+{
+    pthread_once(&engine_once, engine_create);
+    if (engine_status != dnnl_success)
+        return cnn_onednn_check(engine_status, engine_call, layer, err);
+    if (engine)
+        *engine = process_engine;
+    if (stream)
+        *stream = process_stream;
+    return 0;
+}
+
+int cnn_onednn_check(dnnl_status_t status, const char *call,
+                     const struct cnn_layer *layer, struct cnn_error *err)
+{
+    if (status == dnnl_success)
+        return 0;
+    const char *hint = "";
+    if (status == dnnl_out_of_memory)
+        hint = " (use a smaller batch or model)";
+    else if (status == dnnl_unimplemented)
+        hint = " (this oneDNN build has no implementation for these sizes)";
+    return cnn_error_set(err, "layer %s (%s): oneDNN %s failed: %s%s",
+                         layer->name, layer->type ? layer->type->name : "?",
+                         call, dnnl_status2str(status), hint);
+}
+
+void cnn_onednn_set_threads(const struct cnn_context *ctx)
+{
+#ifdef _OPENMP
+    if (ctx && ctx->threads > 0)
+        omp_set_num_threads(ctx->threads);
+#else
+    (void)ctx;
+#endif
+}
+
+static int md_init(dnnl_memory_desc_t *md, int ndims, const dnnl_dims_t dims,
+                   dnnl_format_tag_t tag, const struct cnn_layer *layer,
+                   struct cnn_error *err)
+{
+    return CNN_ONEDNN(layer, err, dnnl_memory_desc_init_by_tag, md, ndims,
+                      dims, dnnl_f32, tag);
+}
+
+int cnn_onednn_md_nchw(dnnl_memory_desc_t *md, int n, struct cnn_shape shape,
+                       const struct cnn_layer *layer, struct cnn_error *err)
+{
+    dnnl_dims_t dims = {n, shape.c, shape.h, shape.w};
+    return md_init(md, 4, dims, dnnl_nchw, layer, err);
+}
+
+int cnn_onednn_md_nc(dnnl_memory_desc_t *md, int n, size_t features,
+                     const struct cnn_layer *layer, struct cnn_error *err)
+{
+    dnnl_dims_t dims = {n, (dnnl_dim_t)features};
+    return md_init(md, 2, dims, dnnl_nc, layer, err);
+}
+
+int cnn_onednn_md_oihw(dnnl_memory_desc_t *md, int out, int in, int kh,
+                       int kw, const struct cnn_layer *layer,
+                       struct cnn_error *err)
+{
+    dnnl_dims_t dims = {out, in, kh, kw};
+    return md_init(md, 4, dims, dnnl_oihw, layer, err);
+}
+
+int cnn_onednn_md_oi(dnnl_memory_desc_t *md, int out, size_t in,
+                     const struct cnn_layer *layer, struct cnn_error *err)
+{
+    dnnl_dims_t dims = {out, (dnnl_dim_t)in};
+    return md_init(md, 2, dims, dnnl_oi, layer, err);
+}
+
+int cnn_onednn_md_vector(dnnl_memory_desc_t *md, int count,
+                         const struct cnn_layer *layer,
+                         struct cnn_error *err)
+{
+    dnnl_dims_t dims = {count};
+    return md_init(md, 1, dims, dnnl_a, layer, err);
+}
+
+int cnn_onednn_memory(dnnl_memory_t *memory, const dnnl_memory_desc_t *md,
+                      const struct cnn_layer *layer, struct cnn_error *err)
+{
+    dnnl_engine_t engine;
+    *memory = NULL;
+    if (cnn_onednn_engine(&engine, NULL, layer, err))
+        return -1;
+    return CNN_ONEDNN(layer, err, dnnl_memory_create, memory, md, engine,
+                      DNNL_MEMORY_NONE);
+}
+
+int cnn_onednn_bind(dnnl_memory_t memory, const void *data,
+                    const struct cnn_layer *layer, struct cnn_error *err)
+{
+    /* oneDNN takes a non-const handle for every argument; the primitives
+     * only read their inputs. */
+    return CNN_ONEDNN(layer, err, dnnl_memory_set_data_handle, memory,
+                      (void *)data);
+}
+
+void cnn_onednn_memory_destroy(dnnl_memory_t *memory)
+{
+    if (*memory)
+        dnnl_memory_destroy(*memory);
+    *memory = NULL;
+}
+
+int cnn_onednn_primitive_create(struct cnn_onednn_primitive *primitive,
+                                const_dnnl_op_desc_t op_desc,
+                                const_dnnl_primitive_attr_t attr,
+                                const struct cnn_onednn_primitive *hint,
+                                const char *what,
+                                const struct cnn_layer *layer,
+                                struct cnn_error *err)
+{
+    dnnl_engine_t engine;
+    primitive->desc = NULL;
+    primitive->primitive = NULL;
+    if (cnn_onednn_engine(&engine, NULL, layer, err))
+        return -1;
+    if (CNN_ONEDNN(layer, err, dnnl_primitive_desc_create, &primitive->desc,
+                   op_desc, attr, engine, hint ? hint->desc : NULL))
+        return cnn_error_prefix(err, "%s: ", what);
+    if (CNN_ONEDNN(layer, err, dnnl_primitive_create, &primitive->primitive,
+                   primitive->desc)) {
+        cnn_onednn_primitive_destroy(primitive);
+        return cnn_error_prefix(err, "%s: ", what);
+    }
+    return 0;
+}
+
+void cnn_onednn_primitive_destroy(struct cnn_onednn_primitive *primitive)
+{
+    if (primitive->primitive)
+        dnnl_primitive_destroy(primitive->primitive);
+    if (primitive->desc)
+        dnnl_primitive_desc_destroy(primitive->desc);
+    primitive->primitive = NULL;
+    primitive->desc = NULL;
+}
+
+int cnn_onednn_execute(const struct cnn_onednn_primitive *primitive,
+                       int nargs, const dnnl_exec_arg_t *args,
+                       const char *what, const struct cnn_layer *layer,
+                       struct cnn_error *err)
+{
+    dnnl_stream_t stream;
+    if (!primitive->primitive)
+        return cnn_error_set(err, "layer %s (%s): %s was not prepared "
+                             "(call prepare before forward/backward)",
+                             layer->name, layer->type->name, what);
+    if (cnn_onednn_engine(NULL, &stream, layer, err))
+        return -1;
+    if (CNN_ONEDNN(layer, err, dnnl_primitive_execute, primitive->primitive,
+                   stream, nargs, args) ||
+        CNN_ONEDNN(layer, err, dnnl_stream_wait, stream))
+        return cnn_error_prefix(err, "%s: ", what);
+    return 0;
+}
+
+int cnn_onednn_relu_attr(dnnl_primitive_attr_t *attr, int relu,
+                         const struct cnn_layer *layer,
+                         struct cnn_error *err)
+{
+    dnnl_post_ops_t post_ops = NULL;
+    *attr = NULL;
+    if (!relu)
+        return 0;
+    if (CNN_ONEDNN(layer, err, dnnl_post_ops_create, &post_ops))
+        return -1;
+    if (CNN_ONEDNN(layer, err, dnnl_post_ops_append_eltwise, post_ops, 1.0f,
+                   dnnl_eltwise_relu, 0.0f, 0.0f) ||
+        CNN_ONEDNN(layer, err, dnnl_primitive_attr_create, attr) ||
+        CNN_ONEDNN(layer, err, dnnl_primitive_attr_set_post_ops, *attr,
+                   post_ops)) {
+        if (*attr)
+            dnnl_primitive_attr_destroy(*attr);
+        *attr = NULL;
+        dnnl_post_ops_destroy(post_ops);
+        return -1;
+    }
+    /* The attributes keep their own copy of the post-ops. */
+    dnnl_post_ops_destroy(post_ops);
+    return 0;
+}
+
+void cnn_relu_mask_gradient(float *masked, const float *dy, const float *y,
+                            size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        masked[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+int cnn_check_tensor(const struct cnn_tensor *t, struct cnn_shape shape,
+                     int batch, const char *role,
+                     const struct cnn_layer *layer, struct cnn_error *err)
+{
+    if (!t || !t->data)
+        return cnn_error_set(err, "layer %s (%s): %s has no data",
+                             layer->name, layer->type->name, role);
+    if (t->device != CNN_DEVICE_CPU)
+        return cnn_error_set(err, "layer %s (%s): %s is on %s, but these "
+                             "kernels run on the CPU", layer->name,
+                             layer->type->name, role,
+                             cnn_device_name(t->device));
+    if (t->n != batch || t->shape.c != shape.c || t->shape.h != shape.h ||
+        t->shape.w != shape.w)
+        return cnn_error_set(err, "layer %s (%s): %s is [%d, %d, %d, %d] "
+                             "but the layer was prepared for [%d, %d, %d, %d]"
+                             " (call prepare when the batch size changes)",
+                             layer->name, layer->type->name, role, t->n,
+                             t->shape.c, t->shape.h, t->shape.w, batch,
+                             shape.c, shape.h, shape.w);
+    return 0;
+}
+
+void cnn_onednn_weighted_release(struct cnn_layer *layer)
+{
+    struct cnn_onednn_weighted *k = layer->kernel_state;
+    if (!k)
+        return;
+    cnn_onednn_primitive_destroy(&k->forward_training);
+    cnn_onednn_primitive_destroy(&k->forward_inference);
+    cnn_onednn_primitive_destroy(&k->backward_data);
+    cnn_onednn_primitive_destroy(&k->backward_weights);
+    dnnl_memory_t *memories[] = {
+        &k->src,      &k->weights,      &k->bias_memory, &k->dst,
+        &k->diff_src, &k->diff_weights, &k->diff_bias,   &k->diff_dst,
+    };
+    for (size_t i = 0; i < sizeof memories / sizeof *memories; i++)
+        cnn_onednn_memory_destroy(memories[i]);
+    free(k->masked_dy);
+    free(k);
+    layer->kernel_state = NULL;
+}
+
+int cnn_onednn_weighted_begin(struct cnn_context *ctx,
+                              struct cnn_layer *layer, int batch,
+                              struct cnn_onednn_weighted **state,
+                              struct cnn_error *err)
+{
+    struct cnn_onednn_weighted *k = layer->kernel_state;
+    *state = NULL;
+    if (k && k->batch == batch)
+        return 1;
+    cnn_onednn_weighted_release(layer);
+    if (batch < 1)
+        return cnn_error_set(err, "layer %s (%s): batch size %d (must be at "
+                             "least 1)", layer->name, layer->type->name,
+                             batch);
+    k = calloc(1, sizeof *k);
+    if (!k)
+        return cnn_error_set(err, "layer %s: out of memory", layer->name);
+    k->batch = batch;
+    layer->kernel_state = k;
+    /* oneDNN splits the work among threads when it creates a primitive. */
+    cnn_onednn_set_threads(ctx);
+    *state = k;
+    return 0;
+}
+
+int cnn_onednn_weighted_finish(struct cnn_onednn_weighted *k,
+                               const dnnl_memory_desc_t *src,
+                               const dnnl_memory_desc_t *weights,
+                               const dnnl_memory_desc_t *bias,
+                               const dnnl_memory_desc_t *dst, int relu,
+                               struct cnn_layer *layer,
+                               struct cnn_error *err)
+{
+    k->bias = bias != NULL;
+    k->relu = relu;
+    if (cnn_onednn_memory(&k->src, src, layer, err) ||
+        cnn_onednn_memory(&k->weights, weights, layer, err) ||
+        cnn_onednn_memory(&k->dst, dst, layer, err) ||
+        cnn_onednn_memory(&k->diff_src, src, layer, err) ||
+        cnn_onednn_memory(&k->diff_weights, weights, layer, err) ||
+        cnn_onednn_memory(&k->diff_dst, dst, layer, err) ||
+        (bias && (cnn_onednn_memory(&k->bias_memory, bias, layer, err) ||
+                  cnn_onednn_memory(&k->diff_bias, bias, layer, err))))
+        goto fail;
+    if (relu) {
+        size_t count = (size_t)k->batch * cnn_shape_size(layer->output);
+        k->masked_dy = malloc(count * sizeof(float));
+        if (!k->masked_dy) {
+            cnn_error_set(err, "layer %s: out of memory for a batch of %d "
+                          "(try a smaller batch)", layer->name, k->batch);
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    cnn_onednn_weighted_release(layer);
+    return -1;
+}
+
+static struct cnn_onednn_weighted *weighted_state(struct cnn_layer *layer,
+                                                  struct cnn_error *err)
+{
+    if (!layer->kernel_state)
+        cnn_error_set(err, "layer %s (%s): forward/backward before prepare",
+                      layer->name, layer->type->name);
+    return layer->kernel_state;
+}
+
+int cnn_onednn_weighted_forward(struct cnn_context *ctx,
+                                struct cnn_layer *layer,
+                                const struct cnn_tensor *x,
+                                struct cnn_tensor *y, int training,
+                                struct cnn_error *err)
+{
+    struct cnn_onednn_weighted *k = weighted_state(layer, err);
+    if (!k ||
+        cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
+        cnn_check_tensor(y, layer->output, k->batch, "output", layer, err))
+        return -1;
+    const struct cnn_param_tensor *weight = &layer->tensors[0];
+    const struct cnn_param_tensor *bias = k->bias ? &layer->tensors[1] : NULL;
+
+    cnn_onednn_set_threads(ctx);
+    if (cnn_onednn_bind(k->src, x->data, layer, err) ||
+        cnn_onednn_bind(k->weights, weight->data, layer, err) ||
+        cnn_onednn_bind(k->dst, y->data, layer, err) ||
+        (bias && cnn_onednn_bind(k->bias_memory, bias->data, layer, err)))
+        return -1;
+    dnnl_exec_arg_t args[] = {
+        {DNNL_ARG_SRC, k->src},
+        {DNNL_ARG_WEIGHTS, k->weights},
+        {DNNL_ARG_DST, k->dst},
+        {DNNL_ARG_BIAS, k->bias_memory},
+    };
+    return cnn_onednn_execute(
+        training ? &k->forward_training : &k->forward_inference,
+        bias ? 4 : 3, args, training ? "forward" : "inference", layer, err);
+}
+
+int cnn_onednn_weighted_backward(struct cnn_context *ctx,
+                                 struct cnn_layer *layer,
+                                 const struct cnn_tensor *x,
+                                 const struct cnn_tensor *y,
+                                 const struct cnn_tensor *dy,
+                                 struct cnn_tensor *dx,
+                                 struct cnn_error *err)
+{
+    struct cnn_onednn_weighted *k = weighted_state(layer, err);
+    if (!k ||
+        cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
+        cnn_check_tensor(y, layer->output, k->batch, "output", layer, err) ||
+        cnn_check_tensor(dy, layer->output, k->batch, "output gradient",
+                         layer, err) ||
+        (dx && cnn_check_tensor(dx, layer->input, k->batch,
+                                "input gradient", layer, err)))
+        return -1;
+    const struct cnn_param_tensor *weight = &layer->tensors[0];
+    const struct cnn_param_tensor *bias = k->bias ? &layer->tensors[1] : NULL;
+    if (!weight->grad || (bias && !bias->grad))
+        return cnn_error_set(err, "layer %s (%s): backward without parameter"
+                             " gradients", layer->name, layer->type->name);
+
+    cnn_onednn_set_threads(ctx);
+    const float *diff_dst = dy->data;
+    if (k->relu) {
+        cnn_relu_mask_gradient(k->masked_dy, dy->data, y->data,
+                               cnn_tensor_count(dy));
+        diff_dst = k->masked_dy;
+    }
+    /* Both primitives write (never add to) their outputs, which is what
+     * the contract asks of parameter gradients. */
+    if (cnn_onednn_bind(k->src, x->data, layer, err) ||
+        cnn_onednn_bind(k->diff_dst, diff_dst, layer, err) ||
+        cnn_onednn_bind(k->diff_weights, weight->grad, layer, err) ||
+        (bias && cnn_onednn_bind(k->diff_bias, bias->grad, layer, err)))
+        return -1;
+    dnnl_exec_arg_t weight_args[] = {
+        {DNNL_ARG_SRC, k->src},
+        {DNNL_ARG_DIFF_DST, k->diff_dst},
+        {DNNL_ARG_DIFF_WEIGHTS, k->diff_weights},
+        {DNNL_ARG_DIFF_BIAS, k->diff_bias},
+    };
+    if (cnn_onednn_execute(&k->backward_weights, bias ? 4 : 3, weight_args,
+                           "backward weights", layer, err))
+        return -1;
+    if (!dx)
+        return 0;
+    if (cnn_onednn_bind(k->weights, weight->data, layer, err) ||
+        cnn_onednn_bind(k->diff_src, dx->data, layer, err))
+        return -1;
+    dnnl_exec_arg_t data_args[] = {
+        {DNNL_ARG_DIFF_DST, k->diff_dst},
+        {DNNL_ARG_WEIGHTS, k->weights},
+        {DNNL_ARG_DIFF_SRC, k->diff_src},
+    };
+    return cnn_onednn_execute(&k->backward_data, 3, data_args,
+                              "backward data", layer, err);
+}

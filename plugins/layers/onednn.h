@@ -1,0 +1,159 @@
+/* cnnlab layers module — what its files share: the oneDNN helpers (one
+ * engine and stream per process, status checks that name the call and the
+ * layer, plain NCHW / NC memory descriptors, primitives bound to the
+ * caller's buffers) and the layer types module.c registers. */
+#ifndef CNNLAB_LAYERS_ONEDNN_H
+#define CNNLAB_LAYERS_ONEDNN_H
+
+#include <oneapi/dnnl/dnnl.h>
+
+#include "cnnlab/cnnlab.h"
+
+/* The process's CPU engine and its in-order stream, created on first use
+ * (thread-safe) and destroyed when the module is unloaded. */
+int cnn_onednn_engine(dnnl_engine_t *engine, dnnl_stream_t *stream,
+                      const struct cnn_layer *layer, struct cnn_error *err);
+
+/* Turns a failed status into an error naming the oneDNN call, the layer
+ * and the status; returns 0 for dnnl_success, else -1. */
+int cnn_onednn_check(dnnl_status_t status, const char *call,
+                     const struct cnn_layer *layer, struct cnn_error *err);
+
+/* CNN_ONEDNN(layer, err, dnnl_function, args...) calls the function and
+ * checks its status with the function's name. */
+#define CNN_ONEDNN(layer, err, function, ...)                              \
+    cnn_onednn_check(function(__VA_ARGS__), #function, (layer), (err))
+
+/* Lets oneDNN's OpenMP runtime (and ours) use ctx->threads threads on the
+ * calling thread; 0 or less leaves the runtime's default. */
+void cnn_onednn_set_threads(const struct cnn_context *ctx);
+
+/* Plain f32 descriptors: a batch (n, c, h, w) as nchw, a batch of flat
+ * feature vectors (n, features) as nc, conv weights (o, i, kh, kw) as oihw,
+ * inner-product weights (o, i) as oi, and a vector (count) as a. */
+int cnn_onednn_md_nchw(dnnl_memory_desc_t *md, int n, struct cnn_shape shape,
+                       const struct cnn_layer *layer, struct cnn_error *err);
+int cnn_onednn_md_nc(dnnl_memory_desc_t *md, int n, size_t features,
+                     const struct cnn_layer *layer, struct cnn_error *err);
+int cnn_onednn_md_oihw(dnnl_memory_desc_t *md, int out, int in, int kh,
+                       int kw, const struct cnn_layer *layer,
+                       struct cnn_error *err);
+int cnn_onednn_md_oi(dnnl_memory_desc_t *md, int out, size_t in,
+                     const struct cnn_layer *layer, struct cnn_error *err);
+int cnn_onednn_md_vector(dnnl_memory_desc_t *md, int count,
+                         const struct cnn_layer *layer,
+                         struct cnn_error *err);
+
+/* A memory object with no buffer of its own: each call binds the caller's
+ * pointer with cnn_onednn_bind. */
+int cnn_onednn_memory(dnnl_memory_t *memory, const dnnl_memory_desc_t *md,
+                      const struct cnn_layer *layer, struct cnn_error *err);
+int cnn_onednn_bind(dnnl_memory_t memory, const void *data,
+                    const struct cnn_layer *layer, struct cnn_error *err);
+void cnn_onednn_memory_destroy(dnnl_memory_t *memory);
+
+/* A primitive with its descriptor (kept: backward primitives need the
+ * forward one as a hint, and pooling asks it for the workspace). */
+struct cnn_onednn_primitive {
+    dnnl_primitive_desc_t desc;
+    dnnl_primitive_t primitive;
+};
+
+/* Creates both from an operation descriptor. attr and hint may be NULL.
+ * `what` names the primitive in errors ("convolution forward"). */
+int cnn_onednn_primitive_create(struct cnn_onednn_primitive *primitive,
+                                const_dnnl_op_desc_t op_desc,
+                                const_dnnl_primitive_attr_t attr,
+                                const struct cnn_onednn_primitive *hint,
+                                const char *what,
+                                const struct cnn_layer *layer,
+                                struct cnn_error *err);
+void cnn_onednn_primitive_destroy(struct cnn_onednn_primitive *primitive);
+
+/* Runs a primitive on the process stream and waits for it. */
+int cnn_onednn_execute(const struct cnn_onednn_primitive *primitive,
+                       int nargs, const dnnl_exec_arg_t *args,
+                       const char *what, const struct cnn_layer *layer,
+                       struct cnn_error *err);
+
+/* Attributes holding one ReLU post-op (for conv2d and linear's fused
+ * activation); *attr is NULL when relu is 0. */
+int cnn_onednn_relu_attr(dnnl_primitive_attr_t *attr, int relu,
+                         const struct cnn_layer *layer,
+                         struct cnn_error *err);
+
+/* The kernels of a layer with weights (conv2d, linear): forward for
+ * training and for inference, backward data and backward weights, with an
+ * optional bias and an optional fused ReLU. Only the primitives differ
+ * between the two layers; the rest lives here. The layer's tensors are
+ * tensors[0] = weight and tensors[1] = bias (when present). */
+struct cnn_onednn_weighted {
+    int batch;
+    int bias;  /* 1: DNNL_ARG_BIAS / DNNL_ARG_DIFF_BIAS are bound */
+    int relu;  /* 1: ReLU post-op; backward masks dy with y > 0 */
+    struct cnn_onednn_primitive forward_training, forward_inference;
+    struct cnn_onednn_primitive backward_data, backward_weights;
+    dnnl_memory_t src, weights, bias_memory, dst;             /* forward */
+    dnnl_memory_t diff_src, diff_weights, diff_bias, diff_dst; /* backward */
+    float *masked_dy; /* the batch's output count, only with relu */
+};
+
+/* Starts prepare: 1 when the layer is already prepared for `batch`
+ * (nothing to do), 0 with *state fresh (calloc'ed, attached to the layer)
+ * for the caller to create the four primitives, -1 on failure. */
+int cnn_onednn_weighted_begin(struct cnn_context *ctx,
+                              struct cnn_layer *layer, int batch,
+                              struct cnn_onednn_weighted **state,
+                              struct cnn_error *err);
+/* Ends prepare: creates the memory objects for these descriptors
+ * (bias NULL: no bias) and the ReLU scratch. On failure (and when the
+ * caller failed) releases everything. */
+int cnn_onednn_weighted_finish(struct cnn_onednn_weighted *state,
+                               const dnnl_memory_desc_t *src,
+                               const dnnl_memory_desc_t *weights,
+                               const dnnl_memory_desc_t *bias,
+                               const dnnl_memory_desc_t *dst, int relu,
+                               struct cnn_layer *layer,
+                               struct cnn_error *err);
+int cnn_onednn_weighted_forward(struct cnn_context *ctx,
+                                struct cnn_layer *layer,
+                                const struct cnn_tensor *x,
+                                struct cnn_tensor *y, int training,
+                                struct cnn_error *err);
+int cnn_onednn_weighted_backward(struct cnn_context *ctx,
+                                 struct cnn_layer *layer,
+                                 const struct cnn_tensor *x,
+                                 const struct cnn_tensor *y,
+                                 const struct cnn_tensor *dy,
+                                 struct cnn_tensor *dx,
+                                 struct cnn_error *err);
+void cnn_onednn_weighted_release(struct cnn_layer *layer);
+
+/* Common helpers of the module's kernels. */
+
+/* dy masked by the fused ReLU: masked[i] = y[i] > 0 ? dy[i] : 0. */
+void cnn_relu_mask_gradient(float *masked, const float *dy, const float *y,
+                            size_t count);
+/* Checks a tensor's shape against what the layer expects (a kernel bug or
+ * a core bug otherwise, reported rather than read out of bounds). */
+int cnn_check_tensor(const struct cnn_tensor *t, struct cnn_shape shape,
+                     int batch, const char *role,
+                     const struct cnn_layer *layer, struct cnn_error *err);
+
+/* The layer types and CPU kernels that module.c registers. */
+extern const struct cnn_layer_type cnn_layers_conv2d_type;
+extern const struct cnn_layer_kernels cnn_layers_conv2d_cpu;
+extern const struct cnn_layer_type cnn_layers_linear_type;
+extern const struct cnn_layer_kernels cnn_layers_linear_cpu;
+extern const struct cnn_layer_type cnn_layers_maxpool2d_type;
+extern const struct cnn_layer_kernels cnn_layers_maxpool2d_cpu;
+extern const struct cnn_layer_type cnn_layers_relu_type;
+extern const struct cnn_layer_kernels cnn_layers_relu_cpu;
+extern const struct cnn_layer_type cnn_layers_globalpool_type;
+extern const struct cnn_layer_kernels cnn_layers_globalpool_cpu;
+extern const struct cnn_layer_type cnn_layers_flatten_type;
+extern const struct cnn_layer_kernels cnn_layers_flatten_cpu;
+extern const struct cnn_layer_type cnn_layers_dropout_type;
+extern const struct cnn_layer_kernels cnn_layers_dropout_cpu;
+
+#endif

@@ -1,0 +1,105 @@
+/* cnnlab — stochastic gradient descent, exactly as PyTorch's
+ * torch.optim.SGD (single-tensor path), so results can be compared:
+ *
+ *   g = grad + weight_decay * w
+ *   with momentum: buf = g on the first step, else
+ *                  buf = momentum * buf + (1 - dampening) * g
+ *                  g = nesterov ? g + momentum * buf : buf
+ *   w = w - lr * g
+ *
+ * Arithmetic is in float with float scalars, as PyTorch does for float32
+ * tensors on the CPU. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cnnlab/plugin.h"
+
+static const struct cnn_param_spec sgd_params[] = {
+    {"lr", CNN_PARAM_FLOAT, "0.01", 1e-12, 1000, NULL, "learning rate"},
+    {"momentum", CNN_PARAM_FLOAT, "0", 0, 1, NULL,
+     "momentum factor (0: plain SGD, no state)"},
+    {"dampening", CNN_PARAM_FLOAT, "0", 0, 1, NULL,
+     "dampening of the momentum's new gradient"},
+    {"weight_decay", CNN_PARAM_FLOAT, "0", 0, 1, NULL,
+     "L2 penalty added to the gradient"},
+    {"nesterov", CNN_PARAM_BOOL, "false", 0, 0, NULL,
+     "Nesterov momentum (needs momentum > 0 and dampening 0)"},
+};
+
+struct sgd_settings {
+    float lr, momentum, dampening, weight_decay;
+    int nesterov;
+};
+
+static void read_settings(const struct cnn_params *params,
+                          struct sgd_settings *settings)
+{
+    settings->lr = (float)cnn_param_float(params, "lr");
+    settings->momentum = (float)cnn_param_float(params, "momentum");
+    settings->dampening = (float)cnn_param_float(params, "dampening");
+    settings->weight_decay = (float)cnn_param_float(params, "weight_decay");
+    settings->nesterov = cnn_param_bool(params, "nesterov");
+}
+
+static int sgd_state_per_param(const struct cnn_params *params)
+{
+    return cnn_param_float(params, "momentum") > 0 ? 1 : 0;
+}
+
+static int sgd_step(const struct cnn_params *params, float *weights,
+                    const float *grads, float *state, size_t count,
+                    uint64_t step, struct cnn_error *err)
+{
+    struct sgd_settings s;
+    read_settings(params, &s);
+    if (s.nesterov && (s.momentum <= 0 || s.dampening != 0))
+        return cnn_error_set(err,
+                             "sgd: nesterov momentum requires momentum > 0 and "
+                             "dampening 0 (got momentum %g, dampening %g): "
+                             "set momentum (e.g. 0.9) and leave dampening at "
+                             "0, or set nesterov: false",
+                             (double)s.momentum, (double)s.dampening);
+    if (step == 0)
+        return cnn_error_set(err, "sgd: steps count from 1, got step 0");
+    if (count > 0 && (weights == NULL || grads == NULL))
+        return cnn_error_set(err, "sgd: no weights or gradients given");
+    if (s.momentum > 0 && count > 0 && state == NULL)
+        return cnn_error_set(err,
+                             "sgd: momentum %g needs one float of state per "
+                             "parameter, but no state buffer was given",
+                             (double)s.momentum);
+
+    float keep_new = 1.0f - s.dampening;
+    for (size_t i = 0; i < count; i++) {
+        float g = grads[i];
+        if (s.weight_decay != 0)
+            g = g + s.weight_decay * weights[i];
+        if (s.momentum > 0) {
+            float buf = step == 1 ? g
+                                  : s.momentum * state[i] + keep_new * g;
+            state[i] = buf;
+            g = s.nesterov ? g + s.momentum * buf : buf;
+        }
+        weights[i] = weights[i] - s.lr * g;
+    }
+    return 0;
+}
+
+static const struct cnn_optimizer_type sgd_type = {
+    .name = "sgd",
+    .help = "stochastic gradient descent with momentum, dampening, weight "
+            "decay and Nesterov (PyTorch's torch.optim.SGD)",
+    .params = sgd_params,
+    .param_count = (int)(sizeof sgd_params / sizeof sgd_params[0]),
+    .device = CNN_DEVICE_CPU,
+    .state_per_param = sgd_state_per_param,
+    .step = sgd_step,
+};
+
+static int optim_init(struct cnn_registry *registry, struct cnn_error *err)
+{
+    return cnn_register_optimizer(registry, &sgd_type, err);
+}
+
+CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {
+    CNN_ABI_MAJOR, CNN_ABI_MINOR, "optim", "0.1.0", optim_init};

@@ -1,0 +1,36 @@
+# tests: core (module loader, model, training, manifests, CLI)
+TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+check_LTLIBRARIES += t/abi-major.la t/abi-minor.la t/no-entry.la \
+	t/init-fails.la t/dup-first.la t/dup-second.la
+t_abi_major_la_SOURCES = t/plugins/abi-major.c
+t_abi_major_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_abi_minor_la_SOURCES = t/plugins/abi-minor.c
+t_abi_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_no_entry_la_SOURCES = t/plugins/no-entry.c
+t_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_init_fails_la_SOURCES = t/plugins/init-fails.c
+t_init_fails_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_init_fails_la_LIBADD = libcnnlab.la
+t_dup_first_la_SOURCES = t/plugins/dup-first.c
+t_dup_first_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_dup_first_la_LIBADD = libcnnlab.la
+t_dup_second_la_SOURCES = t/plugins/dup-second.c
+t_dup_second_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_dup_second_la_LIBADD = libcnnlab.la
+
+check_PROGRAMS += t/test-module-loader
+TESTS += t/test-module-loader
+t_test_module_loader_SOURCES = t/test-module-loader.c t/tap.h
+t_test_module_loader_LDADD = $(CNN_TEST_LIBS)
+
+TESTS += t/cli-manifest-errors.sh
+EXTRA_DIST += t/tap.sh t/cli-manifest-errors.sh
+TESTS += t/cli-train.sh
+EXTRA_DIST += t/cli-train.sh
+TESTS += t/quickstart.sh
+EXTRA_DIST += t/quickstart.sh
+
+check_PROGRAMS += t/test-checkpoint
+TESTS += t/test-checkpoint
+t_test_checkpoint_SOURCES = t/test-checkpoint.c t/tap.h
+t_test_checkpoint_LDADD = $(CNN_TEST_LIBS)

@@ -1,0 +1,13 @@
+# tests: layers — the built-in layer module's CPU kernels against float64
+# references (layer-reference.c), through a harness that builds layers the
+# way the core does (layer-harness.c).
+check_PROGRAMS += t/test-layers t/test-layers-numeric
+TESTS += t/test-layers t/test-layers-numeric
+t_test_layers_SOURCES = t/test-layers.c t/tap.h \
+	t/layer-harness.c t/layer-harness.h \
+	t/layer-reference.c t/layer-reference.h
+t_test_layers_LDADD = $(CNN_TEST_LIBS)
+t_test_layers_numeric_SOURCES = t/test-layers-numeric.c t/tap.h \
+	t/layer-harness.c t/layer-harness.h \
+	t/layer-reference.c t/layer-reference.h
+t_test_layers_numeric_LDADD = $(CNN_TEST_LIBS)

@@ -1,0 +1,26 @@
+/* Registers the loss 'twin'; two such modules test name clashes: the
+ * first loaded keeps the name. */
+#include "cnnlab/plugin.h"
+
+static int compute(const struct cnn_params *params,
+                   const struct cnn_tensor *logits, const int32_t *labels,
+                   double *loss, struct cnn_tensor *dlogits,
+                   struct cnn_error *err)
+{
+    (void)params, (void)logits, (void)labels, (void)dlogits, (void)err;
+    *loss = 0;
+    return 0;
+}
+
+static const struct cnn_loss_type twin = {
+    .name = "twin", .help = "from the second module", .compute = compute,
+};
+
+static int init(struct cnn_registry *registry, struct cnn_error *err)
+{
+    return cnn_register_loss(registry, &twin, err);
+}
+
+CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {
+    CNN_ABI_MAJOR, CNN_ABI_MINOR, "dup-second", "1.0", init,
+};

@@ -1,0 +1,29 @@
+/* A module whose init registers a loss, then fails: the loader must
+ * refuse it and leave no registration behind. */
+#include "cnnlab/plugin.h"
+
+static int compute(const struct cnn_params *params,
+                   const struct cnn_tensor *logits, const int32_t *labels,
+                   double *loss, struct cnn_tensor *dlogits,
+                   struct cnn_error *err)
+{
+    (void)params, (void)logits, (void)labels, (void)dlogits;
+    *loss = 0;
+    return cnn_error_set(err, "never called");
+}
+
+static const struct cnn_loss_type doomed = {
+    .name = "doomed-loss", .help = "registered by a failing init",
+    .compute = compute,
+};
+
+static int init(struct cnn_registry *registry, struct cnn_error *err)
+{
+    if (cnn_register_loss(registry, &doomed, err) < 0)
+        return -1;
+    return cnn_error_set(err, "the test module refuses to start");
+}
+
+CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {
+    CNN_ABI_MAJOR, CNN_ABI_MINOR, "init-fails", "1.0", init,
+};

@@ -1,0 +1,21 @@
+#!/bin/sh
+# The README's promise: the quickstart manifest trains on the real
+# Fashion-MNIST and reaches at least 89% test accuracy.
+. "${CNNLAB_SRCDIR:-.}/t/tap.sh"
+
+[ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
+    skip_all "Fashion-MNIST is not installed (scripts/install-deps installs it)"
+
+"$CNNLAB" run --quiet --out "$scratch" "$CNNLAB_SRCDIR/experiments/quickstart.yaml" \
+    > "$scratch/stdout" 2> "$scratch/stderr"
+status=$?
+is "$status" 0 "the quickstart runs"
+[ "$status" -eq 0 ] || sed 's/^/# /' "$scratch/stderr" | tail -20
+info="$scratch/quickstart/main/run.json"
+accuracy=$(sed -n 's/.*"test_accuracy": \([0-9.]*\).*/\1/p' "$info")
+echo "# test accuracy: ${accuracy:-none}"
+awk -v a="${accuracy:-0}" 'BEGIN { exit !(a >= 89) }'
+ok $? "quickstart test accuracy ${accuracy:-none}% >= 89%"
+sed 's/^/# /' "$scratch/quickstart/main/epoch-seconds.csv"
+
+done_testing
