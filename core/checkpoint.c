@@ -1,5 +1,7 @@
 /* cnnlab — a model's parameters as a safetensors file, one tensor per
- * layer tensor, named "<layer>.<tensor>" ("conv1.weight"). */
+ * layer tensor, named "<index>.<tensor>" ("0.weight") by the layer's
+ * position in the manifest's list: the state_dict keys of the equivalent
+ * torch.nn.Sequential, so PyTorch loads the file directly. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +34,7 @@ int cnn_model_save(const struct cnn_model *model, const char *path,
         for (int t = 0; t < model->layers[i].tensor_count; t++, k++) {
             const struct cnn_param_tensor *tensor =
                 &model->layers[i].tensors[t];
-            snprintf(names[k], sizeof names[k], "%s.%s",
-                     model->layers[i].name, tensor->name);
+            snprintf(names[k], sizeof names[k], "%d.%s", i, tensor->name);
             tensors[k].name = names[k];
             tensors[k].ndim = tensor->ndim;
             for (int d = 0; d < tensor->ndim; d++)
@@ -71,12 +72,15 @@ int cnn_model_load(struct cnn_model *model, const char *path,
             struct cnn_param_tensor *tensor = &model->layers[i].tensors[t];
             char name[CNN_LAYER_NAME_MAX + CNN_TENSOR_NAME_MAX + 2];
             int64_t dims[4];
-            snprintf(name, sizeof name, "%s.%s", model->layers[i].name,
-                     tensor->name);
+            snprintf(name, sizeof name, "%d.%s", i, tensor->name);
             for (int d = 0; d < tensor->ndim; d++)
                 dims[d] = tensor->dims[d];
             status = cnn_safetensors_read_into(file, name, tensor->ndim, dims,
                                                tensor->data, err);
+            if (status < 0)
+                cnn_error_prefix(err, "layer %s (%s): ",
+                                 model->layers[i].name,
+                                 model->layers[i].type->name);
         }
     cnn_safetensors_close(file);
     return status;

@@ -118,7 +118,7 @@ static void print_params(const struct cnn_component *c)
                                               : param_type_name(spec->type),
                spec->default_value ? spec->default_value : "(required)");
         if (spec->min != 0 || spec->max != 0)
-            printf(" range %g..%g", spec->min, spec->max);
+            printf(" range %.15g..%.15g", spec->min, spec->max);
         printf("  %s\n", spec->help ? spec->help : "");
     }
 }

@@ -123,8 +123,10 @@ static int setup_layer(struct cnn_model *model,
                              params_node, mark, type->name, err) < 0)
         return -1;
     if (type->setup(layer, err) < 0) {
-        if (!err->file[0])
-            cnn_error_at(err, mark, "%s", err->message);
+        if (!err->file[0]) {
+            struct cnn_error unplaced = *err;
+            cnn_error_at(err, mark, "%s", unplaced.message);
+        }
         explain_shape_error(model, index, err);
         return -1;
     }

@@ -1,9 +1,81 @@
 /* cnnlab — a manifest's parameter map checked against a component's
- * schema. Every complaint points at the key or value that caused it. */
+ * schema, and the wording of what a parameter accepts. Every complaint
+ * points at the key or value that caused it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "params_node.h"
+
+static const char *component_name(const char *component)
+{
+    return component && *component ? component : "component";
+}
+
+int cnn_params_unknown_error(const struct cnn_params *params,
+                             const char *name, struct cnn_mark mark,
+                             const char *component, struct cnn_error *err)
+{
+    const char *names[256] = {0};
+    char known[1024] = "";
+    size_t used = 0;
+    int count = params ? params->count : 0;
+    int listed = count < 256 ? count : 256;
+    for (int i = 0; i < listed; i++) {
+        names[i] = params->specs[i].name;
+        if (used < sizeof known)
+            used += (size_t)snprintf(known + used, sizeof known - used,
+                                     "%s%s", i ? ", " : "", names[i]);
+    }
+    const char *suggestion = cnn_did_you_mean(name, names, listed);
+    char hint[256] = "";
+    if (suggestion)
+        snprintf(hint, sizeof hint, "; did you mean '%s'?", suggestion);
+    if (count == 0)
+        return cnn_error_at(err, mark,
+                            "unknown parameter '%s' for %s (it takes no "
+                            "parameters)",
+                            name, component_name(component));
+    return cnn_error_at(err, mark, "unknown parameter '%s' for %s%s (known: %s)",
+                        name, component_name(component), hint, known);
+}
+
+const char *cnn_param_type_description(const struct cnn_param_spec *spec,
+                                       char *buf, unsigned long size)
+{
+    switch (spec->type) {
+    case CNN_PARAM_INT:
+        return "an integer";
+    case CNN_PARAM_FLOAT:
+        return "a number";
+    case CNN_PARAM_BOOL:
+        return "true or false";
+    case CNN_PARAM_STRING:
+        return "text";
+    case CNN_PARAM_CHOICE: {
+        if (!buf || size == 0)
+            return "one of the choices";
+        snprintf(buf, size, "one of %s", spec->choices ? spec->choices : "");
+        for (char *p = buf; *p; p++)
+            if (*p == '|') {
+                /* "a|b" -> "a, b": shift right by one for the space. */
+                size_t rest = strlen(p + 1);
+                if ((size_t)(p - buf) + rest + 3 > size)
+                    break;
+                memmove(p + 2, p + 1, rest + 1);
+                p[0] = ',';
+                p[1] = ' ';
+                p++;
+            }
+        return buf;
+    }
+    case CNN_PARAM_INT_PAIR:
+        return "an integer or a list of two integers";
+    case CNN_PARAM_FLOAT_LIST:
+        return "a number or a list of numbers";
+    }
+    return "a value";
+}
 
 static const struct cnn_param_spec *spec_of(const struct cnn_params *params,
                                             const char *name)

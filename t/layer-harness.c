@@ -204,6 +204,13 @@ double *doubles_new(size_t count)
     return v;
 }
 
+struct check_result check_not_run(const char *what)
+{
+    struct check_result r = {0, "", "the kernel call failed"};
+    snprintf(r.message, sizeof r.message, "%s (not run)", what);
+    return r;
+}
+
 struct check_result compare(const float *got, const double *want,
                             size_t count, double tolerance,
                             const char *what)

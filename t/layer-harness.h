@@ -74,6 +74,10 @@ struct check_result {
     char detail[256];  /* where it failed, when it did */
 };
 
+/* A failed result for a check whose kernel call failed (the call printed
+ * why). */
+struct check_result check_not_run(const char *what);
+
 /* Passes when max |got - want| <= tolerance * max(1, max |want|): the
  * scale is the array's largest reference value, so a sum that cancels to
  * near zero is judged against the size of its terms. */

@@ -68,7 +68,8 @@ void ref_conv_backward(const struct ref_conv *c, const float *x,
         for (int o = 0; o < c->out; o++)
             for (int oy = 0; oy < c->oh; oy++)
                 for (int ox = 0; ox < c->ow; ox++) {
-                    double g = dy[((b * c->out + o) * c->oh + oy) * c->ow + ox];
+                    double g =
+                        dy[((b * c->out + o) * c->oh + oy) * c->ow + ox];
                     if (dbias)
                         dbias[o] += g;
                     for (int i = 0; i < c->in; i++)

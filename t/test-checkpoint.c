@@ -84,7 +84,8 @@ int main(void)
     ok(build(&other, registry, other_model, 11) == 0, "a different model");
     ok(cnn_model_load(&other, path, &err) < 0,
        "its checkpoint is refused for another model");
-    like(err.message, "conv1.weight", "the message names the tensor");
+    like(err.message, "0.weight", "the message names the tensor");
+    like(err.message, "layer conv1", "the message names the layer");
     like(err.message, "[4, 3, 3, 3]", "the message gives the file's shape");
     like(err.message, "[6, 3, 3, 3]", "the message gives the model's shape");
 

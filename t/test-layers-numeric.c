@@ -93,11 +93,11 @@ static void check_conv_case(const struct conv_case *k)
               test_layer_forward(&t, &x, &y, 0) == 0;
     snprintf(what, sizeof what, "%s: inference forward", label);
     report(ran ? compare(y.data, want_y, y_count, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
     ran = ran && test_layer_forward(&t, &x, &y, 1) == 0;
     snprintf(what, sizeof what, "%s: training forward", label);
     report(ran ? compare(y.data, want_y, y_count, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
 
     /* The reference masks dy with the kernel's own y, as backward does. */
     if (k->relu)
@@ -112,16 +112,16 @@ static void check_conv_case(const struct conv_case *k)
     ran = ran && test_layer_backward(&t, &x, &y, &dy, &dx) == 0;
     snprintf(what, sizeof what, "%s: input gradient", label);
     report(ran ? compare(dx.data, want_dx, x_count, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
     snprintf(what, sizeof what, "%s: weight gradient", label);
     report(ran ? compare(t.layer.tensors[0].grad, want_dw,
                          t.layer.tensors[0].count, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
     if (bias) {
         snprintf(what, sizeof what, "%s: bias gradient", label);
         report(ran ? compare(t.layer.tensors[1].grad, want_db,
                              (size_t)k->out, TOLERANCE, what)
-                   : (struct check_result){0, "", ""});
+                   : check_not_run(what));
     }
     /* The first layer of a model gets dx = NULL: parameters only. */
     poison(t.gradients, t.parameter_count);
@@ -129,7 +129,7 @@ static void check_conv_case(const struct conv_case *k)
     snprintf(what, sizeof what, "%s: weight gradient without dx", label);
     report(ran ? compare(t.layer.tensors[0].grad, want_dw,
                          t.layer.tensors[0].count, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
 
     free(want_y);
     free(masked);
@@ -224,7 +224,7 @@ static void check_linear_case(const struct linear_case *k)
               test_layer_forward(&t, &x, &y, 1) == 0;
     snprintf(what, sizeof what, "%s: forward", label);
     report(ran ? compare(y.data, want_y, y_count, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
     if (k->relu)
         ref_relu_mask((int)y_count, y.data, dy.data, masked);
     else
@@ -237,16 +237,16 @@ static void check_linear_case(const struct linear_case *k)
     ran = ran && test_layer_backward(&t, &x, &y, &dy, &dx) == 0;
     snprintf(what, sizeof what, "%s: input gradient", label);
     report(ran ? compare(dx.data, want_dx, (size_t)k->n * in, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
     snprintf(what, sizeof what, "%s: weight gradient", label);
     report(ran ? compare(t.layer.tensors[0].grad, want_dw,
                          (size_t)k->out * in, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
     if (bias) {
         snprintf(what, sizeof what, "%s: bias gradient", label);
         report(ran ? compare(t.layer.tensors[1].grad, want_db,
                              (size_t)k->out, TOLERANCE, what)
-                   : (struct check_result){0, "", ""});
+                   : check_not_run(what));
     }
     free(want_y);
     free(masked);
@@ -316,16 +316,16 @@ static void check_pool_case(const struct pool_case *k)
               test_layer_forward(&t, &x, &y, 0) == 0;
     snprintf(what, sizeof what, "%s: inference forward", label);
     report(ran ? compare(y.data, want_y, y_count, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
     ran = ran && test_layer_forward(&t, &x, &y, 1) == 0;
     snprintf(what, sizeof what, "%s: training forward", label);
     report(ran ? compare(y.data, want_y, y_count, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
     poison(dx.data, x_count);
     ran = ran && test_layer_backward(&t, &x, &y, &dy, &dx) == 0;
     snprintf(what, sizeof what, "%s: input gradient", label);
     report(ran ? compare(dx.data, want_dx, x_count, TOLERANCE, what)
-               : (struct check_result){0, "", ""});
+               : check_not_run(what));
     free(want_y);
     free(want_dy);
     free(want_dx);

@@ -101,7 +101,7 @@ int cnn_param_floats(const struct cnn_params *params, const char *name,
 /* 1 when the manifest gave this parameter (not the default). */
 int cnn_param_is_explicit(const struct cnn_params *params, const char *name);
 
-/* Appends "name=value" pairs (as YAML flow text) to buf, for logs. */
+/* Writes "name: value, ..." (YAML flow text) into buf, for logs. */
 void cnn_params_format(const struct cnn_params *params, char *buf,
                        unsigned long size);
 

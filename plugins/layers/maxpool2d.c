@@ -114,15 +114,23 @@ static void maxpool2d_geometry(const struct cnn_layer *layer,
     };
 }
 
-/* CPU kernels. Training forward records where each maximum came from in
- * oneDNN's workspace; backward routes dy through it. */
+/* CPU kernels. oneDNN's fast (jit) pooling wants channel-blocked data;
+ * on plain NCHW it falls back to a generic loop several times slower than
+ * a reorder to the blocked layout and back. So the kernels reorder x in
+ * and y out (and dy in, dx out), through two blocked buffers allocated
+ * once per batch size. The training forward records where each maximum
+ * came from in oneDNN's workspace; backward routes dy through it. */
 struct maxpool2d_kernel_state {
     int batch;
     int workspace_valid; /* 1 after a training forward */
     struct cnn_onednn_primitive forward_training, forward_inference;
     struct cnn_onednn_primitive backward;
-    dnnl_memory_t src, dst, diff_src, diff_dst; /* bound per call */
-    dnnl_memory_t workspace;                    /* owned by oneDNN */
+    struct cnn_onednn_primitive src_in, dst_out;  /* nchw <-> blocked */
+    struct cnn_onednn_primitive diff_dst_in, diff_src_out;
+    dnnl_memory_t plain_src, plain_dst; /* the caller's x/dx, y/dy */
+    dnnl_memory_t blocked_src;  /* (batch, c, h, w): x, then dx */
+    dnnl_memory_t blocked_dst;  /* (batch, c, oh, ow): y, then dy */
+    dnnl_memory_t workspace;
 };
 
 static void maxpool2d_release(struct cnn_layer *layer)
@@ -130,13 +138,16 @@ static void maxpool2d_release(struct cnn_layer *layer)
     struct maxpool2d_kernel_state *k = layer->kernel_state;
     if (!k)
         return;
-    cnn_onednn_primitive_destroy(&k->forward_training);
-    cnn_onednn_primitive_destroy(&k->forward_inference);
-    cnn_onednn_primitive_destroy(&k->backward);
-    cnn_onednn_memory_destroy(&k->src);
-    cnn_onednn_memory_destroy(&k->dst);
-    cnn_onednn_memory_destroy(&k->diff_src);
-    cnn_onednn_memory_destroy(&k->diff_dst);
+    struct cnn_onednn_primitive *primitives[] = {
+        &k->forward_training, &k->forward_inference, &k->backward,
+        &k->src_in, &k->dst_out, &k->diff_dst_in, &k->diff_src_out,
+    };
+    for (size_t i = 0; i < sizeof primitives / sizeof *primitives; i++)
+        cnn_onednn_primitive_destroy(primitives[i]);
+    cnn_onednn_memory_destroy(&k->plain_src);
+    cnn_onednn_memory_destroy(&k->plain_dst);
+    cnn_onednn_memory_destroy(&k->blocked_src);
+    cnn_onednn_memory_destroy(&k->blocked_dst);
     cnn_onednn_memory_destroy(&k->workspace);
     free(k);
     layer->kernel_state = NULL;
@@ -147,33 +158,43 @@ static int maxpool2d_create(struct maxpool2d_kernel_state *k,
                             struct cnn_error *err)
 {
     const struct maxpool2d_config *c = layer->state;
-    dnnl_memory_desc_t src, dst;
+    dnnl_memory_desc_t src, dst, blocked_src, blocked_dst;
     dnnl_pooling_desc_t desc;
-    dnnl_engine_t engine;
     dnnl_dims_t strides = {c->stride_h, c->stride_w};
     dnnl_dims_t kernel = {c->kernel_h, c->kernel_w};
     /* padding_r = padding_l: oneDNN floors the output size like PyTorch. */
     dnnl_dims_t padding = {c->pad_h, c->pad_w};
 
-    if (cnn_onednn_engine(&engine, NULL, layer, err) ||
-        cnn_onednn_md_nchw(&src, batch, layer->input, layer, err) ||
+    if (cnn_onednn_md_nchw(&src, batch, layer->input, layer, err) ||
         cnn_onednn_md_nchw(&dst, batch, layer->output, layer, err) ||
+        cnn_onednn_md_blocked(&blocked_src, batch, layer->input, layer,
+                              err) ||
+        cnn_onednn_md_blocked(&blocked_dst, batch, layer->output, layer,
+                              err) ||
         CNN_ONEDNN(layer, err, dnnl_pooling_forward_desc_init, &desc,
-                   dnnl_forward_training, dnnl_pooling_max, &src, &dst,
-                   strides, kernel, padding, padding) ||
+                   dnnl_forward_training, dnnl_pooling_max, &blocked_src,
+                   &blocked_dst, strides, kernel, padding, padding) ||
         cnn_onednn_primitive_create(&k->forward_training, &desc, NULL, NULL,
                                     "pooling forward", layer, err) ||
         CNN_ONEDNN(layer, err, dnnl_pooling_forward_desc_init, &desc,
-                   dnnl_forward_inference, dnnl_pooling_max, &src, &dst,
-                   strides, kernel, padding, padding) ||
+                   dnnl_forward_inference, dnnl_pooling_max, &blocked_src,
+                   &blocked_dst, strides, kernel, padding, padding) ||
         cnn_onednn_primitive_create(&k->forward_inference, &desc, NULL, NULL,
                                     "pooling inference", layer, err) ||
         CNN_ONEDNN(layer, err, dnnl_pooling_backward_desc_init, &desc,
-                   dnnl_pooling_max, &src, &dst, strides, kernel, padding,
-                   padding) ||
+                   dnnl_pooling_max, &blocked_src, &blocked_dst, strides,
+                   kernel, padding, padding) ||
         cnn_onednn_primitive_create(&k->backward, &desc, NULL,
                                     &k->forward_training, "pooling backward",
-                                    layer, err))
+                                    layer, err) ||
+        cnn_onednn_reorder_create(&k->src_in, &src, &blocked_src,
+                                  "input reorder", layer, err) ||
+        cnn_onednn_reorder_create(&k->dst_out, &blocked_dst, &dst,
+                                  "output reorder", layer, err) ||
+        cnn_onednn_reorder_create(&k->diff_dst_in, &dst, &blocked_dst,
+                                  "output gradient reorder", layer, err) ||
+        cnn_onednn_reorder_create(&k->diff_src_out, &blocked_src, &src,
+                                  "input gradient reorder", layer, err))
         return -1;
 
     const dnnl_memory_desc_t *workspace = dnnl_primitive_desc_query_md(
@@ -182,13 +203,13 @@ static int maxpool2d_create(struct maxpool2d_kernel_state *k,
         return cnn_error_set(err, "layer %s (maxpool2d): oneDNN "
                              "dnnl_primitive_desc_query_md gave no workspace"
                              " descriptor", layer->name);
-    if (cnn_onednn_memory(&k->src, &src, layer, err) ||
-        cnn_onednn_memory(&k->dst, &dst, layer, err) ||
-        cnn_onednn_memory(&k->diff_src, &src, layer, err) ||
-        cnn_onednn_memory(&k->diff_dst, &dst, layer, err) ||
-        CNN_ONEDNN(layer, err, dnnl_memory_create, &k->workspace, workspace,
-                   engine, DNNL_MEMORY_ALLOCATE))
-        return -1;
+    if (cnn_onednn_memory(&k->plain_src, &src, layer, err) ||
+        cnn_onednn_memory(&k->plain_dst, &dst, layer, err) ||
+        cnn_onednn_memory_owned(&k->blocked_src, &blocked_src, layer, err) ||
+        cnn_onednn_memory_owned(&k->blocked_dst, &blocked_dst, layer, err) ||
+        cnn_onednn_memory_owned(&k->workspace, workspace, layer, err))
+        return cnn_error_prefix(err, "a batch of %d may be too large: ",
+                                batch);
     return 0;
 }
 
@@ -224,6 +245,17 @@ maxpool2d_state(struct cnn_layer *layer, struct cnn_error *err)
     return layer->kernel_state;
 }
 
+/* Runs a reorder between a caller's buffer (bound to `plain`) and a
+ * blocked one. */
+static int maxpool2d_reorder(const struct cnn_onednn_primitive *reorder,
+                             dnnl_memory_t from, dnnl_memory_t to,
+                             const char *what, struct cnn_layer *layer,
+                             struct cnn_error *err)
+{
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    return cnn_onednn_execute(reorder, 2, args, what, layer, err);
+}
+
 static int maxpool2d_forward(struct cnn_context *ctx,
                              struct cnn_layer *layer,
                              const struct cnn_tensor *x,
@@ -236,22 +268,25 @@ static int maxpool2d_forward(struct cnn_context *ctx,
         cnn_check_tensor(y, layer->output, k->batch, "output", layer, err))
         return -1;
     cnn_onednn_set_threads(ctx);
-    if (cnn_onednn_bind(k->src, x->data, layer, err) ||
-        cnn_onednn_bind(k->dst, y->data, layer, err))
+    if (cnn_onednn_bind(k->plain_src, x->data, layer, err) ||
+        cnn_onednn_bind(k->plain_dst, y->data, layer, err) ||
+        maxpool2d_reorder(&k->src_in, k->plain_src, k->blocked_src,
+                          "input reorder", layer, err))
         return -1;
     dnnl_exec_arg_t args[] = {
-        {DNNL_ARG_SRC, k->src},
-        {DNNL_ARG_DST, k->dst},
+        {DNNL_ARG_SRC, k->blocked_src},
+        {DNNL_ARG_DST, k->blocked_dst},
         {DNNL_ARG_WORKSPACE, k->workspace},
     };
-    if (!training)
-        return cnn_onednn_execute(&k->forward_inference, 2, args,
-                                  "pooling inference", layer, err);
-    if (cnn_onednn_execute(&k->forward_training, 3, args, "pooling forward",
-                           layer, err))
+    k->workspace_valid = 0;
+    if (training ? cnn_onednn_execute(&k->forward_training, 3, args,
+                                      "pooling forward", layer, err)
+                 : cnn_onednn_execute(&k->forward_inference, 2, args,
+                                      "pooling inference", layer, err))
         return -1;
-    k->workspace_valid = 1;
-    return 0;
+    k->workspace_valid = training;
+    return maxpool2d_reorder(&k->dst_out, k->blocked_dst, k->plain_dst,
+                             "output reorder", layer, err);
 }
 
 static int maxpool2d_backward(struct cnn_context *ctx,
@@ -261,34 +296,39 @@ static int maxpool2d_backward(struct cnn_context *ctx,
                               const struct cnn_tensor *dy,
                               struct cnn_tensor *dx, struct cnn_error *err)
 {
+    (void)x;
+    (void)y;
     struct maxpool2d_kernel_state *k = maxpool2d_state(layer, err);
     if (!k)
         return -1;
     /* No parameters: without dx there is nothing to compute. */
     if (!dx)
         return 0;
-    if (cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
-        cnn_check_tensor(y, layer->output, k->batch, "output", layer, err) ||
-        cnn_check_tensor(dy, layer->output, k->batch, "output gradient",
+    if (cnn_check_tensor(dy, layer->output, k->batch, "output gradient",
                          layer, err) ||
         cnn_check_tensor(dx, layer->input, k->batch, "input gradient", layer,
                          err))
         return -1;
     if (!k->workspace_valid)
-        return cnn_error_set(err, "layer %s (maxpool2d): backward needs a "
-                             "forward pass with training on first",
-                             layer->name);
+        return cnn_error_set(err, "layer %s (maxpool2d): backward needs the "
+                             "workspace of a training forward, and the last "
+                             "forward was not one", layer->name);
     cnn_onednn_set_threads(ctx);
-    if (cnn_onednn_bind(k->diff_dst, dy->data, layer, err) ||
-        cnn_onednn_bind(k->diff_src, dx->data, layer, err))
+    if (cnn_onednn_bind(k->plain_dst, dy->data, layer, err) ||
+        cnn_onednn_bind(k->plain_src, dx->data, layer, err) ||
+        maxpool2d_reorder(&k->diff_dst_in, k->plain_dst, k->blocked_dst,
+                          "output gradient reorder", layer, err))
         return -1;
     dnnl_exec_arg_t args[] = {
-        {DNNL_ARG_DIFF_DST, k->diff_dst},
+        {DNNL_ARG_DIFF_DST, k->blocked_dst},
         {DNNL_ARG_WORKSPACE, k->workspace},
-        {DNNL_ARG_DIFF_SRC, k->diff_src},
+        {DNNL_ARG_DIFF_SRC, k->blocked_src},
     };
-    return cnn_onednn_execute(&k->backward, 3, args, "pooling backward",
-                              layer, err);
+    if (cnn_onednn_execute(&k->backward, 3, args, "pooling backward", layer,
+                           err))
+        return -1;
+    return maxpool2d_reorder(&k->diff_src_out, k->blocked_src, k->plain_src,
+                             "input gradient reorder", layer, err);
 }
 
 const struct cnn_layer_type cnn_layers_maxpool2d_type = {

@@ -128,6 +128,15 @@ int cnn_onednn_md_vector(dnnl_memory_desc_t *md, int count,
     return md_init(md, 1, dims, dnnl_a, layer, err);
 }
 
+int cnn_onednn_md_blocked(dnnl_memory_desc_t *md, int n,
+                          struct cnn_shape shape,
+                          const struct cnn_layer *layer,
+                          struct cnn_error *err)
+{
+    dnnl_dims_t dims = {n, shape.c, shape.h, shape.w};
+    return md_init(md, 4, dims, dnnl_nChw8c, layer, err);
+}
+
 int cnn_onednn_memory(dnnl_memory_t *memory, const dnnl_memory_desc_t *md,
                       const struct cnn_layer *layer, struct cnn_error *err)
 {
@@ -137,6 +146,19 @@ int cnn_onednn_memory(dnnl_memory_t *memory, const dnnl_memory_desc_t *md,
         return -1;
     return CNN_ONEDNN(layer, err, dnnl_memory_create, memory, md, engine,
                       DNNL_MEMORY_NONE);
+}
+
+int cnn_onednn_memory_owned(dnnl_memory_t *memory,
+                            const dnnl_memory_desc_t *md,
+                            const struct cnn_layer *layer,
+                            struct cnn_error *err)
+{
+    dnnl_engine_t engine;
+    *memory = NULL;
+    if (cnn_onednn_engine(&engine, NULL, layer, err))
+        return -1;
+    return CNN_ONEDNN(layer, err, dnnl_memory_create, memory, md, engine,
+                      DNNL_MEMORY_ALLOCATE);
 }
 
 int cnn_onednn_bind(dnnl_memory_t memory, const void *data,
@@ -170,6 +192,28 @@ int cnn_onednn_primitive_create(struct cnn_onednn_primitive *primitive,
         return -1;
     if (CNN_ONEDNN(layer, err, dnnl_primitive_desc_create, &primitive->desc,
                    op_desc, attr, engine, hint ? hint->desc : NULL))
+        return cnn_error_prefix(err, "%s: ", what);
+    if (CNN_ONEDNN(layer, err, dnnl_primitive_create, &primitive->primitive,
+                   primitive->desc)) {
+        cnn_onednn_primitive_destroy(primitive);
+        return cnn_error_prefix(err, "%s: ", what);
+    }
+    return 0;
+}
+
+int cnn_onednn_reorder_create(struct cnn_onednn_primitive *primitive,
+                              const dnnl_memory_desc_t *from,
+                              const dnnl_memory_desc_t *to, const char *what,
+                              const struct cnn_layer *layer,
+                              struct cnn_error *err)
+{
+    dnnl_engine_t engine;
+    primitive->desc = NULL;
+    primitive->primitive = NULL;
+    if (cnn_onednn_engine(&engine, NULL, layer, err))
+        return -1;
+    if (CNN_ONEDNN(layer, err, dnnl_reorder_primitive_desc_create,
+                   &primitive->desc, from, engine, to, engine, NULL))
         return cnn_error_prefix(err, "%s: ", what);
     if (CNN_ONEDNN(layer, err, dnnl_primitive_create, &primitive->primitive,
                    primitive->desc)) {
@@ -253,14 +297,19 @@ int cnn_check_tensor(const struct cnn_tensor *t, struct cnn_shape shape,
                              "kernels run on the CPU", layer->name,
                              layer->type->name, role,
                              cnn_device_name(t->device));
-    if (t->n != batch || t->shape.c != shape.c || t->shape.h != shape.h ||
+    if (t->shape.c != shape.c || t->shape.h != shape.h ||
         t->shape.w != shape.w)
-        return cnn_error_set(err, "layer %s (%s): %s is [%d, %d, %d, %d] "
-                             "but the layer was prepared for [%d, %d, %d, %d]"
-                             " (call prepare when the batch size changes)",
+        return cnn_error_set(err, "layer %s (%s): %s has samples of shape "
+                             "[%d, %d, %d], but the layer's are [%d, %d, %d]",
+                             layer->name, layer->type->name, role,
+                             t->shape.c, t->shape.h, t->shape.w, shape.c,
+                             shape.h, shape.w);
+    if (t->n != batch)
+        return cnn_error_set(err, "layer %s (%s): %s holds %d samples but "
+                             "the layer was prepared for batches of %d (call"
+                             " prepare when the batch size changes)",
                              layer->name, layer->type->name, role, t->n,
-                             t->shape.c, t->shape.h, t->shape.w, batch,
-                             shape.c, shape.h, shape.w);
+                             batch);
     return 0;
 }
 

@@ -43,11 +43,23 @@ int cnn_onednn_md_oi(dnnl_memory_desc_t *md, int out, size_t in,
 int cnn_onednn_md_vector(dnnl_memory_desc_t *md, int count,
                          const struct cnn_layer *layer,
                          struct cnn_error *err);
+/* (n, c, h, w) in oneDNN's channel-blocked layout nChw8c, which its jit
+ * pooling needs (on plain nchw it only has a slow generic loop). */
+int cnn_onednn_md_blocked(dnnl_memory_desc_t *md, int n,
+                          struct cnn_shape shape,
+                          const struct cnn_layer *layer,
+                          struct cnn_error *err);
 
 /* A memory object with no buffer of its own: each call binds the caller's
  * pointer with cnn_onednn_bind. */
 int cnn_onednn_memory(dnnl_memory_t *memory, const dnnl_memory_desc_t *md,
                       const struct cnn_layer *layer, struct cnn_error *err);
+/* A memory object with a buffer oneDNN allocates (scratch the kernels
+ * keep between calls: blocked copies, workspaces). */
+int cnn_onednn_memory_owned(dnnl_memory_t *memory,
+                            const dnnl_memory_desc_t *md,
+                            const struct cnn_layer *layer,
+                            struct cnn_error *err);
 int cnn_onednn_bind(dnnl_memory_t memory, const void *data,
                     const struct cnn_layer *layer, struct cnn_error *err);
 void cnn_onednn_memory_destroy(dnnl_memory_t *memory);
@@ -68,6 +80,12 @@ int cnn_onednn_primitive_create(struct cnn_onednn_primitive *primitive,
                                 const char *what,
                                 const struct cnn_layer *layer,
                                 struct cnn_error *err);
+/* A reorder from one layout to another (DNNL_ARG_FROM -> DNNL_ARG_TO). */
+int cnn_onednn_reorder_create(struct cnn_onednn_primitive *primitive,
+                              const dnnl_memory_desc_t *from,
+                              const dnnl_memory_desc_t *to, const char *what,
+                              const struct cnn_layer *layer,
+                              struct cnn_error *err);
 void cnn_onednn_primitive_destroy(struct cnn_onednn_primitive *primitive);
 
 /* Runs a primitive on the process stream and waits for it. */
