@@ -11,7 +11,7 @@ libcnnlab_la_SOURCES = \
 	core/error.c \
 	core/tensor.c \
 	core/rng.c \
-	core/params.c \
+	core/params.c core/params_get.c \
 	core/did_you_mean.c \
 	core/node.c \
 	core/node_load.c \

@@ -45,6 +45,9 @@ enum {
     CNN_TEXT_INVALID = 1,      /* not that kind of value */
     CNN_TEXT_OUT_OF_RANGE = 2, /* too large for a long or a double */
 };
+/* The index of `name` in the schema, or -1. */
+int cnn_params_find_index(const struct cnn_params *params, const char *name);
+
 int cnn_text_to_long(const char *text, long *value);
 int cnn_text_to_double(const char *text, double *value);
 int cnn_text_to_bool(const char *text, int *value);

@@ -34,3 +34,5 @@ check_PROGRAMS += t/test-checkpoint
 TESTS += t/test-checkpoint
 t_test_checkpoint_SOURCES = t/test-checkpoint.c t/tap.h
 t_test_checkpoint_LDADD = $(CNN_TEST_LIBS)
+TESTS += t/cli-interrupt.sh
+EXTRA_DIST += t/cli-interrupt.sh

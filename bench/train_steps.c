@@ -1,0 +1,314 @@
+/* bench/train-steps — times cnnlab training steps on synthetic data, the
+ * way cnn_train runs them (forward, cross-entropy, backward, SGD with
+ * momentum), without a data loader, so the number is the model's speed.
+ *
+ *   train-steps [--batch N] [--steps N] [--warmup N] [--threads N]
+ *               [--manifest FILE] [--layers]
+ *
+ * The model is the quickstart's (experiments/quickstart.yaml) unless
+ * --manifest names another manifest, whose `model:` node is used. Prints
+ * one line "cnnlab batch B steps S: X images/s (Y ms/step)"; --layers adds
+ * the forward and backward milliseconds of each layer (per step). Plugins
+ * come from $CNNLAB_BUILD_PLUGIN_DIR or the build tree. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cnnlab/cnnlab.h"
+#include "cnnlab/node.h"
+#include "cnnlab/registry.h"
+#include "model.h"
+
+static const char quickstart_model[] =
+    "input: [1, 28, 28]\n"
+    "layers:\n"
+    "  - conv2d: {out: 32, kernel: 3, padding: 1, activation: relu}\n"
+    "  - maxpool2d: {kernel: 2}\n"
+    "  - conv2d: {out: 64, kernel: 3, padding: 1, activation: relu}\n"
+    "  - maxpool2d: {kernel: 2}\n"
+    "  - flatten\n"
+    "  - linear: {out: 128, activation: relu}\n"
+    "  - linear: {out: 10}\n";
+
+struct options {
+    int batch, steps, warmup, threads, layers;
+    const char *manifest;
+};
+
+/* Per-layer seconds summed over the timed steps. */
+struct layer_times {
+    double *forward;
+    double *backward;
+};
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static struct cnn_tensor tensor_of(float *data, int n, struct cnn_shape shape)
+{
+    return (struct cnn_tensor){n, shape, CNN_DEVICE_CPU, data};
+}
+
+/* cnn_model_forward, with each layer timed (the model was prepared for
+ * this batch by an untimed cnn_model_forward). */
+static int timed_forward(struct cnn_model *model, int n, double *seconds,
+                         struct cnn_error *err)
+{
+    struct cnn_tensor x = tensor_of(model->input_buffer, n, model->input);
+    for (int i = 0; i < model->layer_count; i++) {
+        struct cnn_layer *layer = &model->layers[i];
+        struct cnn_tensor y = tensor_of(model->outputs[i], n, layer->output);
+        double started = now_seconds();
+        if (model->kernels[i]->forward(&model->context, layer, &x, &y, 1,
+                                       err) < 0)
+            return cnn_error_prefix(err, "layer %s forward: ", layer->name);
+        seconds[i] += now_seconds() - started;
+        x = y;
+    }
+    model->batch = n;
+    return 0;
+}
+
+static int timed_backward(struct cnn_model *model, double *seconds,
+                          struct cnn_error *err)
+{
+    int n = model->batch;
+    for (int i = model->layer_count - 1; i >= 0; i--) {
+        struct cnn_layer *layer = &model->layers[i];
+        struct cnn_shape in = i == 0 ? model->input
+                                     : model->layers[i - 1].output;
+        struct cnn_tensor x = tensor_of(
+            i == 0 ? model->input_buffer : model->outputs[i - 1], n, in);
+        struct cnn_tensor y = tensor_of(model->outputs[i], n, layer->output);
+        struct cnn_tensor dy =
+            tensor_of(model->output_gradients[i], n, layer->output);
+        struct cnn_tensor dx =
+            i > 0 ? tensor_of(model->output_gradients[i - 1], n, in)
+                  : (struct cnn_tensor){0};
+        double started = now_seconds();
+        if (model->kernels[i]->backward(&model->context, layer, &x, &y, &dy,
+                                        i > 0 ? &dx : NULL, err) < 0)
+            return cnn_error_prefix(err, "layer %s backward: ", layer->name);
+        seconds[i] += now_seconds() - started;
+    }
+    return 0;
+}
+
+struct trainer {
+    struct cnn_model model;
+    const struct cnn_loss_type *loss;
+    const struct cnn_optimizer_type *optimizer;
+    struct cnn_params loss_params, optimizer_params;
+    float *optimizer_state;
+    int32_t *labels;
+    uint64_t step;
+};
+
+static int train_step(struct trainer *t, int n, struct layer_times *times,
+                      struct cnn_error *err)
+{
+    struct cnn_model *model = &t->model;
+    int status = times ? timed_forward(model, n, times->forward, err)
+                       : cnn_model_forward(model, n, 1, err);
+    if (status < 0)
+        return -1;
+    struct cnn_tensor logits = cnn_model_output(model);
+    struct cnn_tensor dlogits = cnn_model_output_gradient(model);
+    double loss = 0;
+    if (t->loss->compute(&t->loss_params, &logits, t->labels, &loss,
+                         &dlogits, err) < 0)
+        return -1;
+    status = times ? timed_backward(model, times->backward, err)
+                   : cnn_model_backward(model, err);
+    if (status < 0)
+        return -1;
+    model->context.step = ++t->step;
+    return t->optimizer->step(&t->optimizer_params, model->parameters,
+                              model->gradients, t->optimizer_state,
+                              model->parameter_count, t->step, err);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    *o = (struct options){64, 50, 5, 2, 0, NULL};
+    for (int i = 1; i < argc; i++) {
+        int *target = NULL;
+        if (strcmp(argv[i], "--layers") == 0) {
+            o->layers = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--batch") == 0)
+            target = &o->batch;
+        else if (strcmp(argv[i], "--steps") == 0)
+            target = &o->steps;
+        else if (strcmp(argv[i], "--warmup") == 0)
+            target = &o->warmup;
+        else if (strcmp(argv[i], "--threads") == 0)
+            target = &o->threads;
+        else if (strcmp(argv[i], "--manifest") == 0 && i + 1 < argc) {
+            o->manifest = argv[++i];
+            continue;
+        }
+        if (!target || i + 1 >= argc) {
+            fprintf(stderr, "train-steps: unknown or incomplete option %s\n"
+                    "usage: train-steps [--batch N] [--steps N] [--warmup N]"
+                    " [--threads N] [--manifest FILE] [--layers]\n", argv[i]);
+            return -1;
+        }
+        char *end;
+        long value = strtol(argv[++i], &end, 10);
+        if (*end || value < 0 || value > 1000000 ||
+            (value == 0 && target != &o->warmup)) {
+            fprintf(stderr, "train-steps: %s %s: expected a positive "
+                    "integer\n", argv[i - 1], argv[i]);
+            return -1;
+        }
+        *target = (int)value;
+    }
+    return 0;
+}
+
+static int build_model(struct trainer *t, const struct cnn_registry *registry,
+                       const struct options *o, struct cnn_error *err)
+{
+    struct cnn_node *root = NULL;
+    int status = o->manifest
+                     ? cnn_node_load_file(o->manifest, &root, err)
+                     : cnn_node_load_string(quickstart_model, "quickstart",
+                                            &root, err);
+    if (status < 0)
+        return -1;
+    const struct cnn_node *model_node =
+        o->manifest ? cnn_node_get(root, "model") : root;
+    if (!model_node)
+        status = cnn_error_set(err, "%s: no model: section", o->manifest);
+    if (status == 0)
+        status = cnn_model_build(&t->model, registry, model_node,
+                                 CNN_DEVICE_CPU, err);
+    cnn_node_free(root);
+    if (status == 0)
+        status = cnn_model_allocate(&t->model, 1, err);
+    if (status == 0)
+        status = cnn_model_reserve(&t->model, o->batch, err);
+    t->model.context.threads = o->threads;
+    return status;
+}
+
+static int set_up(struct trainer *t, const struct cnn_registry *registry,
+                  const struct options *o, struct cnn_error *err)
+{
+    struct cnn_mark mark = {0};
+    t->loss = cnn_registry_loss(registry, "cross-entropy", CNN_DEVICE_CPU);
+    t->optimizer = cnn_registry_optimizer(registry, "sgd", CNN_DEVICE_CPU);
+    if (!t->loss || !t->optimizer)
+        return cnn_error_set(err, "the cross-entropy loss or the sgd "
+                             "optimizer is not loaded (set "
+                             "CNNLAB_BUILD_PLUGIN_DIR to the build's "
+                             "plugins/.libs)");
+    if (cnn_params_init_defaults(&t->loss_params, t->loss->params,
+                                 t->loss->param_count, "cross-entropy",
+                                 err) < 0 ||
+        cnn_params_init_defaults(&t->optimizer_params, t->optimizer->params,
+                                 t->optimizer->param_count, "sgd", err) < 0 ||
+        cnn_params_set_text(&t->optimizer_params, "lr", "0.05", mark, "sgd",
+                            err) < 0 ||
+        cnn_params_set_text(&t->optimizer_params, "momentum", "0.9", mark,
+                            "sgd", err) < 0 ||
+        build_model(t, registry, o, err) < 0)
+        return -1;
+
+    size_t state_floats = t->model.parameter_count *
+                          (size_t)t->optimizer->state_per_param(
+                              &t->optimizer_params);
+    t->optimizer_state = calloc(state_floats + 1, sizeof(float));
+    t->labels = malloc((size_t)o->batch * sizeof *t->labels);
+    if (!t->optimizer_state || !t->labels)
+        return cnn_error_set(err, "out of memory");
+
+    /* Synthetic data: inputs uniform in [-1, 1), labels uniform, so the
+     * loss stays finite and every kernel runs on realistic values. */
+    struct cnn_rng rng;
+    cnn_rng_seed(&rng, 42);
+    size_t inputs = (size_t)o->batch * cnn_shape_size(t->model.input);
+    float *input = cnn_model_input(&t->model);
+    for (size_t i = 0; i < inputs; i++)
+        input[i] = 2.0f * cnn_rng_float(&rng) - 1.0f;
+    int classes = (int)cnn_shape_size(cnn_model_output_shape(&t->model));
+    for (int i = 0; i < o->batch; i++)
+        t->labels[i] = (int32_t)cnn_rng_below(&rng, (uint64_t)classes);
+    return 0;
+}
+
+static void print_layers(const struct trainer *t, const struct layer_times *lt,
+                         int steps)
+{
+    double forward_total = 0, backward_total = 0;
+    printf("%-8s %-10s %10s %10s\n", "layer", "type", "fwd ms", "bwd ms");
+    for (int i = 0; i < t->model.layer_count; i++) {
+        const struct cnn_layer *layer = &t->model.layers[i];
+        printf("%-8s %-10s %10.3f %10.3f\n", layer->name, layer->type->name,
+               1e3 * lt->forward[i] / steps, 1e3 * lt->backward[i] / steps);
+        forward_total += lt->forward[i];
+        backward_total += lt->backward[i];
+    }
+    printf("%-8s %-10s %10.3f %10.3f\n", "total", "", 1e3 * forward_total /
+           steps, 1e3 * backward_total / steps);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    if (parse_options(argc, argv, &o) < 0)
+        return 2;
+    struct cnn_error err = {0};
+    struct cnn_registry *registry = cnn_registry_new();
+    struct trainer t;
+    memset(&t, 0, sizeof t);
+    struct layer_times times = {0};
+    int status = registry ? 0 : cnn_error_set(&err, "out of memory");
+    if (status == 0)
+        status = cnn_registry_load_default(registry, &err);
+    if (status == 0)
+        status = set_up(&t, registry, &o, &err);
+    for (int i = 0; status == 0 && i < o.warmup; i++)
+        status = train_step(&t, o.batch, NULL, &err);
+    double seconds = 0;
+    if (status == 0) {
+        double started = now_seconds();
+        for (int i = 0; status == 0 && i < o.steps; i++)
+            status = train_step(&t, o.batch, NULL, &err);
+        seconds = now_seconds() - started;
+    }
+    if (status == 0) {
+        printf("cnnlab batch %d steps %d threads %d: %.1f images/s "
+               "(%.3f ms/step)\n", o.batch, o.steps, o.threads,
+               (double)o.batch * o.steps / seconds, 1e3 * seconds / o.steps);
+    }
+    if (status == 0 && o.layers) {
+        times.forward = calloc((size_t)t.model.layer_count, sizeof(double));
+        times.backward = calloc((size_t)t.model.layer_count, sizeof(double));
+        if (!times.forward || !times.backward)
+            status = cnn_error_set(&err, "out of memory");
+        for (int i = 0; status == 0 && i < o.steps; i++)
+            status = train_step(&t, o.batch, &times, &err);
+        if (status == 0)
+            print_layers(&t, &times, o.steps);
+    }
+    if (status < 0)
+        fprintf(stderr, "train-steps: %s\n", err.message);
+    free(times.forward);
+    free(times.backward);
+    free(t.optimizer_state);
+    free(t.labels);
+    cnn_params_free(&t.loss_params);
+    cnn_params_free(&t.optimizer_params);
+    cnn_model_free(&t.model);
+    if (registry)
+        cnn_registry_free(registry);
+    return status < 0 ? 1 : 0;
+}
