@@ -36,3 +36,5 @@ t_test_checkpoint_SOURCES = t/test-checkpoint.c t/tap.h
 t_test_checkpoint_LDADD = $(CNN_TEST_LIBS)
 TESTS += t/cli-interrupt.sh
 EXTRA_DIST += t/cli-interrupt.sh
+TESTS += t/valgrind-run.sh
+EXTRA_DIST += t/valgrind-run.sh
