@@ -13,6 +13,7 @@
 void cnn_cli_report(const struct cnn_error *err)
 {
     char buf[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
+    fflush(stdout); /* keep the plan printed so far before the error */
     fprintf(stderr, "cnnlab: %s\n", cnn_error_format(err, buf, sizeof buf));
 }
 

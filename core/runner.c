@@ -178,12 +178,34 @@ static int record_end(struct cnn_run_dir *dir, const char *status,
     return cnn_run_dir_set(dir, "status", json_string(status), err);
 }
 
+/* Loads the data and checks it fits the model before the run directory
+ * is touched, so bad data never costs an earlier result. */
+static int load_data(const struct cnn_manifest *manifest,
+                     const struct cnn_variant *variant,
+                     const struct cnn_run_config *config,
+                     const struct cnn_model *model, struct cnn_data *data,
+                     struct cnn_error *err)
+{
+    struct cnn_load_request request = {config->seed, config->limit,
+                                       manifest->path};
+    memset(data, 0, sizeof *data);
+    if (config->loader->load(&config->loader_params, &request, data, err) < 0)
+        return -1;
+    if (check_data_fits(model, data, variant->resolved, err) < 0) {
+        cnn_data_free(data);
+        return -1;
+    }
+    return 0;
+}
+
 static int train_in_directory(const struct cnn_registry *registry,
                               const struct cnn_manifest *manifest,
                               const struct cnn_variant *variant,
                               const struct cnn_run_options *options,
                               struct cnn_run_config *config,
-                              struct cnn_model *model, struct cnn_run_dir *dir,
+                              struct cnn_model *model,
+                              const struct cnn_data *data,
+                              struct cnn_run_dir *dir,
                               struct cnn_run_summary *summary,
                               struct cnn_error *err)
 {
@@ -196,22 +218,12 @@ static int train_in_directory(const struct cnn_registry *registry,
                                    variant->name, summary->directory,
                                    summary->parameters, config->threads);
 
-    struct cnn_data data = {0};
-    struct cnn_load_request request = {config->seed, config->limit,
-                                       manifest->path};
-    int status = config->loader->load(&config->loader_params, &request,
-                                      &data, err);
-    if (status == 0)
-        status = check_data_fits(model, &data, variant->resolved, err);
-    if (status == 0) {
-        struct run_state state = {dir, options->observer,
-                                  config->train.epochs, data.train.count};
-        struct cnn_train_hooks hooks = {&state, on_epoch, on_progress,
-                                        on_should_stop};
-        status = cnn_train(model, &data, &config->train, &hooks,
+    struct run_state state = {dir, options->observer, config->train.epochs,
+                              data->train.count};
+    struct cnn_train_hooks hooks = {&state, on_epoch, on_progress,
+                                    on_should_stop};
+    int status = cnn_train(model, data, &config->train, &hooks,
                            &summary->result, err);
-    }
-    cnn_data_free(&data);
     /* The run's outcome is recorded even when it failed; a failure to
      * record it must not hide the original error. */
     struct cnn_error record_error = {0};
@@ -219,8 +231,7 @@ static int train_in_directory(const struct cnn_registry *registry,
         return record_end(dir, "complete", &summary->result, NULL, err);
     char message[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
     cnn_error_format(err, message, sizeof message);
-    int interrupted = on_should_stop(&(struct run_state){
-        .observer = options->observer});
+    int interrupted = on_should_stop(&state);
     record_end(dir, interrupted ? "interrupted" : "failed", &summary->result,
                message, &record_error);
     return -1;
@@ -252,12 +263,18 @@ int cnn_run_variant(const struct cnn_registry *registry,
         cnn_run_dir_is_complete(summary->directory, variant->resolved)) {
         summary->skipped = 1;
     } else if (status == 0) {
+        struct cnn_data data;
+        status = load_data(manifest, variant, &config, &model, &data, err);
         struct cnn_run_dir dir;
-        status = cnn_run_dir_open(&dir, summary->directory, err);
         if (status == 0) {
-            status = train_in_directory(registry, manifest, variant, options,
-                                        &config, &model, &dir, summary, err);
-            cnn_run_dir_close(&dir);
+            status = cnn_run_dir_open(&dir, summary->directory, err);
+            if (status == 0) {
+                status = train_in_directory(registry, manifest, variant,
+                                            options, &config, &model, &data,
+                                            &dir, summary, err);
+                cnn_run_dir_close(&dir);
+            }
+            cnn_data_free(&data);
         }
     }
     cnn_model_free(&model);

@@ -77,6 +77,18 @@ like "$(cat "$scratch/first.stdout")" "complete; --force reruns" "complete run i
 run first --force
 like "$(cat "$scratch/first.stdout")" "%" "--force trains again"
 
+# A rerun that fails before training (its data does not fit the model)
+# leaves the earlier complete results untouched.
+cp "$dir/metrics.csv" "$scratch/metrics.before"
+cp "$dir/run.json" "$scratch/run.before"
+run first data.classes=5
+is "$?" 1 "a rerun whose data does not fit fails"
+like "$(cat "$scratch/first.stderr")" "5 classes" "the failure says why"
+cmp -s "$dir/run.json" "$scratch/run.before"
+ok $? "the earlier run.json is untouched"
+cmp -s "$dir/metrics.csv" "$scratch/metrics.before"
+ok $? "the earlier metrics.csv is untouched"
+
 # The profile mechanism and `check` on the same manifest.
 output=$("$CNNLAB" check "$scratch/learn.yaml" 2>&1)
 like "$output" "total parameters: " "check prints the parameter count"
