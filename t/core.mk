@@ -11,16 +11,21 @@ t_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_init_fails_la_SOURCES = t/plugins/init-fails.c
 t_init_fails_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_init_fails_la_LIBADD = libcnnlab.la
-t_dup_first_la_SOURCES = t/plugins/dup-first.c
+# One source, two modules registering the same loss under their own names.
+t_dup_first_la_SOURCES = t/plugins/duplicate-name.c
+t_dup_first_la_CPPFLAGS = $(AM_CPPFLAGS) -DMODULE_NAME='"dup-first"' \
+	-DTWIN_HELP='"from the first module"'
 t_dup_first_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_dup_first_la_LIBADD = libcnnlab.la
-t_dup_second_la_SOURCES = t/plugins/dup-second.c
+t_dup_second_la_SOURCES = t/plugins/duplicate-name.c
+t_dup_second_la_CPPFLAGS = $(AM_CPPFLAGS) -DMODULE_NAME='"dup-second"' \
+	-DTWIN_HELP='"from the second module"'
 t_dup_second_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_dup_second_la_LIBADD = libcnnlab.la
 
 check_PROGRAMS += t/test-module-loader
 TESTS += t/test-module-loader
-t_test_module_loader_SOURCES = t/test-module-loader.c t/tap.h
+t_test_module_loader_SOURCES = t/test-module-loader.c t/test-util.h t/tap.h
 t_test_module_loader_LDADD = $(CNN_TEST_LIBS)
 
 TESTS += t/cli-manifest-errors.sh
@@ -32,7 +37,7 @@ EXTRA_DIST += t/quickstart.sh
 
 check_PROGRAMS += t/test-checkpoint
 TESTS += t/test-checkpoint
-t_test_checkpoint_SOURCES = t/test-checkpoint.c t/tap.h
+t_test_checkpoint_SOURCES = t/test-checkpoint.c $(TEST_UTIL_SOURCES)
 t_test_checkpoint_LDADD = $(CNN_TEST_LIBS)
 TESTS += t/cli-interrupt.sh
 EXTRA_DIST += t/cli-interrupt.sh

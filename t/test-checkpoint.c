@@ -9,7 +9,7 @@
 #include "cnnlab/registry.h"
 #include "model.h"
 #include "run_dir.h"
-#include "tap.h"
+#include "test-util.h"
 
 static const char small_model[] =
     "input: [3, 12, 12]\n"
@@ -47,19 +47,12 @@ static int build(struct cnn_model *model, struct cnn_registry *registry,
 
 int main(void)
 {
-    const char *plugins = getenv("CNNLAB_BUILD_PLUGIN_DIR");
-    if (!plugins) {
-        skip("CNNLAB_BUILD_PLUGIN_DIR not set (run through make check)",
-             "checkpoints");
+    struct cnn_registry *registry = cnn_registry_new();
+    if (test_load_plugin(registry, "layers.so") != 1) {
+        cnn_registry_free(registry);
         return done_testing();
     }
-    struct cnn_registry *registry = cnn_registry_new();
     struct cnn_error err = {0};
-    char module[4096];
-    snprintf(module, sizeof module, "%s/layers.so", plugins);
-    if (!ok(cnn_registry_load_module(registry, module, &err) == 0,
-            "layers module loads"))
-        diag("%s", err.message);
 
     char directory[] = "/tmp/cnnlab-checkpoint.XXXXXX";
     ok(mkdtemp(directory) != NULL, "scratch directory");

@@ -3,8 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnnlab/registry.h"
-#include "tap.h"
+#include "test-util.h"
 
 static char directory[1024];
 
@@ -30,12 +29,9 @@ static void expect_refusal(const char *module, const char *needle,
 
 int main(void)
 {
-    const char *dir = getenv("CNNLAB_TEST_PLUGIN_DIR");
-    if (!dir) {
-        skip("CNNLAB_TEST_PLUGIN_DIR not set (run through make check)",
-             "module loader");
+    const char *dir = test_directory("CNNLAB_TEST_PLUGIN_DIR", "module loader");
+    if (!dir)
         return done_testing();
-    }
     snprintf(directory, sizeof directory, "%s", dir);
 
     expect_refusal("abi-major", "majors differ", "wrong ABI major");
@@ -61,6 +57,10 @@ int main(void)
         cnn_registry_loss(registry, "twin", CNN_DEVICE_CPU);
     ok(twin && strcmp(twin->help, "from the first module") == 0,
        "the first module's 'twin' wins");
+    const struct cnn_component *owner =
+        cnn_registry_count(registry) == 1 ? cnn_registry_at(registry, 0) : NULL;
+    is_str(owner ? owner->module_name : NULL, "dup-first",
+           "'twin' is registered as the module named 'dup-first'");
     ok(cnn_registry_load_module(registry, module_path("dup-first"), &err) == 0,
        "loading the same file twice is a no-op");
     is_int(cnn_registry_count(registry), 1, "one component registered");

@@ -6,36 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnnlab/registry.h"
-#include "tap.h"
+#include "test-util.h"
 
 static const struct cnn_optimizer_type *sgd;
 
 /* settings: "name=value" pairs, NULL-terminated. */
 static struct cnn_params make_params(const char *const *settings)
 {
-    struct cnn_params params;
-    struct cnn_error err = {0};
-    struct cnn_mark mark = {"test", 0, 0};
-    if (cnn_params_init_defaults(&params, sgd->params, sgd->param_count,
-                                 sgd->name, &err)
-        != 0) {
-        printf("Bail out! %s\n", err.message);
-        exit(1);
-    }
-    for (int i = 0; settings && settings[i]; i++) {
-        char name[64];
-        const char *equals = strchr(settings[i], '=');
-        snprintf(name, sizeof name, "%.*s", (int)(equals - settings[i]),
-                 settings[i]);
-        if (cnn_params_set_text(&params, name, equals + 1, mark, sgd->name,
-                                &err)
-            != 0) {
-            printf("Bail out! %s\n", err.message);
-            exit(1);
-        }
-    }
-    return params;
+    return test_params(sgd->params, sgd->param_count, sgd->name, settings);
 }
 
 static int step(const struct cnn_params *params, float *w, const float *g,
@@ -209,28 +187,17 @@ static void check_refusals(void)
 
 int main(void)
 {
-    const char *dir = getenv("CNNLAB_BUILD_PLUGIN_DIR");
-    if (!dir) {
-        skip("CNNLAB_BUILD_PLUGIN_DIR not set (run through make check)",
-             "sgd");
-        return done_testing();
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/optim.so", dir);
     struct cnn_registry *registry = cnn_registry_new();
-    struct cnn_error err = {0};
-    if (!ok(cnn_registry_load_module(registry, path, &err) == 0,
-            "optim module loads (%s)", err.message))
-        return done_testing();
-    sgd = cnn_registry_optimizer(registry, "sgd", CNN_DEVICE_CPU);
-    if (!ok(sgd != NULL, "sgd is registered for the CPU"))
-        return done_testing();
-
-    check_plain();
-    check_momentum();
-    check_weight_decay();
-    check_nesterov();
-    check_refusals();
+    if (test_load_plugin(registry, "optim.so") == 1) {
+        sgd = cnn_registry_optimizer(registry, "sgd", CNN_DEVICE_CPU);
+        if (ok(sgd != NULL, "sgd is registered for the CPU")) {
+            check_plain();
+            check_momentum();
+            check_weight_decay();
+            check_nesterov();
+            check_refusals();
+        }
+    }
     cnn_registry_free(registry);
     return done_testing();
 }

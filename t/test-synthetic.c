@@ -5,51 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnnlab/registry.h"
-#include "tap.h"
+#include "test-util.h"
 
 static const struct cnn_loader_type *synthetic_loader;
-
-/* settings: "name=value" pairs, NULL-terminated. */
-static struct cnn_params make_params(const struct cnn_loader_type *type,
-                                     const char *const *settings)
-{
-    struct cnn_params params;
-    struct cnn_error err = {0};
-    struct cnn_mark mark = {"test", 0, 0};
-    if (cnn_params_init_defaults(&params, type->params, type->param_count,
-                                 type->name, &err)
-        != 0) {
-        printf("Bail out! %s\n", err.message);
-        exit(1);
-    }
-    for (int i = 0; settings && settings[i]; i++) {
-        char name[64];
-        const char *equals = strchr(settings[i], '=');
-        snprintf(name, sizeof name, "%.*s", (int)(equals - settings[i]),
-                 settings[i]);
-        if (cnn_params_set_text(&params, name, equals + 1, mark, type->name,
-                                &err)
-            != 0) {
-            printf("Bail out! %s\n", err.message);
-            exit(1);
-        }
-    }
-    return params;
-}
-
-static int load(const struct cnn_loader_type *type, const char *const *settings,
-                uint64_t seed, long limit, struct cnn_data *data,
-                struct cnn_error *err)
-{
-    struct cnn_params params = make_params(type, settings);
-    struct cnn_load_request request = {seed, limit, NULL};
-    memset(data, 0, sizeof *data);
-    memset(err, 0, sizeof *err);
-    int status = type->load(&params, &request, data, err);
-    cnn_params_free(&params);
-    return status;
-}
 
 static int same_data(const struct cnn_data *a, const struct cnn_data *b)
 {
@@ -100,6 +58,19 @@ static void power_spectrum(const uint8_t *image, struct cnn_shape shape,
         }
 }
 
+/* The feature of image i of `set`: its power spectrum (spectral) or its
+ * single pixel `pixel` (when not spectral). */
+static void feature_of(const struct cnn_dataset *set, int i, int spectral,
+                       size_t pixel, double *feature)
+{
+    const uint8_t *image =
+        set->pixels + (size_t)i * cnn_shape_size(set->shape);
+    if (spectral)
+        power_spectrum(image, set->shape, feature);
+    else
+        feature[0] = image[pixel];
+}
+
 /* Accuracy on `test` of a nearest-class-mean classifier fitted on `train`
  * using one feature: the power spectrum (spectral) or the single pixel
  * `pixel` (when not spectral). */
@@ -109,16 +80,15 @@ static double nearest_mean_accuracy(const struct cnn_data *data, int spectral,
     const struct cnn_dataset *train = &data->train, *test = &data->test;
     int classes = data->classes;
     size_t dims = spectral ? FEATURES : 1;
-    size_t image_size = cnn_shape_size(train->shape);
     double *means = calloc((size_t)classes * dims, sizeof *means);
     double *feature = calloc(dims, sizeof *feature);
     int *counts = calloc((size_t)classes, sizeof *counts);
+    if (!means || !feature || !counts) {
+        printf("Bail out! out of memory\n");
+        exit(1);
+    }
     for (int i = 0; i < train->count; i++) {
-        const uint8_t *image = train->pixels + (size_t)i * image_size;
-        if (spectral)
-            power_spectrum(image, train->shape, feature);
-        else
-            feature[0] = image[pixel];
+        feature_of(train, i, spectral, pixel, feature);
         for (size_t d = 0; d < dims; d++)
             means[(size_t)train->labels[i] * dims + d] += feature[d];
         counts[train->labels[i]]++;
@@ -128,11 +98,7 @@ static double nearest_mean_accuracy(const struct cnn_data *data, int spectral,
             means[(size_t)k * dims + d] /= counts[k] ? counts[k] : 1;
     int correct = 0;
     for (int i = 0; i < test->count; i++) {
-        const uint8_t *image = test->pixels + (size_t)i * image_size;
-        if (spectral)
-            power_spectrum(image, test->shape, feature);
-        else
-            feature[0] = image[pixel];
+        feature_of(test, i, spectral, pixel, feature);
         int best = -1;
         double best_distance = INFINITY;
         for (int k = 0; k < classes; k++) {
@@ -158,7 +124,7 @@ static void check_synthetic(void)
 {
     struct cnn_data data, again;
     struct cnn_error err;
-    if (!ok(load(synthetic_loader, NULL, 7, 0, &data, &err) == 0,
+    if (!ok(test_load_data(synthetic_loader, NULL, 7, 0, &data, &err) == 0,
             "synthetic: defaults load (%s)", err.message))
         return;
     ok(data.train.count == 512 && data.val.count == 128
@@ -198,16 +164,16 @@ static void check_synthetic(void)
     ok(low < 40 && high > 215, "synthetic: pixels span the range (%d..%d)",
        low, high);
 
-    load(synthetic_loader, NULL, 7, 0, &again, &err);
+    test_load_data(synthetic_loader, NULL, 7, 0, &again, &err);
     ok(same_data(&data, &again), "synthetic: the same seed gives the same data");
     cnn_data_free(&again);
-    load(synthetic_loader, NULL, 8, 0, &again, &err);
+    test_load_data(synthetic_loader, NULL, 8, 0, &again, &err);
     ok(again.train.count == 512
            && memcmp(again.train.pixels, data.train.pixels, 3 * 32 * 32) != 0
            && memcmp(again.test.labels, data.test.labels, 128 * 4) != 0,
        "synthetic: another seed gives other data");
     cnn_data_free(&again);
-    load(synthetic_loader, NULL, 7, 16, &again, &err);
+    test_load_data(synthetic_loader, NULL, 7, 16, &again, &err);
     ok(again.train.count == 16 && again.val.count == 16
            && again.test.count == 16
            && memcmp(again.train.pixels, data.train.pixels, 16 * 3 * 32 * 32)
@@ -219,7 +185,7 @@ static void check_synthetic(void)
 
     const char *shaped[] = {"size=[8, 12]", "channels=4", "classes=3",
                             "train=9", "val=0", "test=2", NULL};
-    ok(load(synthetic_loader, shaped, 1, 0, &again, &err) == 0
+    ok(test_load_data(synthetic_loader, shaped, 1, 0, &again, &err) == 0
            && again.train.shape.c == 4 && again.train.shape.h == 8
            && again.train.shape.w == 12 && again.train.count == 9
            && again.val.count == 0 && again.test.count == 2
@@ -236,7 +202,7 @@ static void check_synthetic(void)
      * images). */
     const char *gray[] = {"channels=1", "size=16", "train=500", "test=300",
                           "val=0", NULL};
-    load(synthetic_loader, gray, 3, 0, &data, &err);
+    test_load_data(synthetic_loader, gray, 3, 0, &data, &err);
     double spectral = nearest_mean_accuracy(&data, 1, 0), best_pixel = 0;
     for (size_t p = 0; p < cnn_shape_size(data.train.shape); p++) {
         double accuracy = nearest_mean_accuracy(&data, 0, p);
@@ -255,23 +221,12 @@ static void check_synthetic(void)
 
 int main(void)
 {
-    const char *dir = getenv("CNNLAB_BUILD_PLUGIN_DIR");
-    if (!dir) {
-        skip("CNNLAB_BUILD_PLUGIN_DIR not set (run through make check)",
-             "synthetic loader");
-        return done_testing();
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/loaders.so", dir);
     struct cnn_registry *registry = cnn_registry_new();
-    struct cnn_error err = {0};
-    if (!ok(cnn_registry_load_module(registry, path, &err) == 0,
-            "loaders module loads (%s)", err.message))
-        return done_testing();
-    synthetic_loader = cnn_registry_loader(registry, "synthetic");
-    if (!ok(synthetic_loader != NULL, "synthetic is registered"))
-        return done_testing();
-    check_synthetic();
+    if (test_load_plugin(registry, "loaders.so") == 1) {
+        synthetic_loader = cnn_registry_loader(registry, "synthetic");
+        if (ok(synthetic_loader != NULL, "synthetic is registered"))
+            check_synthetic();
+    }
     cnn_registry_free(registry);
     return done_testing();
 }

@@ -1,6 +1,11 @@
-/* Registers the loss 'twin'; two such modules test name clashes: the
- * first loaded keeps the name. */
+/* Registers the loss 'twin'. Built twice, as t/dup-first.la and
+ * t/dup-second.la (MODULE_NAME and TWIN_HELP set per target), to test name
+ * clashes: the first loaded keeps the name. */
 #include "cnnlab/plugin.h"
+
+#if !defined(MODULE_NAME) || !defined(TWIN_HELP)
+#error "build with -DMODULE_NAME='\"...\"' -DTWIN_HELP='\"...\"' (t/core.mk)"
+#endif
 
 static int compute(const struct cnn_params *params,
                    const struct cnn_tensor *logits, const int32_t *labels,
@@ -13,7 +18,7 @@ static int compute(const struct cnn_params *params,
 }
 
 static const struct cnn_loss_type twin = {
-    .name = "twin", .help = "from the first module", .compute = compute,
+    .name = "twin", .help = TWIN_HELP, .compute = compute,
 };
 
 static int init(struct cnn_registry *registry, struct cnn_error *err)
@@ -22,5 +27,5 @@ static int init(struct cnn_registry *registry, struct cnn_error *err)
 }
 
 CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {
-    CNN_ABI_MAJOR, CNN_ABI_MINOR, "dup-first", "1.0", init,
+    CNN_ABI_MAJOR, CNN_ABI_MINOR, MODULE_NAME, "1.0", init,
 };
