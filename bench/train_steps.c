@@ -3,13 +3,15 @@
  * momentum), without a data loader, so the number is the model's speed.
  *
  *   train-steps [--batch N] [--steps N] [--warmup N] [--threads N]
- *               [--manifest FILE] [--layers]
+ *               [--manifest FILE] [--layers] [--cpu-clock]
  *
  * The model is the quickstart's (experiments/quickstart.yaml) unless
  * --manifest names another manifest, whose `model:` node is used. Prints
- * one line "cnnlab batch B steps S: X images/s (Y ms/step)"; --layers adds
- * the forward and backward milliseconds of each layer (per step). Plugins
- * come from $CNNLAB_BUILD_PLUGIN_DIR or the build tree. */
+ * one line "cnnlab batch B steps S threads T: X images/s (Y ms/step)" and
+ * a hash of the parameters after training (equal across runs with the
+ * same options: the kernels are deterministic); --layers adds the forward
+ * and backward milliseconds of each layer (per step). Plugins come from
+ * $CNNLAB_BUILD_PLUGIN_DIR or the build tree. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,16 +38,23 @@ struct options {
     const char *manifest;
 };
 
-/* Per-layer seconds summed over the timed steps. */
+/* Per-layer seconds summed over the timed steps, and the loss's and the
+ * optimizer's. */
 struct layer_times {
     double *forward;
     double *backward;
+    double loss, optimizer;
 };
+
+/* Wall time, or with --cpu-clock the process's CPU time: on a machine
+ * shared with other work, CPU time of a 1-thread run still compares
+ * kernels fairly. */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
 
 static double now_seconds(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(bench_clock, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -119,18 +128,24 @@ static int train_step(struct trainer *t, int n, struct layer_times *times,
         return -1;
     struct cnn_tensor logits = cnn_model_output(model);
     struct cnn_tensor dlogits = cnn_model_output_gradient(model);
-    double loss = 0;
+    double loss = 0, started = now_seconds();
     if (t->loss->compute(&t->loss_params, &logits, t->labels, &loss,
                          &dlogits, err) < 0)
         return -1;
+    if (times)
+        times->loss += now_seconds() - started;
     status = times ? timed_backward(model, times->backward, err)
                    : cnn_model_backward(model, err);
     if (status < 0)
         return -1;
     model->context.step = ++t->step;
-    return t->optimizer->step(&t->optimizer_params, model->parameters,
-                              model->gradients, t->optimizer_state,
-                              model->parameter_count, t->step, err);
+    started = now_seconds();
+    status = t->optimizer->step(&t->optimizer_params, model->parameters,
+                                model->gradients, t->optimizer_state,
+                                model->parameter_count, t->step, err);
+    if (times)
+        times->optimizer += now_seconds() - started;
+    return status;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -140,6 +155,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         int *target = NULL;
         if (strcmp(argv[i], "--layers") == 0) {
             o->layers = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--cpu-clock") == 0) {
+            bench_clock = CLOCK_PROCESS_CPUTIME_ID;
             continue;
         }
         if (strcmp(argv[i], "--batch") == 0)
@@ -157,7 +176,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         if (!target || i + 1 >= argc) {
             fprintf(stderr, "train-steps: unknown or incomplete option %s\n"
                     "usage: train-steps [--batch N] [--steps N] [--warmup N]"
-                    " [--threads N] [--manifest FILE] [--layers]\n", argv[i]);
+                    " [--threads N] [--manifest FILE] [--layers]\n"
+                    "       [--cpu-clock]\n", argv[i]);
             return -1;
         }
         char *end;
@@ -244,6 +264,17 @@ static int set_up(struct trainer *t, const struct cnn_registry *registry,
     return 0;
 }
 
+/* FNV-1a over the parameters' bytes: two runs with the same settings
+ * must print the same value (the kernels are deterministic). */
+static uint64_t parameters_hash(const struct cnn_model *model)
+{
+    const unsigned char *bytes = (const unsigned char *)model->parameters;
+    uint64_t hash = 14695981039346656037ULL;
+    for (size_t i = 0; i < model->parameter_count * sizeof(float); i++)
+        hash = (hash ^ bytes[i]) * 1099511628211ULL;
+    return hash;
+}
+
 static void print_layers(const struct trainer *t, const struct layer_times *lt,
                          int steps)
 {
@@ -258,6 +289,9 @@ static void print_layers(const struct trainer *t, const struct layer_times *lt,
     }
     printf("%-8s %-10s %10.3f %10.3f\n", "total", "", 1e3 * forward_total /
            steps, 1e3 * backward_total / steps);
+    printf("%-8s %-10s %10.3f\n", "loss", "cross-entropy",
+           1e3 * lt->loss / steps);
+    printf("%-8s %-10s %10.3f\n", "update", "sgd", 1e3 * lt->optimizer / steps);
 }
 
 int main(int argc, char **argv)
@@ -288,16 +322,24 @@ int main(int argc, char **argv)
         printf("cnnlab batch %d steps %d threads %d: %.1f images/s "
                "(%.3f ms/step)\n", o.batch, o.steps, o.threads,
                (double)o.batch * o.steps / seconds, 1e3 * seconds / o.steps);
+        printf("parameters after %d steps: fnv1a %016llx\n",
+               o.warmup + o.steps,
+               (unsigned long long)parameters_hash(&t.model));
     }
     if (status == 0 && o.layers) {
         times.forward = calloc((size_t)t.model.layer_count, sizeof(double));
         times.backward = calloc((size_t)t.model.layer_count, sizeof(double));
         if (!times.forward || !times.backward)
             status = cnn_error_set(&err, "out of memory");
+        double started = now_seconds();
         for (int i = 0; status == 0 && i < o.steps; i++)
             status = train_step(&t, o.batch, &times, &err);
-        if (status == 0)
+        seconds = now_seconds() - started;
+        if (status == 0) {
             print_layers(&t, &times, o.steps);
+            printf("%-8s %-10s %10.3f (whole step, while timing layers)\n",
+                   "step", "", 1e3 * seconds / o.steps);
+        }
     }
     if (status < 0)
         fprintf(stderr, "train-steps: %s\n", err.message);

@@ -162,7 +162,154 @@ static void conv2d_geometry(const struct cnn_layer *layer,
 }
 
 /* CPU kernels: the four oneDNN convolution primitives for one batch size
- * (the shared weighted-layer code in onednn.c runs them). */
+ * (weighted.c runs them). On plain nchw data oneDNN has only its slow
+ * gemm-based convolution; left to choose (format_tag_any) it takes its
+ * jit kernels with channel-blocked layouts (nChw8c, OIhw8i8o on AVX2), and
+ * weighted.c reorders between those and the caller's nchw / oihw. The
+ * inference primitive is given the training one's layouts so that both
+ * share the reorders.
+ *
+ * One exception: when the forward keeps the input plain (few input
+ * channels, as in a first layer on 1 or 3 channels), the jit backward
+ * weights would pad the channels to the block of 8 and do up to 8 times
+ * the work; the gemm-based one on plain layouts is then 2-3x faster and
+ * needs no reorders, so backward weights gets plain layouts. The choice
+ * depends only on the shapes, never on timing, so results stay
+ * reproducible. */
+struct conv2d_geometry_dims {
+    dnnl_dims_t strides, dilates, padding;
+};
+
+static struct conv2d_geometry_dims conv2d_dims(const struct conv2d_config *c)
+{
+    /* oneDNN counts dilation from 0 (0 = taps adjacent). padding_r =
+     * padding_l: oneDNN floors the output size like PyTorch, so right-hand
+     * rows that no window reaches are simply not read. */
+    return (struct conv2d_geometry_dims){
+        {c->stride_h, c->stride_w},
+        {c->dilation_h - 1, c->dilation_w - 1},
+        {c->pad_h, c->pad_w},
+    };
+}
+
+/* The plain descriptors of the caller's buffers. */
+static int conv2d_plain_mds(struct cnn_layer *layer, int batch,
+                            dnnl_memory_desc_t *src,
+                            dnnl_memory_desc_t *weights,
+                            dnnl_memory_desc_t *bias, dnnl_memory_desc_t *dst,
+                            struct cnn_error *err)
+{
+    const struct conv2d_config *c = layer->state;
+    return cnn_onednn_md_nchw(src, batch, layer->input, layer, err) ||
+                   cnn_onednn_md_nchw(dst, batch, layer->output, layer,
+                                      err) ||
+                   cnn_onednn_md_oihw(weights, c->out, c->in, c->kernel_h,
+                                      c->kernel_w, layer, err) ||
+                   cnn_onednn_md_vector(bias, c->out, layer, err)
+               ? -1
+               : 0;
+}
+
+/* Forward for training (layouts its own choice) and for inference (the
+ * same layouts). *plain_input: the forward kept x in nchw. */
+static int conv2d_forward_primitives(struct cnn_onednn_weighted *k,
+                                     struct cnn_layer *layer,
+                                     const dnnl_memory_desc_t *src,
+                                     const dnnl_memory_desc_t *any_src,
+                                     const dnnl_memory_desc_t *any_weights,
+                                     const dnnl_memory_desc_t *bias,
+                                     const dnnl_memory_desc_t *any_dst,
+                                     dnnl_primitive_attr_t attr,
+                                     int *plain_input, struct cnn_error *err)
+{
+    struct conv2d_geometry_dims g = conv2d_dims(layer->state);
+    dnnl_memory_desc_t chosen_src, chosen_weights, chosen_dst;
+    dnnl_convolution_desc_t desc;
+    if (CNN_ONEDNN(layer, err, dnnl_dilated_convolution_forward_desc_init,
+                   &desc, dnnl_forward_training, dnnl_convolution_direct,
+                   any_src, any_weights, bias, any_dst, g.strides, g.dilates,
+                   g.padding, g.padding) ||
+        cnn_onednn_primitive_create(&k->forward_training, &desc, attr, NULL,
+                                    "convolution forward", layer, err) ||
+        cnn_onednn_chosen_md(&chosen_src, &k->forward_training,
+                             dnnl_query_src_md, layer, err) ||
+        cnn_onednn_chosen_md(&chosen_weights, &k->forward_training,
+                             dnnl_query_weights_md, layer, err) ||
+        cnn_onednn_chosen_md(&chosen_dst, &k->forward_training,
+                             dnnl_query_dst_md, layer, err) ||
+        CNN_ONEDNN(layer, err, dnnl_dilated_convolution_forward_desc_init,
+                   &desc, dnnl_forward_inference, dnnl_convolution_direct,
+                   &chosen_src, &chosen_weights, bias, &chosen_dst,
+                   g.strides, g.dilates, g.padding, g.padding) ||
+        cnn_onednn_primitive_create(&k->forward_inference, &desc, attr, NULL,
+                                    "convolution inference", layer, err))
+        return -1;
+    *plain_input = dnnl_memory_desc_equal(&chosen_src, src);
+    return 0;
+}
+
+/* Backward data (layouts its own choice) and backward weights (given the
+ * src / weights / dst descriptors it is to use: the plain ones or "any"). */
+static int conv2d_backward_primitives(struct cnn_onednn_weighted *k,
+                                      struct cnn_layer *layer,
+                                      const dnnl_memory_desc_t *for_src,
+                                      const dnnl_memory_desc_t *for_weights,
+                                      const dnnl_memory_desc_t *bias,
+                                      const dnnl_memory_desc_t *for_dst,
+                                      const dnnl_memory_desc_t *any_src,
+                                      const dnnl_memory_desc_t *any_weights,
+                                      const dnnl_memory_desc_t *any_dst,
+                                      struct cnn_error *err)
+{
+    struct conv2d_geometry_dims g = conv2d_dims(layer->state);
+    dnnl_convolution_desc_t desc;
+    return CNN_ONEDNN(layer, err,
+                      dnnl_dilated_convolution_backward_data_desc_init, &desc,
+                      dnnl_convolution_direct, any_src, any_weights, any_dst,
+                      g.strides, g.dilates, g.padding, g.padding) ||
+                   cnn_onednn_primitive_create(
+                       &k->backward_data, &desc, NULL, &k->forward_training,
+                       "convolution backward data", layer, err) ||
+                   CNN_ONEDNN(
+                       layer, err,
+                       dnnl_dilated_convolution_backward_weights_desc_init,
+                       &desc, dnnl_convolution_direct, for_src,
+                       for_weights, bias, for_dst, g.strides,
+                       g.dilates, g.padding, g.padding) ||
+                   cnn_onednn_primitive_create(
+                       &k->backward_weights, &desc, NULL,
+                       &k->forward_training, "convolution backward weights",
+                       layer, err)
+               ? -1
+               : 0;
+}
+
+static int conv2d_primitives(struct cnn_onednn_weighted *k,
+                             struct cnn_layer *layer, int batch,
+                             dnnl_memory_desc_t *src,
+                             dnnl_memory_desc_t *weights,
+                             dnnl_memory_desc_t *bias,
+                             dnnl_memory_desc_t *dst,
+                             dnnl_primitive_attr_t attr,
+                             struct cnn_error *err)
+{
+    const struct conv2d_config *c = layer->state;
+    dnnl_memory_desc_t any_src, any_weights, any_dst;
+    const dnnl_memory_desc_t *bias_md = c->bias ? bias : NULL;
+    int plain = 0;
+    if (conv2d_plain_mds(layer, batch, src, weights, bias, dst, err) ||
+        cnn_onednn_md_any(&any_src, src, layer, err) ||
+        cnn_onednn_md_any(&any_weights, weights, layer, err) ||
+        cnn_onednn_md_any(&any_dst, dst, layer, err) ||
+        conv2d_forward_primitives(k, layer, src, &any_src, &any_weights,
+                                  bias_md, &any_dst, attr, &plain, err))
+        return -1;
+    return conv2d_backward_primitives(
+        k, layer, plain ? src : &any_src, plain ? weights : &any_weights,
+        bias_md, plain ? dst : &any_dst, &any_src, &any_weights, &any_dst,
+        err);
+}
+
 static int conv2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
                           int batch, struct cnn_error *err)
 {
@@ -173,59 +320,19 @@ static int conv2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
         return begun > 0 ? 0 : -1;
 
     dnnl_memory_desc_t src, weights, bias, dst;
-    dnnl_convolution_desc_t desc;
     dnnl_primitive_attr_t attr = NULL;
-    dnnl_dims_t strides = {c->stride_h, c->stride_w};
-    /* oneDNN counts dilation from 0 (0 = taps adjacent). */
-    dnnl_dims_t dilates = {c->dilation_h - 1, c->dilation_w - 1};
-    /* padding_r = padding_l: oneDNN floors the output size like PyTorch,
-     * so right-hand rows that no window reaches are simply not read. */
-    dnnl_dims_t padding = {c->pad_h, c->pad_w};
-    const dnnl_memory_desc_t *bias_md = c->bias ? &bias : NULL;
-
-    int failed =
-        cnn_onednn_md_nchw(&src, batch, layer->input, layer, err) ||
-        cnn_onednn_md_nchw(&dst, batch, layer->output, layer, err) ||
-        cnn_onednn_md_oihw(&weights, c->out, c->in, c->kernel_h, c->kernel_w,
-                           layer, err) ||
-        cnn_onednn_md_vector(&bias, c->out, layer, err) ||
-        cnn_onednn_relu_attr(&attr, c->relu, layer, err) ||
-        CNN_ONEDNN(layer, err, dnnl_dilated_convolution_forward_desc_init,
-                   &desc, dnnl_forward_training, dnnl_convolution_direct,
-                   &src, &weights, bias_md, &dst, strides, dilates, padding,
-                   padding) ||
-        cnn_onednn_primitive_create(&k->forward_training, &desc, attr, NULL,
-                                    "convolution forward", layer, err) ||
-        CNN_ONEDNN(layer, err, dnnl_dilated_convolution_forward_desc_init,
-                   &desc, dnnl_forward_inference, dnnl_convolution_direct,
-                   &src, &weights, bias_md, &dst, strides, dilates, padding,
-                   padding) ||
-        cnn_onednn_primitive_create(&k->forward_inference, &desc, attr, NULL,
-                                    "convolution inference", layer, err) ||
-        CNN_ONEDNN(layer, err,
-                   dnnl_dilated_convolution_backward_data_desc_init, &desc,
-                   dnnl_convolution_direct, &src, &weights, &dst, strides,
-                   dilates, padding, padding) ||
-        cnn_onednn_primitive_create(&k->backward_data, &desc, NULL,
-                                    &k->forward_training,
-                                    "convolution backward data", layer,
-                                    err) ||
-        CNN_ONEDNN(layer, err,
-                   dnnl_dilated_convolution_backward_weights_desc_init, &desc,
-                   dnnl_convolution_direct, &src, &weights, bias_md, &dst,
-                   strides, dilates, padding, padding) ||
-        cnn_onednn_primitive_create(&k->backward_weights, &desc, NULL,
-                                    &k->forward_training,
-                                    "convolution backward weights", layer,
-                                    err);
+    int failed = cnn_onednn_relu_attr(&attr, c->relu, layer, err) ||
+                 conv2d_primitives(k, layer, batch, &src, &weights, &bias,
+                                   &dst, attr, err);
     if (attr)
         dnnl_primitive_attr_destroy(attr);
     if (failed) {
         cnn_onednn_weighted_release(layer);
         return -1;
     }
-    return cnn_onednn_weighted_finish(k, &src, &weights, bias_md, &dst,
-                                      c->relu, layer, err);
+    return cnn_onednn_weighted_finish(k, &src, &weights,
+                                      c->bias ? &bias : NULL, &dst, c->relu,
+                                      layer, err);
 }
 
 const struct cnn_layer_type cnn_layers_conv2d_type = {

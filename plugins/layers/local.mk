@@ -3,6 +3,7 @@ pkglib_LTLIBRARIES += plugins/layers.la
 plugins_layers_la_SOURCES = \
 	plugins/layers/module.c \
 	plugins/layers/onednn.c plugins/layers/onednn.h \
+	plugins/layers/weighted.c \
 	plugins/layers/conv2d.c \
 	plugins/layers/linear.c \
 	plugins/layers/maxpool2d.c \

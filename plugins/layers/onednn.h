@@ -100,19 +100,62 @@ int cnn_onednn_relu_attr(dnnl_primitive_attr_t *attr, int relu,
                          const struct cnn_layer *layer,
                          struct cnn_error *err);
 
+/* A plain descriptor's counterpart that lets a primitive choose its own
+ * layout (dnnl_format_tag_any): oneDNN's fast (jit) convolutions want
+ * channel-blocked data and weights. */
+int cnn_onednn_md_any(dnnl_memory_desc_t *any, const dnnl_memory_desc_t *plain,
+                      const struct cnn_layer *layer, struct cnn_error *err);
+/* The layout a primitive chose for one of its arguments (query: e.g.
+ * dnnl_query_src_md), copied into *md; fails when it has none. */
+int cnn_onednn_chosen_md(dnnl_memory_desc_t *md,
+                         const struct cnn_onednn_primitive *primitive,
+                         dnnl_query_t query, const struct cnn_layer *layer,
+                         struct cnn_error *err);
+
+/* One argument of a primitive in the layout the primitive chose. When that
+ * is the caller's plain layout, `memory` is NULL and the primitive works on
+ * the caller's buffer; otherwise `memory` owns a buffer in the chosen
+ * layout and `reorder` converts: plain -> chosen for an input, chosen ->
+ * plain for an output. */
+struct cnn_onednn_operand {
+    dnnl_memory_t memory;
+    struct cnn_onednn_primitive reorder;
+};
+
 /* The kernels of a layer with weights (conv2d, linear): forward for
  * training and for inference, backward data and backward weights, with an
  * optional bias and an optional fused ReLU. Only the primitives differ
- * between the two layers; the rest lives here. The layer's tensors are
- * tensors[0] = weight and tensors[1] = bias (when present). */
+ * between the two layers; the rest lives in weighted.c. The layer's
+ * tensors are tensors[0] = weight and tensors[1] = bias (when present).
+ *
+ * The caller's tensors are plain (nchw / oihw / nc / oi); the primitives
+ * may use other layouts, reached through the operands below. A training
+ * forward keeps its reordered input and weights for the backward of the
+ * same step (the contract gives backward the forward's x, and parameters
+ * change only after backward), so each is reordered once per step. */
 struct cnn_onednn_weighted {
     int batch;
     int bias;  /* 1: DNNL_ARG_BIAS / DNNL_ARG_DIFF_BIAS are bound */
     int relu;  /* 1: ReLU post-op; backward masks dy with y > 0 */
     struct cnn_onednn_primitive forward_training, forward_inference;
     struct cnn_onednn_primitive backward_data, backward_weights;
+    /* The caller's buffers, in plain layouts, bound at each call. */
     dnnl_memory_t src, weights, bias_memory, dst;             /* forward */
     dnnl_memory_t diff_src, diff_weights, diff_bias, diff_dst; /* backward */
+    /* The primitives' layouts: forward's x, w and y; backward weights' x,
+     * dy and dw; backward data's dy, w and dx. An operand whose layout
+     * equals an earlier one's is not created: the pointers below then
+     * name the earlier one. */
+    struct cnn_onednn_operand forward_src, forward_weights, forward_dst;
+    struct cnn_onednn_operand weights_src, weights_diff_dst, weights_diff;
+    struct cnn_onednn_operand data_diff_dst, data_weights, data_diff_src;
+    struct cnn_onednn_operand *src_for_weights;   /* backward weights' x */
+    struct cnn_onednn_operand *diff_dst_for_data; /* backward data's dy */
+    struct cnn_onednn_operand *weights_for_data;  /* backward data's w */
+    /* What the last training forward left for backward (kept = 0 after an
+     * inference forward): the x and w it reordered. */
+    int kept;
+    const float *kept_src, *kept_weights;
     float *masked_dy; /* the batch's output count, only with relu */
 };
 
@@ -123,9 +166,11 @@ int cnn_onednn_weighted_begin(struct cnn_context *ctx,
                               struct cnn_layer *layer, int batch,
                               struct cnn_onednn_weighted **state,
                               struct cnn_error *err);
-/* Ends prepare: creates the memory objects for these descriptors
- * (bias NULL: no bias) and the ReLU scratch. On failure (and when the
- * caller failed) releases everything. */
+/* Ends prepare: given the plain descriptors of the caller's buffers (bias
+ * NULL: no bias), asks the four primitives which layouts they chose and
+ * creates the memory objects, the buffers and reorders where those differ,
+ * and the ReLU scratch. On failure (and when the caller failed) releases
+ * everything. */
 int cnn_onednn_weighted_finish(struct cnn_onednn_weighted *state,
                                const dnnl_memory_desc_t *src,
                                const dnnl_memory_desc_t *weights,
@@ -148,6 +193,26 @@ int cnn_onednn_weighted_backward(struct cnn_context *ctx,
 void cnn_onednn_weighted_release(struct cnn_layer *layer);
 
 /* Common helpers of the module's kernels. */
+
+/* Elementwise loops over a batch split among the OpenMP threads (a static
+ * split: each element's result never depends on the thread count), but
+ * only from CNN_PARALLEL_MIN elements on: below that, waking the threads
+ * costs more than the loop. Put before a `for` over `count` elements. The
+ * simd variant also asks the compiler to vectorise (-O2 does not turn the
+ * select of a ReLU mask into vector code by itself). */
+#define CNN_PARALLEL_MIN 32768
+#ifdef _OPENMP
+#define CNN_PRAGMA(text) _Pragma(#text)
+#define CNN_PARALLEL_FOR(count)                                            \
+    CNN_PRAGMA(omp parallel for schedule(static)                           \
+               if ((count) >= CNN_PARALLEL_MIN))
+#define CNN_PARALLEL_FOR_SIMD(count)                                       \
+    CNN_PRAGMA(omp parallel for simd schedule(static)                      \
+               if ((count) >= CNN_PARALLEL_MIN))
+#else
+#define CNN_PARALLEL_FOR(count)
+#define CNN_PARALLEL_FOR_SIMD(count)
+#endif
 
 /* dy masked by the fused ReLU: masked[i] = y[i] > 0 ? dy[i] : 0. */
 void cnn_relu_mask_gradient(float *masked, const float *dy, const float *y,

@@ -1,5 +1,6 @@
 /* cnnlab layers — relu: y = max(x, 0) (PyTorch's nn.ReLU / F.relu). A
- * memory-bound loop, so plain C rather than a oneDNN primitive. */
+ * memory-bound loop, so plain C (split among the OpenMP threads on large
+ * batches) rather than a oneDNN primitive. */
 #include <stdio.h>
 
 #include "onednn.h"
@@ -29,15 +30,16 @@ static int relu_forward(struct cnn_context *ctx, struct cnn_layer *layer,
                         const struct cnn_tensor *x, struct cnn_tensor *y,
                         int training, struct cnn_error *err)
 {
-    (void)ctx;
     (void)training;
     if (cnn_check_tensor(x, layer->input, x ? x->n : 0, "input", layer,
                          err) ||
         cnn_check_tensor(y, layer->output, x->n, "output", layer, err))
         return -1;
+    cnn_onednn_set_threads(ctx);
     const float *in = x->data;
     float *out = y->data;
     size_t count = cnn_tensor_count(x);
+    CNN_PARALLEL_FOR_SIMD(count)
     for (size_t i = 0; i < count; i++)
         out[i] = in[i] > 0.0f ? in[i] : 0.0f;
     return 0;
@@ -51,7 +53,6 @@ static int relu_backward(struct cnn_context *ctx, struct cnn_layer *layer,
                          const struct cnn_tensor *dy, struct cnn_tensor *dx,
                          struct cnn_error *err)
 {
-    (void)ctx;
     (void)x;
     if (!dx)
         return 0;
@@ -62,6 +63,7 @@ static int relu_backward(struct cnn_context *ctx, struct cnn_layer *layer,
         cnn_check_tensor(dx, layer->input, y->n, "input gradient", layer,
                          err))
         return -1;
+    cnn_onednn_set_threads(ctx);
     cnn_relu_mask_gradient(dx->data, dy->data, y->data, cnn_tensor_count(dy));
     return 0;
 }
