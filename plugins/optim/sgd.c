@@ -69,18 +69,36 @@ static int sgd_step(const struct cnn_params *params, float *weights,
                              "parameter, but no state buffer was given",
                              (double)s.momentum);
 
-    float keep_new = 1.0f - s.dampening;
-    for (size_t i = 0; i < count; i++) {
-        float g = grads[i];
-        if (s.weight_decay != 0)
-            g = g + s.weight_decay * weights[i];
-        if (s.momentum > 0) {
-            float buf = step == 1 ? g
-                                  : s.momentum * state[i] + keep_new * g;
-            state[i] = buf;
-            g = s.nesterov ? g + s.momentum * buf : buf;
-        }
-        weights[i] = weights[i] - s.lr * g;
+    /* One loop per case, without branches inside, so each vectorises:
+     * the update is the cost that dominates small batches. */
+    const float lr = s.lr, decay = s.weight_decay, momentum = s.momentum;
+    const float keep_new = 1.0f - s.dampening;
+    if (momentum == 0) {
+#pragma omp simd
+        for (size_t i = 0; i < count; i++)
+            weights[i] -= lr * (grads[i] + decay * weights[i]);
+        return 0;
+    }
+    if (step == 1) {
+        /* PyTorch starts the momentum buffer at the first gradient. */
+#pragma omp simd
+        for (size_t i = 0; i < count; i++)
+            state[i] = grads[i] + decay * weights[i];
+    } else {
+#pragma omp simd
+        for (size_t i = 0; i < count; i++)
+            state[i] = momentum * state[i] +
+                       keep_new * (grads[i] + decay * weights[i]);
+    }
+    if (s.nesterov) {
+#pragma omp simd
+        for (size_t i = 0; i < count; i++)
+            weights[i] -= lr * (grads[i] + decay * weights[i] +
+                                momentum * state[i]);
+    } else {
+#pragma omp simd
+        for (size_t i = 0; i < count; i++)
+            weights[i] -= lr * state[i];
     }
     return 0;
 }
