@@ -23,6 +23,7 @@ struct progress {
     int quiet;
     int terminal;        /* stderr is a terminal: one updating line */
     double epoch_started;
+    double last_drawn;   /* when the progress line was last redrawn */
     char label[256];
 };
 
@@ -51,7 +52,12 @@ static void on_progress(void *user, int epoch, int epochs, long done,
     struct progress *p = user;
     if (p->quiet || !p->terminal)
         return;
-    double elapsed = now_seconds() - p->epoch_started;
+    /* Ten redraws a second are plenty; small batches finish far faster. */
+    double now = now_seconds();
+    if (now - p->last_drawn < 0.1 && done < total)
+        return;
+    p->last_drawn = now;
+    double elapsed = now - p->epoch_started;
     double remaining = done > 0 ? elapsed * (double)(total - done) / done : 0;
     int width = 24, filled = total > 0 ? (int)(width * done / total) : 0;
     char bar[32];
@@ -150,7 +156,7 @@ int cnn_cli_run(struct cnn_registry *registry,
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
 
-    struct progress progress = {options->quiet, isatty(STDERR_FILENO), 0,
+    struct progress progress = {options->quiet, isatty(STDERR_FILENO), 0, 0,
                                 ""};
     struct cnn_run_observer observer = {&progress, on_started, on_epoch_done,
                                         on_progress, on_should_stop};

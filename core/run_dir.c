@@ -153,7 +153,8 @@ int cnn_run_dir_set(struct cnn_run_dir *dir, const char *key, json_t *value,
 {
     if (!value || json_object_set_new(dir->info, key, value) < 0)
         return cnn_error_set(err, "cannot record '%s' in run.json", key);
-    char *text = json_dumps(dir->info, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(dir->info, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                           JSON_REAL_PRECISION(10));
     if (!text)
         return cnn_error_set(err, "cannot format run.json");
     size_t length = strlen(text);

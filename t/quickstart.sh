@@ -12,7 +12,8 @@ status=$?
 is "$status" 0 "the quickstart runs"
 [ "$status" -eq 0 ] || sed 's/^/# /' "$scratch/stderr" | tail -20
 info="$scratch/quickstart/main/run.json"
-accuracy=$(sed -n 's/.*"test_accuracy": \([0-9.]*\).*/\1/p' "$info")
+accuracy=$(sed -n 's/.*"test_accuracy": \([0-9.]*\).*/\1/p' "$info" |
+    awk '{ printf "%.2f", $1 }')
 echo "# test accuracy: ${accuracy:-none}"
 awk -v a="${accuracy:-0}" 'BEGIN { exit !(a >= 89) }'
 ok $? "quickstart test accuracy ${accuracy:-none}% >= 89%"
