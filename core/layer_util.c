@@ -1,5 +1,7 @@
 /* cnnlab — helpers layer plugins call from setup. */
+#include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +36,41 @@ int cnn_layer_add_tensor(struct cnn_layer *layer, const char *name, int ndim,
     t->bound = bound;
     layer->tensor_count++;
     return 0;
+}
+
+int cnn_layer_add_weight_and_bias(struct cnn_layer *layer, int ndim,
+                                  const int *dims, double fan_in, int bias,
+                                  struct cnn_error *err)
+{
+    if (!(fan_in > 0))
+        return cnn_error_set(err, "layer %s: fan-in must be positive",
+                             layer->name);
+    float bound = (float)(1.0 / sqrt(fan_in));
+    if (cnn_layer_add_tensor(layer, "weight", ndim, dims, CNN_INIT_UNIFORM,
+                             bound, err) < 0)
+        return -1;
+    if (bias && cnn_layer_add_tensor(layer, "bias", 1, dims, CNN_INIT_UNIFORM,
+                                     bound, err) < 0)
+        return -1;
+    return 0;
+}
+
+int cnn_layer_keep_state(struct cnn_layer *layer, const void *config,
+                         size_t size, struct cnn_error *err)
+{
+    void *copy = malloc(size ? size : 1);
+    if (!copy)
+        return cnn_error_set(err, "layer %s: out of memory", layer->name);
+    memcpy(copy, config, size);
+    free(layer->state);
+    layer->state = copy;
+    return 0;
+}
+
+void cnn_layer_free_state(struct cnn_layer *layer)
+{
+    free(layer->state);
+    layer->state = NULL;
 }
 
 struct cnn_param_tensor *cnn_layer_tensor(struct cnn_layer *layer,

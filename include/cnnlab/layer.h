@@ -87,6 +87,20 @@ int cnn_layer_add_tensor(struct cnn_layer *layer, const char *name, int ndim,
                          const int *dims, enum cnn_init init, float bound,
                          struct cnn_error *err);
 
+/* Declares "weight" (ndim dims) and, when `bias`, "bias" (dims[0]
+ * values), both initialised as PyTorch does by default for conv and linear
+ * layers: U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+int cnn_layer_add_weight_and_bias(struct cnn_layer *layer, int ndim,
+                                  const int *dims, double fan_in, int bias,
+                                  struct cnn_error *err);
+
+/* Keeps a copy of `size` bytes of configuration as layer->state (replacing
+ * an earlier one); cnn_layer_free_state, usable as a type's destroy, frees
+ * it. */
+int cnn_layer_keep_state(struct cnn_layer *layer, const void *config,
+                         size_t size, struct cnn_error *err);
+void cnn_layer_free_state(struct cnn_layer *layer);
+
 /* Finds a declared tensor by name, or NULL. */
 struct cnn_param_tensor *cnn_layer_tensor(struct cnn_layer *layer,
                                           const char *name);

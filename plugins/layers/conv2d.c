@@ -102,31 +102,12 @@ static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
         return conv2d_shape_error(layer, &c, err);
     layer->output = (struct cnn_shape){c.out, out_h, out_w};
 
-    /* PyTorch's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both
-     * weight and bias, fan_in = in * kh * kw. */
-    float bound = (float)(1.0 / sqrt((double)c.in * c.kernel_h * c.kernel_w));
     int weight_dims[4] = {c.out, c.in, c.kernel_h, c.kernel_w};
-    if (cnn_layer_add_tensor(layer, "weight", 4, weight_dims,
-                             CNN_INIT_UNIFORM, bound, err))
+    if (cnn_layer_add_weight_and_bias(layer, 4, weight_dims,
+                                      (double)c.in * c.kernel_h * c.kernel_w,
+                                      c.bias, err) < 0)
         return -1;
-    if (c.bias &&
-        cnn_layer_add_tensor(layer, "bias", 1, &c.out, CNN_INIT_UNIFORM,
-                             bound, err))
-        return -1;
-
-    struct conv2d_config *state = malloc(sizeof *state);
-    if (!state)
-        return cnn_error_set(err, "layer %s: out of memory", layer->name);
-    *state = c;
-    free(layer->state);
-    layer->state = state;
-    return 0;
-}
-
-static void conv2d_destroy(struct cnn_layer *layer)
-{
-    free(layer->state);
-    layer->state = NULL;
+    return cnn_layer_keep_state(layer, &c, sizeof c, err);
 }
 
 static int conv2d_describe(const struct cnn_layer *layer, char *buf,
@@ -344,7 +325,7 @@ const struct cnn_layer_type cnn_layers_conv2d_type = {
     .params = conv2d_params,
     .param_count = sizeof conv2d_params / sizeof *conv2d_params,
     .setup = conv2d_setup,
-    .destroy = conv2d_destroy,
+    .destroy = cnn_layer_free_state,
     .describe = conv2d_describe,
     .geometry = conv2d_geometry,
 };

@@ -41,30 +41,11 @@ static int linear_setup(struct cnn_layer *layer, struct cnn_error *err)
                                      "takes 1 to %ld", c.in, LINEAR_IN_MAX);
     layer->output = (struct cnn_shape){c.out, 1, 1};
 
-    /* PyTorch's default init: U(-1/sqrt(in), 1/sqrt(in)) for both. */
-    float bound = (float)(1.0 / sqrt((double)c.in));
     int weight_dims[2] = {c.out, (int)c.in};
-    if (cnn_layer_add_tensor(layer, "weight", 2, weight_dims,
-                             CNN_INIT_UNIFORM, bound, err))
+    if (cnn_layer_add_weight_and_bias(layer, 2, weight_dims, (double)c.in,
+                                      c.bias, err) < 0)
         return -1;
-    if (c.bias &&
-        cnn_layer_add_tensor(layer, "bias", 1, &c.out, CNN_INIT_UNIFORM,
-                             bound, err))
-        return -1;
-
-    struct linear_config *state = malloc(sizeof *state);
-    if (!state)
-        return cnn_error_set(err, "layer %s: out of memory", layer->name);
-    *state = c;
-    free(layer->state);
-    layer->state = state;
-    return 0;
-}
-
-static void linear_destroy(struct cnn_layer *layer)
-{
-    free(layer->state);
-    layer->state = NULL;
+    return cnn_layer_keep_state(layer, &c, sizeof c, err);
 }
 
 static int linear_describe(const struct cnn_layer *layer, char *buf,
@@ -148,7 +129,7 @@ const struct cnn_layer_type cnn_layers_linear_type = {
     .params = linear_params,
     .param_count = sizeof linear_params / sizeof *linear_params,
     .setup = linear_setup,
-    .destroy = linear_destroy,
+    .destroy = cnn_layer_free_state,
     .describe = linear_describe,
     .geometry = linear_geometry,
 };

@@ -65,19 +65,7 @@ static int maxpool2d_setup(struct cnn_layer *layer, struct cnn_error *err)
             layer->input.w + 2 * c.pad_w);
     layer->output = (struct cnn_shape){layer->input.c, out_h, out_w};
 
-    struct maxpool2d_config *state = malloc(sizeof *state);
-    if (!state)
-        return cnn_error_set(err, "layer %s: out of memory", layer->name);
-    *state = c;
-    free(layer->state);
-    layer->state = state;
-    return 0;
-}
-
-static void maxpool2d_destroy(struct cnn_layer *layer)
-{
-    free(layer->state);
-    layer->state = NULL;
+    return cnn_layer_keep_state(layer, &c, sizeof c, err);
 }
 
 /* PyTorch prints what the module was given: one int for a square window. */
@@ -332,7 +320,7 @@ const struct cnn_layer_type cnn_layers_maxpool2d_type = {
     .params = maxpool2d_params,
     .param_count = sizeof maxpool2d_params / sizeof *maxpool2d_params,
     .setup = maxpool2d_setup,
-    .destroy = maxpool2d_destroy,
+    .destroy = cnn_layer_free_state,
     .describe = maxpool2d_describe,
     .geometry = maxpool2d_geometry,
 };
