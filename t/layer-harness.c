@@ -218,11 +218,16 @@ struct check_result compare(const float *got, const double *want,
     struct check_result r = {0, "", ""};
     double scale = 1.0, worst = 0.0;
     size_t worst_at = 0;
+    /* An infinite reference value would make any difference pass. */
     for (size_t i = 0; i < count; i++)
-        if (fabs(want[i]) > scale)
+        if (isfinite(want[i]) && fabs(want[i]) > scale)
             scale = fabs(want[i]);
     for (size_t i = 0; i < count; i++) {
-        double diff = fabs((double)got[i] - want[i]);
+        /* NaN where NaN is expected, or the same infinity, matches. */
+        int both_nan = isnan(want[i]) && isnan(got[i]);
+        double diff = both_nan || (double)got[i] == want[i]
+                          ? 0.0
+                          : fabs((double)got[i] - want[i]);
         if (!(diff <= worst)) { /* NaN counts as worst */
             worst = isnan(diff) ? INFINITY : diff;
             worst_at = i;
@@ -350,5 +355,23 @@ struct check_result gradient_check(struct test_layer *t,
     tensor_free(&y);
     tensor_free(&dy);
     tensor_free(&dx);
+    return r;
+}
+
+struct check_result compare_bits(const float *got, const float *want,
+                                 size_t count, const char *what)
+{
+    struct check_result r = {0, "", ""};
+    size_t differ = 0, first = 0;
+    for (size_t i = 0; i < count; i++)
+        if (memcmp(&got[i], &want[i], sizeof(float)) != 0 && differ++ == 0)
+            first = i;
+    r.passed = differ == 0;
+    snprintf(r.message, sizeof r.message, "%s (%zu of %zu values differ)",
+             what, differ, count);
+    if (differ)
+        snprintf(r.detail, sizeof r.detail, "first at %zu: got %.9g, "
+                 "expected %.9g", first, (double)got[first],
+                 (double)want[first]);
     return r;
 }

@@ -79,11 +79,16 @@ struct check_result {
 struct check_result check_not_run(const char *what);
 
 /* Passes when max |got - want| <= tolerance * max(1, max |want|): the
- * scale is the array's largest reference value, so a sum that cancels to
- * near zero is judged against the size of its terms. */
+ * scale is the array's largest finite reference value, so a sum that
+ * cancels to near zero is judged against the size of its terms. A NaN
+ * matches an expected NaN, an infinity the same infinity. */
 struct check_result compare(const float *got, const double *want,
                             size_t count, double tolerance,
                             const char *what);
+/* Passes when the two arrays hold the same bits (two runs of a kernel
+ * that must not depend on the path taken). */
+struct check_result compare_bits(const float *got, const float *want,
+                                 size_t count, const char *what);
 
 /* Caffe-style central-difference check of L = sum(y .* r), r ~ U(-1, 1),
  * over the input and every parameter (at most `limit` elements of each,

@@ -137,7 +137,10 @@ int ref_pool_output(struct ref_pool *p)
     return 1;
 }
 
-/* Index into x of the first maximum of the window at (b, ch, oy, ox). */
+/* Index into x of the first maximum of the window at (b, ch, oy, ox), by
+ * PyTorch's rule (its CPU max_pool2d kernel): a NaN wins over numbers, so
+ * the last NaN of a window is the one taken; -inf windows take their
+ * first element. */
 static int pool_argmax(const struct ref_pool *p, const float *x, int b, int ch,
                        int oy, int ox)
 {
@@ -151,7 +154,7 @@ static int pool_argmax(const struct ref_pool *p, const float *x, int b, int ch,
             if (ix < 0 || ix >= p->w)
                 continue;
             int i = ((b * p->c + ch) * p->h + iy) * p->w + ix;
-            if (best < 0 || x[i] > x[best])
+            if (best < 0 || x[i] > x[best] || isnan(x[i]))
                 best = i;
         }
     }

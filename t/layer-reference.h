@@ -33,7 +33,7 @@ void ref_linear_backward(int n, int in, int out, const float *x,
                          double *dweight, double *dbias);
 
 /* Max pooling with -inf padding; the gradient goes to the first maximum
- * of each window (row-major). */
+ * of each window (row-major), or to its last NaN (PyTorch: NaN wins). */
 struct ref_pool {
     int n, c, h, w;
     int kh, kw, sh, sw, ph, pw;

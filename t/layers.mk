@@ -11,3 +11,17 @@ t_test_layers_numeric_SOURCES = t/test-layers-numeric.c t/tap.h \
 	t/layer-harness.c t/layer-harness.h \
 	t/layer-reference.c t/layer-reference.h
 t_test_layers_numeric_LDADD = $(CNN_TEST_LIBS)
+# The code paths of the performance work: conv2d's kept reorders and
+# channel layouts; maxpool2d's 2x2 path and the OpenMP-split loops.
+check_PROGRAMS += t/test-layers-conv-paths
+TESTS += t/test-layers-conv-paths
+t_test_layers_conv_paths_SOURCES = t/test-layers-conv-paths.c t/tap.h \
+	t/layer-harness.c t/layer-harness.h \
+	t/layer-reference.c t/layer-reference.h
+t_test_layers_conv_paths_LDADD = $(CNN_TEST_LIBS)
+check_PROGRAMS += t/test-layers-parallel-paths
+TESTS += t/test-layers-parallel-paths
+t_test_layers_parallel_paths_SOURCES = t/test-layers-parallel-paths.c \
+	t/tap.h t/layer-harness.c t/layer-harness.h \
+	t/layer-reference.c t/layer-reference.h
+t_test_layers_parallel_paths_LDADD = $(CNN_TEST_LIBS)

@@ -324,6 +324,9 @@ static int weighted_backward_weights(struct cnn_onednn_weighted *k,
     /* The forward's reordered x serves when it was this x. */
     int src_kept = k->src_for_weights == &k->forward_src && k->kept &&
                    k->kept_src == x->data;
+    /* Reordering this x overwrites the kept one: record whose it is now. */
+    if (k->kept && !src_kept && k->src_for_weights == &k->forward_src)
+        k->kept_src = x->data;
     int failed = 0;
     dnnl_exec_arg_t args[] = {
         {DNNL_ARG_SRC, operand_in(k->src_for_weights, k->src, !src_kept,
