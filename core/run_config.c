@@ -218,6 +218,11 @@ static int parse_train(struct cnn_run_config *config,
                              config->train.optimizer->param_count,
                              component_params, mark, name, err) < 0)
         return -1;
+    if (config->train.optimizer->check &&
+        config->train.optimizer->check(&config->optimizer_params, err) < 0) {
+        struct cnn_error unplaced = *err;
+        return cnn_error_at(err, mark, "%s", unplaced.message);
+    }
     config->train.loss_params = &config->loss_params;
     config->train.optimizer_params = &config->optimizer_params;
     config->train.seed = config->seed;

@@ -88,6 +88,15 @@ like "$output" "shape.yaml:7:" "shape mismatch: names file and line"
 like "$output" "conv1" "shape mismatch: names the layer"
 like "$output" "model input [1, 12, 12]" "shape mismatch: names what feeds it"
 
+# A combination of parameters that each pass their range is refused when
+# the manifest is checked, not at the first training step.
+good_manifest | sed 's/train: {epochs: 1, batch: 8}/train: {epochs: 1, batch: 8, optimizer: {sgd: {nesterov: true}}}/' \
+    > "$scratch/nesterov.yaml"
+check nesterov
+is "$status" 2 "nesterov without momentum: exit status 2"
+like "$output" "nesterov.yaml:11:" "nesterov without momentum: names file and line"
+like "$output" "requires momentum > 0" "nesterov without momentum: says what fits"
+
 # Classes and outputs disagree: found when the data is there (run).
 good_manifest | sed 's/linear: {out: 4}/linear: {out: 5}/' > "$scratch/classes.yaml"
 output=$("$CNNLAB" run --quiet --out "$scratch/results" "$scratch/classes.yaml" 2>&1)

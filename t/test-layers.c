@@ -322,6 +322,14 @@ static void check_elementwise(void)
               test_layer_forward(&relu, &x, &y, 1) == 0;
     report(ran ? compare(y.data, want, count, 0.0, "relu forward")
                : check_not_run("relu forward"));
+    if (ran) {
+        float original = x.data[0];
+        x.data[0] = NAN;
+        ran = test_layer_forward(&relu, &x, &y, 1) == 0;
+        ok(ran && isnan(y.data[0]), "relu passes NaN through, as PyTorch");
+        x.data[0] = original;
+        ran = ran && test_layer_forward(&relu, &x, &y, 1) == 0;
+    }
     ref_relu_mask((int)count, y.data, dy.data, want_dx);
     ran = ran && test_layer_backward(&relu, &x, &y, &dy, &dx) == 0;
     report(ran ? compare(dx.data, want_dx, count, 0.0, "relu backward")

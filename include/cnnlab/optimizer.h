@@ -30,6 +30,10 @@ struct cnn_optimizer_type {
     int (*step)(const struct cnn_params *params, float *weights,
                 const float *grads, float *state, size_t count,
                 uint64_t step, struct cnn_error *err);
+    /* Checks combinations of parameters that each pass their own range
+     * (SGD: nesterov needs momentum), when the manifest is validated, so a
+     * bad combination is refused before any data loads. May be NULL. */
+    int (*check)(const struct cnn_params *params, struct cnn_error *err);
 };
 
 #ifdef __cplusplus

@@ -39,9 +39,11 @@ static int relu_forward(struct cnn_context *ctx, struct cnn_layer *layer,
     const float *in = x->data;
     float *out = y->data;
     size_t count = cnn_tensor_count(x);
+    /* `x < 0 ? 0 : x` lets NaN through, as PyTorch's relu does: a
+     * diverging run shows NaN instead of silently reading zeros. */
     CNN_PARALLEL_FOR_SIMD(count)
     for (size_t i = 0; i < count; i++)
-        out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+        out[i] = in[i] < 0.0f ? 0.0f : in[i];
     return 0;
 }
 

@@ -46,9 +46,7 @@ static int sgd_state_per_param(const struct cnn_params *params)
     return cnn_param_float(params, "momentum") > 0 ? 1 : 0;
 }
 
-static int sgd_step(const struct cnn_params *params, float *weights,
-                    const float *grads, float *state, size_t count,
-                    uint64_t step, struct cnn_error *err)
+static int sgd_check(const struct cnn_params *params, struct cnn_error *err)
 {
     struct sgd_settings s;
     read_settings(params, &s);
@@ -59,6 +57,17 @@ static int sgd_step(const struct cnn_params *params, float *weights,
                              "set momentum (e.g. 0.9) and leave dampening at "
                              "0, or set nesterov: false",
                              (double)s.momentum, (double)s.dampening);
+    return 0;
+}
+
+static int sgd_step(const struct cnn_params *params, float *weights,
+                    const float *grads, float *state, size_t count,
+                    uint64_t step, struct cnn_error *err)
+{
+    struct sgd_settings s;
+    read_settings(params, &s);
+    if (sgd_check(params, err) < 0)
+        return -1;
     if (step == 0)
         return cnn_error_set(err, "sgd: steps count from 1, got step 0");
     if (count > 0 && (weights == NULL || grads == NULL))
@@ -112,6 +121,7 @@ static const struct cnn_optimizer_type sgd_type = {
     .device = CNN_DEVICE_CPU,
     .state_per_param = sgd_state_per_param,
     .step = sgd_step,
+    .check = sgd_check,
 };
 
 static int optim_init(struct cnn_registry *registry, struct cnn_error *err)
