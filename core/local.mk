@@ -28,7 +28,8 @@ libcnnlab_la_SOURCES = \
 	core/module_loader.c \
 	core/layer_util.c \
 	core/dataset.c \
-	core/safetensors.c core/safetensors.h \
+	core/safetensors.c core/safetensors.h core/safetensors_write.c \
+	core/safetensors_internal.h \
 	core/atomic_file.c core/atomic_file.h
 libcnnlab_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCNNLAB_PLUGIN_DIR='"$(pkglibdir)"' \
