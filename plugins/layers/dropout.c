@@ -48,68 +48,28 @@ static void dropout_geometry(const struct cnn_layer *layer,
     *g = (struct cnn_geometry){.kind = CNN_GEOMETRY_IDENTITY};
 }
 
-/* The last training forward's multipliers: 0 or 1 / (1 - p). */
-struct dropout_kernel_state {
-    int batch;
-    int mask_valid; /* 1 when the last forward was a training one */
-    float *mask;    /* batch * c*h*w */
-};
-
-static void dropout_release(struct cnn_layer *layer)
-{
-    struct dropout_kernel_state *k = layer->kernel_state;
-    if (!k)
-        return;
-    free(k->mask);
-    free(k);
-    layer->kernel_state = NULL;
-}
-
+/* The saved buffer (saved.c) holds the last training forward's
+ * multipliers, 0 or 1 / (1 - p): batch * c*h*w floats. */
 static int dropout_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
                            int batch, struct cnn_error *err)
 {
     (void)ctx;
-    struct dropout_kernel_state *k = layer->kernel_state;
-    if (k && k->batch == batch)
-        return 0;
-    dropout_release(layer);
-    if (batch < 1)
-        return cnn_error_set(err, "layer %s (dropout): batch size %d (must "
-                             "be at least 1)", layer->name, batch);
-    k = calloc(1, sizeof *k);
-    if (k)
-        k->mask = malloc((size_t)batch * cnn_shape_size(layer->input) *
-                         sizeof(float));
-    if (!k || !k->mask) {
-        free(k);
-        return cnn_error_set(err, "layer %s: out of memory for a batch of %d"
-                             " (try a smaller batch)", layer->name, batch);
-    }
-    k->batch = batch;
-    layer->kernel_state = k;
-    return 0;
-}
-
-static struct dropout_kernel_state *dropout_state(struct cnn_layer *layer,
-                                                  struct cnn_error *err)
-{
-    if (!layer->kernel_state)
-        cnn_error_set(err, "layer %s (dropout): forward/backward before "
-                      "prepare", layer->name);
-    return layer->kernel_state;
+    return cnn_saved_prepare(layer, batch,
+                             cnn_shape_size(layer->input) * sizeof(float),
+                             err);
 }
 
 static int dropout_forward(struct cnn_context *ctx, struct cnn_layer *layer,
                            const struct cnn_tensor *x, struct cnn_tensor *y,
                            int training, struct cnn_error *err)
 {
-    struct dropout_kernel_state *k = dropout_state(layer, err);
+    struct cnn_saved_for_backward *k = cnn_saved_state(layer, err);
     if (!k ||
         cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
         cnn_check_tensor(y, layer->output, k->batch, "output", layer, err))
         return -1;
     size_t count = cnn_tensor_count(x);
-    k->mask_valid = training;
+    k->valid = training;
     if (!training) {
         memcpy(y->data, x->data, count * sizeof(float));
         return 0;
@@ -125,9 +85,10 @@ static int dropout_forward(struct cnn_context *ctx, struct cnn_layer *layer,
     cnn_rng_seed_stream(&rng, ctx->seed,
                         (ctx->step << 16) ^ (uint64_t)layer->index);
     /* The random stream is sequential; the product is not. */
+    float *mask = k->data;
     for (size_t i = 0; i < count; i++)
-        k->mask[i] = cnn_rng_float(&rng) >= p ? scale : 0.0f;
-    const float *in = x->data, *mask = k->mask;
+        mask[i] = cnn_rng_float(&rng) >= p ? scale : 0.0f;
+    const float *in = x->data;
     float *out = y->data;
     cnn_onednn_set_threads(ctx);
     CNN_PARALLEL_FOR_SIMD(count)
@@ -144,7 +105,7 @@ static int dropout_backward(struct cnn_context *ctx, struct cnn_layer *layer,
 {
     (void)x;
     (void)y;
-    struct dropout_kernel_state *k = dropout_state(layer, err);
+    struct cnn_saved_for_backward *k = cnn_saved_state(layer, err);
     if (!k)
         return -1;
     if (!dx)
@@ -156,11 +117,11 @@ static int dropout_backward(struct cnn_context *ctx, struct cnn_layer *layer,
         return -1;
     size_t count = cnn_tensor_count(dy);
     /* After an evaluation forward the layer was the identity. */
-    if (!k->mask_valid) {
+    if (!k->valid) {
         memcpy(dx->data, dy->data, count * sizeof(float));
         return 0;
     }
-    const float *in = dy->data, *mask = k->mask;
+    const float *in = dy->data, *mask = k->data;
     float *out = dx->data;
     cnn_onednn_set_threads(ctx);
     CNN_PARALLEL_FOR_SIMD(count)
@@ -188,5 +149,5 @@ const struct cnn_layer_kernels cnn_layers_dropout_cpu = {
     .prepare = dropout_prepare,
     .forward = dropout_forward,
     .backward = dropout_backward,
-    .release = dropout_release,
+    .release = cnn_saved_release,
 };

@@ -10,7 +10,8 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/relu.c \
 	plugins/layers/globalpool.c \
 	plugins/layers/flatten.c \
-	plugins/layers/dropout.c
+	plugins/layers/dropout.c \
+	plugins/layers/saved.c
 plugins_layers_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 plugins_layers_la_LDFLAGS = $(PLUGIN_LDFLAGS) $(OPENMP_CFLAGS)
 plugins_layers_la_LIBADD = libcnnlab.la -ldnnl $(LIBM)

@@ -112,55 +112,14 @@ static void maxpool2d_geometry(const struct cnn_layer *layer,
  * maximum of a window wins, a NaN wins over numbers, and backward adds dy
  * to where each maximum came from (in output order, so overlapping
  * windows sum the same way on every run). The training forward records
- * those positions (as offsets into the plane) for backward. */
-struct maxpool2d_kernel_state {
-    int batch;
-    int argmax_valid; /* 1 after a training forward */
-    int *argmax;      /* batch * c * oh * ow offsets into an input plane */
-};
-
-static void maxpool2d_release(struct cnn_layer *layer)
-{
-    struct maxpool2d_kernel_state *k = layer->kernel_state;
-    if (!k)
-        return;
-    free(k->argmax);
-    free(k);
-    layer->kernel_state = NULL;
-}
-
+ * those positions (as offsets into the plane) in the saved buffer for
+ * backward (saved.c). */
 static int maxpool2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
                              int batch, struct cnn_error *err)
 {
     (void)ctx;
-    struct maxpool2d_kernel_state *k = layer->kernel_state;
-    if (k && k->batch == batch)
-        return 0;
-    maxpool2d_release(layer);
-    if (batch < 1)
-        return cnn_error_set(err, "layer %s (maxpool2d): batch size %d (must"
-                             " be at least 1)", layer->name, batch);
-    k = calloc(1, sizeof *k);
-    if (k)
-        k->argmax = malloc((size_t)batch * cnn_shape_size(layer->output) *
-                           sizeof *k->argmax);
-    if (!k || !k->argmax) {
-        free(k);
-        return cnn_error_set(err, "layer %s: out of memory for a batch of %d"
-                             " (try a smaller batch)", layer->name, batch);
-    }
-    k->batch = batch;
-    layer->kernel_state = k;
-    return 0;
-}
-
-static struct maxpool2d_kernel_state *
-maxpool2d_state(struct cnn_layer *layer, struct cnn_error *err)
-{
-    if (!layer->kernel_state)
-        cnn_error_set(err, "layer %s (maxpool2d): forward/backward before "
-                      "prepare", layer->name);
-    return layer->kernel_state;
+    return cnn_saved_prepare(layer, batch,
+                             cnn_shape_size(layer->output) * sizeof(int), err);
 }
 
 /* One plane: y (oh, ow) from x (h, w), and in argmax the offset in x of
@@ -237,7 +196,7 @@ static int maxpool2d_forward(struct cnn_context *ctx,
                              struct cnn_tensor *y, int training,
                              struct cnn_error *err)
 {
-    struct maxpool2d_kernel_state *k = maxpool2d_state(layer, err);
+    struct cnn_saved_for_backward *k = cnn_saved_state(layer, err);
     if (!k ||
         cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
         cnn_check_tensor(y, layer->output, k->batch, "output", layer, err))
@@ -249,7 +208,7 @@ static int maxpool2d_forward(struct cnn_context *ctx,
     long planes = (long)k->batch * in.c;
     const float *src = x->data;
     float *dst = y->data;
-    int *argmax = k->argmax;
+    int *argmax = k->data;
     int two_by_two = c->kernel_h == 2 && c->kernel_w == 2 &&
                      c->stride_h == 2 && c->stride_w == 2 && c->pad_h == 0 &&
                      c->pad_w == 0;
@@ -264,7 +223,7 @@ static int maxpool2d_forward(struct cnn_context *ctx,
             maxpool2d_plane(c, in.h, in.w, out.h, out.w, src + p * in_plane,
                             dst + p * out_plane, argmax + p * out_plane);
     }
-    k->argmax_valid = training;
+    k->valid = training;
     return 0;
 }
 
@@ -277,7 +236,7 @@ static int maxpool2d_backward(struct cnn_context *ctx,
 {
     (void)x;
     (void)y;
-    struct maxpool2d_kernel_state *k = maxpool2d_state(layer, err);
+    struct cnn_saved_for_backward *k = cnn_saved_state(layer, err);
     if (!k)
         return -1;
     /* No parameters: without dx there is nothing to compute. */
@@ -288,7 +247,7 @@ static int maxpool2d_backward(struct cnn_context *ctx,
         cnn_check_tensor(dx, layer->input, k->batch, "input gradient", layer,
                          err))
         return -1;
-    if (!k->argmax_valid)
+    if (!k->valid)
         return cnn_error_set(err, "layer %s (maxpool2d): backward needs the "
                              "maxima of a training forward, and the last "
                              "forward was not one", layer->name);
@@ -297,7 +256,7 @@ static int maxpool2d_backward(struct cnn_context *ctx,
     size_t in_plane = (size_t)in.h * in.w, out_plane = (size_t)out.h * out.w;
     long planes = (long)k->batch * in.c;
     const float *from = dy->data;
-    const int *argmax = k->argmax;
+    const int *argmax = k->data;
     float *to = dx->data;
     CNN_PARALLEL_FOR((size_t)planes * in_plane)
     for (long p = 0; p < planes; p++) {
@@ -331,5 +290,5 @@ const struct cnn_layer_kernels cnn_layers_maxpool2d_cpu = {
     .prepare = maxpool2d_prepare,
     .forward = maxpool2d_forward,
     .backward = maxpool2d_backward,
-    .release = maxpool2d_release,
+    .release = cnn_saved_release,
 };
