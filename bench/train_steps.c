@@ -128,9 +128,11 @@ static int train_step(struct trainer *t, int n, struct layer_times *times,
         return -1;
     struct cnn_tensor logits = cnn_model_output(model);
     struct cnn_tensor dlogits = cnn_model_output_gradient(model);
-    double loss = 0, started = now_seconds();
-    if (t->loss->compute(&t->loss_params, &logits, t->labels, &loss,
-                         &dlogits, err) < 0)
+    double started = now_seconds();
+    struct cnn_loss_totals totals = {.first_bad_batch = -1};
+    const struct cnn_loss_batch batch = {&logits, t->labels, &dlogits,
+                                         &totals, NULL};
+    if (t->loss->compute(&model->context, &t->loss_params, &batch, err) < 0)
         return -1;
     if (times)
         times->loss += now_seconds() - started;
@@ -140,9 +142,11 @@ static int train_step(struct trainer *t, int n, struct layer_times *times,
         return -1;
     model->context.step = ++t->step;
     started = now_seconds();
-    status = t->optimizer->step(&t->optimizer_params, model->parameters,
-                                model->gradients, t->optimizer_state,
-                                model->parameter_count, t->step, err);
+    const struct cnn_optimizer_step update = {
+        model->parameters, model->gradients, t->optimizer_state,
+        model->parameter_count, t->step, 1.0};
+    status = t->optimizer->step(&model->context, &t->optimizer_params,
+                                &update, err);
     if (times)
         times->optimizer += now_seconds() - started;
     return status;

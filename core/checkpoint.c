@@ -39,7 +39,7 @@ int cnn_model_save(const struct cnn_model *model, const char *path,
             tensors[k].ndim = tensor->ndim;
             for (int d = 0; d < tensor->ndim; d++)
                 tensors[k].dims[d] = tensor->dims[d];
-            tensors[k].data = tensor->data;
+            tensors[k].data = model->host_parameters + tensor->offset;
         }
     char epoch_text[32];
     snprintf(epoch_text, sizeof epoch_text, "%d", epoch);
@@ -76,12 +76,16 @@ int cnn_model_load(struct cnn_model *model, const char *path,
             for (int d = 0; d < tensor->ndim; d++)
                 dims[d] = tensor->dims[d];
             status = cnn_safetensors_read_into(file, name, tensor->ndim, dims,
-                                               tensor->data, err);
+                                               model->host_parameters +
+                                                   tensor->offset,
+                                               err);
             if (status < 0)
                 cnn_error_prefix(err, "layer %s (%s): ",
                                  model->layers[i].name,
                                  model->layers[i].type->name);
         }
     cnn_safetensors_close(file);
+    if (status == 0)
+        status = cnn_model_parameters_from_host(model, err);
     return status;
 }

@@ -5,7 +5,8 @@ pkginclude_HEADERS += \
 	include/cnnlab/cnnlab.h include/cnnlab/error.h include/cnnlab/tensor.h \
 	include/cnnlab/params.h include/cnnlab/rng.h include/cnnlab/layer.h \
 	include/cnnlab/loss.h include/cnnlab/optimizer.h include/cnnlab/loader.h \
-	include/cnnlab/plugin.h include/cnnlab/registry.h include/cnnlab/node.h
+	include/cnnlab/plugin.h include/cnnlab/registry.h include/cnnlab/node.h \
+	include/cnnlab/device.h include/cnnlab/analysis.h
 
 libcnnlab_la_SOURCES = \
 	core/error.c \
@@ -19,7 +20,8 @@ libcnnlab_la_SOURCES = \
 	core/node_write.c \
 	core/params_node.c core/params_node.h \
 	core/registry.c core/registry_internal.h \
-	core/model.c core/model.h \
+	core/model.c core/model.h core/model_graph.c \
+	core/device.c core/device.h \
 	core/train.c core/train.h \
 	core/manifest.c core/manifest.h \
 	core/run_config.c core/run_config.h \

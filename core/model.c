@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cnnlab/rng.h"
+#include "device.h"
 #include "model.h"
 #include "params_node.h"
 
@@ -217,9 +218,36 @@ static void init_tensor(struct cnn_param_tensor *tensor, struct cnn_rng *rng)
     }
 }
 
+int cnn_model_use_device(struct cnn_model *model,
+                         const struct cnn_device_type *type,
+                         const struct cnn_device_options *options,
+                         struct cnn_error *err)
+{
+    if (type->open(&model->context, options, err) < 0)
+        return cnn_error_prefix(err, "%s: ", type->name);
+    model->device_type = type;
+    model->device_open = 1;
+    model->device_options = *options;
+    return 0;
+}
+
+void *cnn_model_device_alloc(struct cnn_model *model, size_t bytes,
+                             struct cnn_error *err)
+{
+    return cnn_device_alloc(model->device_type, &model->context, bytes, err);
+}
+
+void cnn_model_device_free(struct cnn_model *model, void *pointer)
+{
+    cnn_device_free(model->device_type, &model->context, pointer);
+}
+
 int cnn_model_allocate(struct cnn_model *model, uint64_t seed,
                        struct cnn_error *err)
 {
+    if (model->device != CNN_DEVICE_CPU && !model->device_type)
+        return cnn_error_set(err, "the model is built for %s but no device "
+                             "was attached", cnn_device_name(model->device));
     size_t total = 0;
     for (int i = 0; i < model->layer_count; i++)
         for (int t = 0; t < model->layers[i].tensor_count; t++) {
@@ -227,10 +255,17 @@ int cnn_model_allocate(struct cnn_model *model, uint64_t seed,
             total += model->layers[i].tensors[t].count;
         }
     model->parameter_count = total;
-    /* +1: a model without parameters still gets valid pointers. */
-    model->parameters = calloc(total + 1, sizeof(float));
-    model->gradients = calloc(total + 1, sizeof(float));
-    if (!model->parameters || !model->gradients)
+    size_t bytes = total * sizeof(float);
+    model->parameters = cnn_model_device_alloc(model, bytes, err);
+    model->gradients = model->parameters
+                           ? cnn_model_device_alloc(model, bytes, err)
+                           : NULL;
+    if (!model->gradients)
+        return -1;
+    model->host_parameters = model->device_type ? calloc(total + 1,
+                                                         sizeof(float))
+                                                : model->parameters;
+    if (!model->host_parameters)
         return cnn_error_set(err, "out of memory for %zu parameters", total);
     struct cnn_rng rng;
     cnn_rng_seed_stream(&rng, seed, CNN_STREAM_INIT);
@@ -238,20 +273,50 @@ int cnn_model_allocate(struct cnn_model *model, uint64_t seed,
     for (int i = 0; i < model->layer_count; i++)
         for (int t = 0; t < model->layers[i].tensor_count; t++) {
             struct cnn_param_tensor *tensor = &model->layers[i].tensors[t];
+            /* init_tensor fills the host copy; kernels see the device's. */
+            tensor->data = model->host_parameters + tensor->offset;
+            init_tensor(tensor, &rng);
             tensor->data = model->parameters + tensor->offset;
             tensor->grad = model->gradients + tensor->offset;
-            init_tensor(tensor, &rng);
         }
-    return 0;
+    return cnn_model_parameters_from_host(model, err);
+}
+
+int cnn_model_parameters_to_host(struct cnn_model *model,
+                                 struct cnn_error *err)
+{
+    return cnn_device_download(model->device_type, &model->context,
+                               model->host_parameters, model->parameters,
+                               model->parameter_count * sizeof(float), err);
+}
+
+int cnn_model_parameters_from_host(struct cnn_model *model,
+                                   struct cnn_error *err)
+{
+    return cnn_device_upload(model->device_type, &model->context,
+                             model->parameters, model->host_parameters,
+                             model->parameter_count * sizeof(float), err);
 }
 
 static void free_buffers(struct cnn_model *model)
 {
-    free(model->input_buffer);
+    const struct cnn_device_type *type = model->device_type;
+    struct cnn_context *ctx = &model->context;
+    if (type) {
+        free(model->host_input);
+        free(model->host_labels);
+    }
+    model->host_input = NULL;
+    model->host_labels = NULL;
+    cnn_device_free(type, ctx, model->input_buffer);
+    cnn_device_free(type, ctx, model->label_buffer);
+    cnn_device_free(type, ctx, model->predictions);
     model->input_buffer = NULL;
+    model->label_buffer = NULL;
+    model->predictions = NULL;
     for (int i = 0; model->outputs && i < model->layer_count; i++) {
-        free(model->outputs[i]);
-        free(model->output_gradients[i]);
+        cnn_device_free(type, ctx, model->outputs[i]);
+        cnn_device_free(type, ctx, model->output_gradients[i]);
     }
     free(model->outputs);
     free(model->output_gradients);
@@ -264,31 +329,117 @@ int cnn_model_reserve(struct cnn_model *model, int n, struct cnn_error *err)
     if (n <= model->capacity)
         return 0;
     free_buffers(model);
-    model->input_buffer = malloc((size_t)n * cnn_shape_size(model->input) *
-                                 sizeof(float));
+    /* Captured steps hold the old buffers' addresses. */
+    cnn_model_forget_graphs(model);
+    size_t input_bytes = (size_t)n * cnn_shape_size(model->input) *
+                         sizeof(float);
+    size_t label_bytes = (size_t)n * sizeof(int32_t);
+    model->input_buffer = cnn_model_device_alloc(model, input_bytes, err);
+    model->label_buffer = cnn_model_device_alloc(model, label_bytes, err);
+    model->predictions = cnn_model_device_alloc(model, label_bytes, err);
+    if (!model->input_buffer || !model->label_buffer || !model->predictions)
+        goto failed;
+    if (model->device_type) {
+        model->host_input = malloc(input_bytes);
+        model->host_labels = malloc(label_bytes);
+    } else {
+        model->host_input = model->input_buffer;
+        model->host_labels = model->label_buffer;
+    }
     model->outputs = calloc((size_t)model->layer_count, sizeof(float *));
     model->output_gradients = calloc((size_t)model->layer_count,
                                      sizeof(float *));
-    if (!model->input_buffer || !model->outputs || !model->output_gradients)
-        goto out_of_memory;
+    if (!model->host_input || !model->host_labels || !model->outputs ||
+        !model->output_gradients) {
+        cnn_error_set(err, "out of memory for batches of %d samples", n);
+        goto failed;
+    }
     for (int i = 0; i < model->layer_count; i++) {
-        size_t size = (size_t)n * cnn_shape_size(model->layers[i].output);
-        model->outputs[i] = malloc(size * sizeof(float));
-        model->output_gradients[i] = malloc(size * sizeof(float));
+        size_t bytes = (size_t)n * cnn_shape_size(model->layers[i].output) *
+                       sizeof(float);
+        model->outputs[i] = cnn_model_device_alloc(model, bytes, err);
+        model->output_gradients[i] = cnn_model_device_alloc(model, bytes,
+                                                            err);
         if (!model->outputs[i] || !model->output_gradients[i])
-            goto out_of_memory;
+            goto failed;
     }
     model->capacity = n;
     return 0;
-out_of_memory:
+failed:
     free_buffers(model);
-    return cnn_error_set(err, "out of memory for activations of %d samples",
-                         n);
+    return cnn_error_prefix(err, "activations of %d samples: ", n);
+}
+
+int cnn_model_totals_reset(struct cnn_model *model, struct cnn_error *err)
+{
+    if (!model->totals) {
+        model->totals = cnn_model_device_alloc(model, sizeof *model->totals,
+                                               err);
+        if (!model->totals)
+            return -1;
+    }
+    const struct cnn_loss_totals zero = {.first_bad_batch = -1};
+    return cnn_device_upload(model->device_type, &model->context,
+                             model->totals, &zero, sizeof zero, err);
+}
+
+int cnn_model_totals_read(struct cnn_model *model,
+                          struct cnn_loss_totals *totals,
+                          struct cnn_error *err)
+{
+    return cnn_device_download(model->device_type, &model->context, totals,
+                               model->totals, sizeof *totals, err);
+}
+
+float *cnn_model_optimizer_state(struct cnn_model *model, size_t floats,
+                                 struct cnn_error *err)
+{
+    if (model->optimizer_state && model->optimizer_state_floats == floats) {
+        if (cnn_device_zero(model->device_type, &model->context,
+                            model->optimizer_state, floats * sizeof(float),
+                            err) < 0)
+            return NULL;
+        return model->optimizer_state;
+    }
+    cnn_model_forget_graphs(model);
+    cnn_model_device_free(model, model->optimizer_state);
+    model->optimizer_state = cnn_model_device_alloc(model,
+                                                    floats * sizeof(float),
+                                                    err);
+    model->optimizer_state_floats = model->optimizer_state ? floats : 0;
+    return model->optimizer_state;
+}
+
+int32_t *cnn_model_labels(struct cnn_model *model)
+{
+    return model->host_labels;
+}
+
+const int32_t *cnn_model_device_labels(const struct cnn_model *model)
+{
+    return model->label_buffer;
+}
+
+int cnn_model_upload_batch(struct cnn_model *model, int n,
+                           struct cnn_error *err)
+{
+    if (n < 1 || n > model->capacity)
+        return cnn_error_set(err, "a batch of %d samples, buffers hold %d", n,
+                             model->capacity);
+    if (cnn_device_upload(model->device_type, &model->context,
+                          model->input_buffer, model->host_input,
+                          (size_t)n * cnn_shape_size(model->input) *
+                              sizeof(float),
+                          err) < 0)
+        return -1;
+    return cnn_device_upload(model->device_type, &model->context,
+                             model->label_buffer, model->host_labels,
+                             (size_t)n * sizeof(int32_t), err);
 }
 
 float *cnn_model_input(struct cnn_model *model)
 {
-    return model->input_buffer;
+    return model->host_input;
 }
 
 static struct cnn_tensor tensor_of(float *data, int n, struct cnn_shape shape,
@@ -379,11 +530,19 @@ void cnn_model_free(struct cnn_model *model)
             layer->type->destroy(layer);
         cnn_params_free(&layer->params);
     }
+    cnn_model_forget_graphs(model);
     free_buffers(model);
     free(model->layers);
     free(model->kernels);
     free(model->prepared_batch);
-    free(model->parameters);
-    free(model->gradients);
+    if (model->device_type)
+        free(model->host_parameters);
+    cnn_device_free(model->device_type, &model->context, model->totals);
+    cnn_device_free(model->device_type, &model->context,
+                    model->optimizer_state);
+    cnn_device_free(model->device_type, &model->context, model->parameters);
+    cnn_device_free(model->device_type, &model->context, model->gradients);
+    if (model->device_open)
+        model->device_type->close(&model->context);
     memset(model, 0, sizeof *model);
 }

@@ -10,7 +10,8 @@
 const char *cnn_component_kind_name(enum cnn_component_kind kind)
 {
     static const char *const names[CNN_COMPONENT_KIND_COUNT] = {
-        "layer", "kernels", "loss", "optimizer", "loader",
+        "layer", "kernels", "loss", "optimizer", "loader", "device",
+        "analysis",
     };
     return kind < CNN_COMPONENT_KIND_COUNT ? names[kind] : "component";
 }
@@ -133,6 +134,17 @@ int cnn_register_loader(struct cnn_registry *registry,
                type->help, type->params, type->param_count, type, err);
 }
 
+int cnn_register_device(struct cnn_registry *registry,
+                        const struct cnn_device_type *type,
+                        struct cnn_error *err)
+{
+    if (type->device == CNN_DEVICE_CPU)
+        return cnn_error_set(err, "device module '%s' claims the CPU, which "
+                             "is built into the core", type->name);
+    return add(registry, CNN_COMPONENT_DEVICE, type->name, type->device,
+               type->help, NULL, 0, type, err);
+}
+
 const struct cnn_layer_type *cnn_registry_layer(
     const struct cnn_registry *registry, const char *name)
 {
@@ -174,6 +186,32 @@ const struct cnn_loader_type *cnn_registry_loader(
     const struct cnn_component *c =
         find(registry, CNN_COMPONENT_LOADER, name, CNN_DEVICE_CPU);
     return c ? c->definition : NULL;
+}
+
+int cnn_register_analysis(struct cnn_registry *registry,
+                          const struct cnn_analysis_type *type,
+                          struct cnn_error *err)
+{
+    return add(registry, CNN_COMPONENT_ANALYSIS, type->name, CNN_DEVICE_CPU,
+               type->help, type->params, type->param_count, type, err);
+}
+
+const struct cnn_analysis_type *cnn_registry_analysis(
+    const struct cnn_registry *registry, const char *name)
+{
+    const struct cnn_component *c =
+        find(registry, CNN_COMPONENT_ANALYSIS, name, CNN_DEVICE_CPU);
+    return c ? c->definition : NULL;
+}
+
+const struct cnn_device_type *cnn_registry_device(
+    const struct cnn_registry *registry, enum cnn_device device)
+{
+    for (int i = 0; i < registry->count; i++)
+        if (registry->components[i].kind == CNN_COMPONENT_DEVICE &&
+            registry->components[i].device == device)
+            return registry->components[i].definition;
+    return NULL;
 }
 
 int cnn_registry_count(const struct cnn_registry *registry)

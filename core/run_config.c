@@ -38,6 +38,20 @@ static const struct cnn_param_spec train_specs[] = {
      "which epoch's weights are the result"},
 };
 
+/* Settings of the CUDA device, used only when the run is on it. */
+static const struct cnn_param_spec cuda_specs[] = {
+    {"device", CNN_PARAM_INT, "0", 0, 64, NULL,
+     "which GPU (0-based, as CUDA numbers them)"},
+    {"deterministic", CNN_PARAM_BOOL, "false", 0, 0, NULL,
+     "only deterministic cuDNN algorithms: bit-identical reruns, maybe "
+     "slower"},
+    {"tf32", CNN_PARAM_BOOL, "false", 0, 0, NULL,
+     "allow TensorFloat-32 matrix arithmetic (faster, ~1e-3 relative "
+     "error)"},
+    {"graphs", CNN_PARAM_BOOL, "true", 0, 0, NULL,
+     "capture each step as a CUDA graph and replay it"},
+};
+
 #define COUNT(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 /* Validates the scalar keys of `node` against `specs`, leaving out
@@ -229,21 +243,48 @@ static int parse_train(struct cnn_run_config *config,
     return 0;
 }
 
+static int parse_cuda(struct cnn_run_config *config,
+                      const struct cnn_node *resolved, struct cnn_error *err)
+{
+    struct cnn_params params = {0};
+    if (params_except(&params, cuda_specs, COUNT(cuda_specs),
+                      cnn_node_get(resolved, "cuda"), NULL, 0, "cuda",
+                      resolved->mark, err) < 0)
+        return -1;
+    config->device_options = (struct cnn_device_options){
+        .ordinal = (int)cnn_param_int(&params, "device"),
+        .deterministic = cnn_param_bool(&params, "deterministic"),
+        .allow_tf32 = cnn_param_bool(&params, "tf32"),
+        .graphs = cnn_param_bool(&params, "graphs"),
+    };
+    cnn_params_free(&params);
+    return 0;
+}
+
+/* auto: CUDA when a CUDA module is loaded and says a GPU is usable. */
 static int choose_device(struct cnn_run_config *config,
                          const struct cnn_registry *registry,
                          const char *requested, struct cnn_mark mark,
                          struct cnn_error *err)
 {
-    int cuda_available =
-        cnn_registry_layer_kernels(registry, "conv2d", CNN_DEVICE_CUDA) != NULL;
-    if (strcmp(requested, "cuda") == 0 && !cuda_available)
-        return cnn_error_at(err, mark,
-                            "device: cuda, but no CUDA plugin module is "
-                            "loaded (this build has no CUDA backend): use "
-                            "device: cpu or auto");
-    config->device = strcmp(requested, "cpu") != 0 && cuda_available
-                         ? CNN_DEVICE_CUDA
-                         : CNN_DEVICE_CPU;
+    config->device = CNN_DEVICE_CPU;
+    if (strcmp(requested, "cpu") == 0)
+        return 0;
+    const struct cnn_device_type *cuda =
+        cnn_registry_device(registry, CNN_DEVICE_CUDA);
+    struct cnn_error why = {0};
+    if (!cuda)
+        cnn_error_set(&why, "no CUDA plugin module is loaded (this build "
+                      "has no CUDA backend: configure found no CUDA)");
+    else if (cuda->available(&why))
+        why.message[0] = '\0';
+    if (strcmp(requested, "cuda") == 0 && why.message[0])
+        return cnn_error_at(err, mark, "device: cuda, but %s; use device: "
+                            "cpu or auto", why.message);
+    if (!why.message[0]) {
+        config->device = CNN_DEVICE_CUDA;
+        config->device_type = cuda;
+    }
     return 0;
 }
 
@@ -254,7 +295,7 @@ int cnn_run_config_parse(struct cnn_run_config *config,
 {
     memset(config, 0, sizeof *config);
     static const char *const sections[] = {
-        "data", "model", "train", "analyses", "plugins",
+        "data", "model", "train", "analyses", "plugins", "cuda", "table",
     };
     struct cnn_params top = {0};
     if (params_except(&top, top_level_specs, COUNT(top_level_specs), resolved,
@@ -271,6 +312,8 @@ int cnn_run_config_parse(struct cnn_run_config *config,
                                cnn_param_string(&top, "device"),
                                cnn_node_key_mark(resolved, "device"), err);
     cnn_params_free(&top);
+    if (status == 0)
+        status = parse_cuda(config, resolved, err);
     if (status == 0)
         status = parse_data(config, registry, resolved, err);
     if (status == 0) {

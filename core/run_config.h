@@ -9,6 +9,8 @@
 struct cnn_run_config {
     uint64_t seed;
     enum cnn_device device;
+    const struct cnn_device_type *device_type; /* NULL: the CPU */
+    struct cnn_device_options device_options;  /* the `cuda:` section */
     int threads;                  /* resolved: never 0 */
     const struct cnn_loader_type *loader;
     struct cnn_params loader_params;

@@ -196,11 +196,12 @@ int cnn_run_dir_add_epoch(struct cnn_run_dir *dir,
      * byte-identical between two runs with the same seed. */
     if (!dir->seconds &&
         append(&dir->seconds, &dir->seconds_length,
-               "epoch,seconds,images_per_second\n", err) < 0)
+               "epoch,seconds,images_per_second,cpu_seconds\n", err) < 0)
         return -1;
-    snprintf(line, sizeof line, "%d,%.3f,%.1f\n", metrics->epoch,
+    snprintf(line, sizeof line, "%d,%.3f,%.1f,%.3f\n", metrics->epoch,
              metrics->seconds,
-             metrics->seconds > 0 ? (double)images / metrics->seconds : 0.0);
+             metrics->seconds > 0 ? (double)images / metrics->seconds : 0.0,
+             metrics->cpu_seconds);
     if (append(&dir->seconds, &dir->seconds_length, line, err) < 0)
         return -1;
     if (write_file(dir, "metrics.csv", dir->metrics, dir->metrics_length,

@@ -41,8 +41,10 @@ int cnn_run_dir_save_model(struct cnn_run_dir *dir, const char *file,
                            struct cnn_error *err);
 void cnn_run_dir_close(struct cnn_run_dir *dir);
 
-/* Saves / loads a model's parameters by layer and tensor name
- * ("conv1.weight"), checking every shape. */
+/* Saves / loads a model's parameters by tensor name ("0.weight": the
+ * layer's index and the tensor's name), checking every shape. Save writes
+ * host_parameters: on a device, call cnn_model_parameters_to_host first;
+ * load also sends them to the device. */
 int cnn_model_save(const struct cnn_model *model, const char *path,
                    int epoch, struct cnn_error *err);
 int cnn_model_load(struct cnn_model *model, const char *path,

@@ -257,7 +257,11 @@ int cnn_run_variant(const struct cnn_registry *registry,
         return -1;
     }
     model.context.threads = config.threads;
-    status = cnn_model_allocate(&model, config.seed, err);
+    if (config.device_type)
+        status = cnn_model_use_device(&model, config.device_type,
+                                      &config.device_options, err);
+    if (status == 0)
+        status = cnn_model_allocate(&model, config.seed, err);
     summary->parameters = (long)model.parameter_count;
     if (status == 0 && !options->force &&
         cnn_run_dir_is_complete(summary->directory, variant->resolved)) {

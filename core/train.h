@@ -34,6 +34,9 @@ struct cnn_epoch_metrics {
     double train_loss, train_accuracy; /* running, over the epoch */
     double val_loss, val_accuracy;     /* after the epoch, eval mode */
     double seconds;                  /* wall time of the training part */
+    double cpu_seconds;              /* process CPU time (user + system)
+                                        in that part: over `seconds`, how
+                                        busy the CPU threads were */
 };
 
 struct cnn_train_result {
@@ -69,6 +72,15 @@ int cnn_evaluate(struct cnn_model *model, const struct cnn_dataset *set,
                  const struct cnn_train_config *config, double *loss,
                  double *accuracy, int32_t *predictions,
                  struct cnn_error *err);
+
+/* One step on the n samples filled in by cnn_fill_batch: uploads them,
+ * then runs forward and loss and, when training, backward and the
+ * optimizer (captured and replayed on devices that can). The loss adds to
+ * the model's totals (cnn_model_totals_reset / _read); training needs the
+ * optimizer state (cnn_model_optimizer_state) in place. */
+int cnn_train_step(struct cnn_model *model,
+                   const struct cnn_train_config *config, int n,
+                   int training, struct cnn_error *err);
 
 /* Fills the model's input with images indices[0..n) of `set`, normalised. */
 void cnn_fill_batch(struct cnn_model *model, const struct cnn_dataset *set,

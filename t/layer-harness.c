@@ -9,7 +9,8 @@
 
 struct cnn_registry *harness_registry;
 /* Two threads: the machines that run the tests have at least two cores. */
-struct cnn_context harness_context = {CNN_DEVICE_CPU, 2, 20240611, 0, NULL};
+struct cnn_context harness_context = {
+    .device = CNN_DEVICE_CPU, .threads = 2, .seed = 20240611};
 struct cnn_rng harness_rng;
 
 int harness_init(struct cnn_error *err)

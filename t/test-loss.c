@@ -65,6 +65,21 @@ static double max_difference(const float *a, const double *b, size_t count)
     return worst;
 }
 
+/* The old shape of the call: the batch's mean loss, through fresh totals. */
+static int compute(const struct cnn_params *params,
+                   const struct cnn_tensor *logits, const int32_t *labels,
+                   double *loss, struct cnn_tensor *dlogits,
+                   struct cnn_error *err)
+{
+    struct cnn_loss_totals totals = {.first_bad_batch = -1};
+    const struct cnn_loss_batch batch = {logits, labels, dlogits, &totals,
+                                         NULL};
+    int status = loss_type->compute(NULL, params, &batch, err);
+    if (status == 0)
+        *loss = totals.loss_sum / logits->n;
+    return status;
+}
+
 static void random_logits(float *logits, int32_t *labels, int n, int classes,
                           float scale, uint64_t seed)
 {
@@ -87,7 +102,7 @@ static void check_random(const char *smoothing_text, double smoothing)
     struct cnn_tensor z = matrix(N, C, logits), dz = matrix(N, C, grad);
     struct cnn_error err = {0};
     double loss = -1;
-    int status = loss_type->compute(&params, &z, labels, &loss, &dz, &err);
+    int status = compute(&params, &z, labels, &loss, &dz, &err);
     ok(status == 0, "smoothing %g: random logits accepted (%s)", smoothing,
        err.message);
     double expected = reference(logits, labels, N, C, smoothing,
@@ -109,10 +124,10 @@ static void check_random(const char *smoothing_text, double smoothing)
         double up, down;
         logits[k] = saved + h;
         double step = (double)logits[k];
-        loss_type->compute(&params, &z, labels, &up, NULL, &err);
+        compute(&params, &z, labels, &up, NULL, &err);
         logits[k] = saved - h;
         step -= (double)logits[k];
-        loss_type->compute(&params, &z, labels, &down, NULL, &err);
+        compute(&params, &z, labels, &down, NULL, &err);
         logits[k] = saved;
         double numeric = (up - down) / step;
         if (fabs(numeric - grad[k]) > worst)
@@ -139,7 +154,7 @@ static void check_large_logits(void)
         logits[i] += i < C ? 100.0f : i < 2 * C ? -100.0f : 1000.0f;
     struct cnn_tensor z = matrix(N, C, logits), dz = matrix(N, C, grad);
     double loss = -1;
-    ok(loss_type->compute(&params, &z, labels, &loss, &dz, &err) == 0,
+    ok(compute(&params, &z, labels, &loss, &dz, &err) == 0,
        "logits near +100, -100 and +1000 accepted");
     ok(isfinite(loss), "loss stays finite for large logits (%g)", loss);
     is_near(loss, reference(logits, labels, N, C, 0, expected_grad), 1e-12,
@@ -151,7 +166,7 @@ static void check_large_logits(void)
     float spread[3] = {100.0f, -100.0f, 50.0f}, spread_grad[3];
     int32_t label = 2;
     struct cnn_tensor s = matrix(1, 3, spread), ds = matrix(1, 3, spread_grad);
-    loss_type->compute(&params, &s, &label, &loss, &ds, &err);
+    compute(&params, &s, &label, &loss, &ds, &err);
     is_near(loss, 50.0, 1e-12, "logits [100, -100, 50], label 2: loss 50");
     ok(fabs(spread_grad[0] - 1) < 1e-7 && fabs(spread_grad[1]) < 1e-7
            && fabs(spread_grad[2] + 1) < 1e-7,
@@ -175,7 +190,7 @@ static void check_uniform(void)
         struct cnn_tensor dz = matrix(n, classes, grad);
         struct cnn_error err = {0};
         double loss = -1;
-        loss_type->compute(&params, &z, labels, &loss, &dz, &err);
+        compute(&params, &z, labels, &loss, &dz, &err);
         is_near(loss, log((double)classes), 1e-12,
                 "uniform logits over %d classes: loss log(%d)", classes,
                 classes);
@@ -207,7 +222,7 @@ static void check_smoothing_by_hand(void)
     struct cnn_tensor z = matrix(1, 3, logits), dz = matrix(1, 3, grad);
     struct cnn_error err = {0};
     double loss = -1;
-    loss_type->compute(&params, &z, &label, &loss, &dz, &err);
+    compute(&params, &z, &label, &loss, &dz, &err);
     is_near(loss, expected, 1e-12,
             "label smoothing 0.1 on [1, 2, 3]: loss by hand (2.3076...)");
     is_near(grad[0], exp(1 - lse) - (0.9 + 0.1 / 3), 1e-7,
@@ -218,8 +233,8 @@ static void check_smoothing_by_hand(void)
     params = make_params("1");
     int32_t other = 2;
     double loss_label0, loss_label2;
-    loss_type->compute(&params, &z, &label, &loss_label0, NULL, &err);
-    loss_type->compute(&params, &z, &other, &loss_label2, NULL, &err);
+    compute(&params, &z, &label, &loss_label0, NULL, &err);
+    compute(&params, &z, &other, &loss_label2, NULL, &err);
     is_near(loss_label0, lse - 2, 1e-12,
             "label smoothing 1: loss is the mean of -log p");
     is_near(loss_label0, loss_label2, 1e-15,
@@ -246,7 +261,7 @@ static void check_refusals(void)
     struct cnn_error err = {0};
     double loss = -1;
     int32_t high[2] = {0, 5};
-    ok(loss_type->compute(&params, &z, high, &loss, &dz, &err) != 0,
+    ok(compute(&params, &z, high, &loss, &dz, &err) != 0,
        "label 5 with 5 classes is refused");
     like(err.message, "sample 1", "message names the sample");
     like(err.message, "label 5", "message names the label");
@@ -256,7 +271,7 @@ static void check_refusals(void)
 
     int32_t negative[2] = {-1, 0};
     struct cnn_error err2 = {0};
-    ok(loss_type->compute(&params, &z, negative, &loss, &dz, &err2) != 0,
+    ok(compute(&params, &z, negative, &loss, &dz, &err2) != 0,
        "label -1 is refused");
     like(err2.message, "sample 0", "message names sample 0");
     like(err2.message, "label -1", "message names label -1");
@@ -264,9 +279,43 @@ static void check_refusals(void)
     struct cnn_tensor spatial = {2, {5, 2, 1}, CNN_DEVICE_CPU, logits};
     int32_t fine[2] = {0, 1};
     struct cnn_error err3 = {0};
-    ok(loss_type->compute(&params, &spatial, fine, &loss, NULL, &err3) != 0,
+    ok(compute(&params, &spatial, fine, &loss, NULL, &err3) != 0,
        "logits with spatial size 2x1 are refused");
     like(err3.message, "(2, 5, 2, 1)", "message shows the shape");
+    cnn_params_free(&params);
+}
+
+static void check_totals(void)
+{
+    /* Rows with a clear winner, one tie (the first maximum wins, as
+     * torch.argmax) and one NaN row that must be reported as batch 1. */
+    float logits[3 * 3] = {0, 5, 1, /* -> 1 */ 2, 2, 0, /* tie -> 0 */
+                           -1, 0, 3 /* -> 2 */};
+    int32_t labels[3] = {1, 1, 2};
+    int32_t predictions[3] = {-1, -1, -1};
+    struct cnn_loss_totals totals = {.first_bad_batch = -1};
+    struct cnn_tensor z = matrix(3, 3, logits);
+    struct cnn_params params = make_params(NULL);
+    struct cnn_error err = {0};
+    struct cnn_loss_batch batch = {&z, labels, NULL, &totals, predictions};
+    ok(loss_type->compute(NULL, &params, &batch, &err) == 0,
+       "a batch with totals (%s)", err.message);
+    ok(predictions[0] == 1 && predictions[1] == 0 && predictions[2] == 2,
+       "predictions are the arg-max, first maximum on ties (%d %d %d)",
+       predictions[0], predictions[1], predictions[2]);
+    is_near(totals.correct, 2, 0, "two of three correct");
+    is_near(totals.samples, 3, 0, "three samples counted");
+    is_near(totals.batches, 1, 0, "one batch counted");
+    is_near(totals.first_bad_batch, -1, 0, "no bad batch yet");
+    double first_sum = totals.loss_sum;
+    logits[4] = NAN;
+    batch.predictions = NULL;
+    ok(loss_type->compute(NULL, &params, &batch, &err) == 0,
+       "a NaN logit is no error: the totals record it");
+    is_near(totals.first_bad_batch, 1, 0,
+            "the second batch (index 1) is named as the first bad one");
+    ok(!isfinite(totals.loss_sum) && first_sum > 0,
+       "the running sum shows the NaN");
     cnn_params_free(&params);
 }
 
@@ -283,6 +332,7 @@ int main(void)
             check_uniform();
             check_smoothing_by_hand();
             check_refusals();
+            check_totals();
         }
     }
     cnn_registry_free(registry);

@@ -20,7 +20,9 @@ static int step(const struct cnn_params *params, float *w, const float *g,
                 float *state, size_t count, uint64_t number,
                 struct cnn_error *err)
 {
-    return sgd->step(params, w, g, state, count, number, err);
+    const struct cnn_optimizer_step update = {w, g, state, count, number,
+                                              1.0};
+    return sgd->step(NULL, params, &update, err);
 }
 
 static void check_plain(void)
@@ -141,6 +143,23 @@ static void check_nesterov(void)
     cnn_params_free(&params);
 }
 
+static void check_lr_scale(void)
+{
+    /* A schedule's factor scales the rate: lr 0.1 at factor 0.25 steps by
+     * 0.025 g, exactly as (float)(0.1f * 0.25) in float. */
+    const char *settings[] = {"lr=0.1", NULL};
+    struct cnn_params params = make_params(settings);
+    struct cnn_error err = {0};
+    float w[2] = {1.0f, -1.0f}, g[2] = {2.0f, 4.0f};
+    const struct cnn_optimizer_step update = {w, g, NULL, 2, 1, 0.25};
+    ok(sgd->step(NULL, &params, &update, &err) == 0, "scaled step (%s)",
+       err.message);
+    float lr = (float)(0.1f * 0.25);
+    ok(w[0] == 1.0f - lr * 2.0f && w[1] == -1.0f - lr * 4.0f,
+       "lr_scale multiplies the rate (got %.9g %.9g)", w[0], w[1]);
+    cnn_params_free(&params);
+}
+
 static void check_refusals(void)
 {
     struct cnn_error err = {0};
@@ -196,6 +215,7 @@ int main(void)
             check_weight_decay();
             check_nesterov();
             check_refusals();
+            check_lr_scale();
         }
     }
     cnn_registry_free(registry);

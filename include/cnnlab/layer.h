@@ -138,7 +138,15 @@ struct cnn_context {
     enum cnn_device device;
     int threads;         /* CPU threads the kernels may use */
     uint64_t seed;       /* the run's seed (dropout masks derive from it) */
-    uint64_t step;       /* training steps taken so far */
+    uint64_t step;       /* training steps taken so far (host count) */
+    /* On devices whose steps are captured and replayed (CUDA graphs), a
+     * host value baked into a captured launch would go stale: kernels that
+     * depend on the step count (dropout masks, optimizer bias correction)
+     * read it from here instead, device memory the backend advances at
+     * every step_done (see device.h). It holds the same count as `step`:
+     * steps completed before this one, so an optimizer's update number is
+     * *device_step + 1. NULL on the CPU. */
+    const uint64_t *device_step;
     void *backend;       /* the device module's own */
 };
 

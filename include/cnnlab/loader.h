@@ -26,6 +26,9 @@ struct cnn_data {
     struct cnn_dataset train, val, test;
     int classes;
     char **class_names;     /* classes strings; owned */
+    /* Files a loader left out because it was told to skip bad ones
+     * (imagefolder's on_error: skip); the runner reports the count. */
+    long skipped;
 };
 
 struct cnn_load_request {

@@ -1,5 +1,6 @@
 /* cnnlab — optimizers step over flat arrays: the model's parameters,
- * gradients and optimizer state are each one contiguous buffer. */
+ * gradients and optimizer state are each one contiguous buffer, in the
+ * memory of the optimizer's device. */
 #ifndef CNNLAB_OPTIMIZER_H
 #define CNNLAB_OPTIMIZER_H
 
@@ -14,6 +15,25 @@
 extern "C" {
 #endif
 
+struct cnn_context;
+
+/* One update of `count` parameters. */
+struct cnn_optimizer_step {
+    float *weights;
+    const float *grads;
+    /* state_per_param consecutive arrays of `count` floats, zeroed before
+     * the first step. */
+    float *state;
+    size_t count;
+    /* 1 for the first update. A device that replays captured steps gives
+     * the count in ctx->device_step instead (see layer.h). */
+    uint64_t step;
+    /* The learning-rate schedule's factor for this step (1 without a
+     * schedule): the rate used is lr * lr_scale. A captured step is
+     * captured again when it changes. */
+    double lr_scale;
+};
+
 struct cnn_optimizer_type {
     const char *name; /* "sgd" */
     const char *help;
@@ -24,12 +44,8 @@ struct cnn_optimizer_type {
      * core allocates count*state_per_param floats, zeroed, and saves them
      * in training checkpoints. */
     int (*state_per_param)(const struct cnn_params *params);
-    /* One update. weights, grads: `count` floats; state: as above,
-     * laid out as state_per_param consecutive arrays of `count` floats.
-     * step is 1 for the first update. */
-    int (*step)(const struct cnn_params *params, float *weights,
-                const float *grads, float *state, size_t count,
-                uint64_t step, struct cnn_error *err);
+    int (*step)(struct cnn_context *ctx, const struct cnn_params *params,
+                const struct cnn_optimizer_step *step, struct cnn_error *err);
     /* Checks combinations of parameters that each pass their own range
      * (SGD: nesterov needs momentum), when the manifest is validated, so a
      * bad combination is refused before any data loads. May be NULL. */

@@ -14,6 +14,8 @@
 #ifndef CNNLAB_PLUGIN_H
 #define CNNLAB_PLUGIN_H
 
+#include "analysis.h"
+#include "device.h"
 #include "error.h"
 #include "layer.h"
 #include "loader.h"
@@ -24,7 +26,10 @@
 extern "C" {
 #endif
 
-#define CNN_ABI_MAJOR 1
+/* 2.0: device modules (device.h), analyses (analysis.h); losses keep
+ * running totals and take a context; optimizer steps take a context and a
+ * learning-rate factor. */
+#define CNN_ABI_MAJOR 2
 #define CNN_ABI_MINOR 0
 
 struct cnn_registry;
@@ -54,6 +59,12 @@ int cnn_register_optimizer(struct cnn_registry *registry,
                            struct cnn_error *err);
 int cnn_register_loader(struct cnn_registry *registry,
                         const struct cnn_loader_type *type,
+                        struct cnn_error *err);
+int cnn_register_analysis(struct cnn_registry *registry,
+                          const struct cnn_analysis_type *type,
+                          struct cnn_error *err);
+int cnn_register_device(struct cnn_registry *registry,
+                        const struct cnn_device_type *type,
                         struct cnn_error *err);
 
 #ifdef __cplusplus

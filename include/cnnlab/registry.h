@@ -15,6 +15,8 @@ enum cnn_component_kind {
     CNN_COMPONENT_LOSS,
     CNN_COMPONENT_OPTIMIZER,
     CNN_COMPONENT_LOADER,
+    CNN_COMPONENT_DEVICE,
+    CNN_COMPONENT_ANALYSIS,
     CNN_COMPONENT_KIND_COUNT
 };
 
@@ -64,6 +66,11 @@ const struct cnn_optimizer_type *cnn_registry_optimizer(
     enum cnn_device device);
 const struct cnn_loader_type *cnn_registry_loader(
     const struct cnn_registry *registry, const char *name);
+const struct cnn_analysis_type *cnn_registry_analysis(
+    const struct cnn_registry *registry, const char *name);
+/* The module providing `device` (never the CPU, which is built in). */
+const struct cnn_device_type *cnn_registry_device(
+    const struct cnn_registry *registry, enum cnn_device device);
 
 /* The loaded modules, in load order: their descriptor and file. */
 int cnn_registry_module_count(const struct cnn_registry *registry);

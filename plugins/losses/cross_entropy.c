@@ -57,13 +57,29 @@ static int check_shapes(const struct cnn_tensor *logits,
     return 0;
 }
 
+/* The arg-max of a row; the first of equal maxima wins, as torch.argmax. */
+static int arg_max(const float *row, int classes)
+{
+    int best = 0;
+    for (int k = 1; k < classes; k++)
+        if (row[k] > row[best])
+            best = k;
+    return best;
+}
+
 /* logits, dlogits: (n, classes, 1, 1), i.e. row-major n x classes. */
-static int cross_entropy_compute(const struct cnn_params *params,
-                                 const struct cnn_tensor *logits,
-                                 const int32_t *labels, double *loss,
-                                 struct cnn_tensor *dlogits,
+static int cross_entropy_compute(struct cnn_context *ctx,
+                                 const struct cnn_params *params,
+                                 const struct cnn_loss_batch *batch,
                                  struct cnn_error *err)
 {
+    (void)ctx;
+    const struct cnn_tensor *logits = batch->logits;
+    const int32_t *labels = batch->labels;
+    struct cnn_tensor *dlogits = batch->dlogits;
+    struct cnn_loss_totals *totals = batch->totals;
+    if (totals == NULL)
+        return cnn_error_set(err, "cross-entropy: no totals given");
     if (check_shapes(logits, dlogits, labels, err) != 0)
         return -1;
     int n = logits->n, classes = logits->shape.c;
@@ -79,6 +95,7 @@ static int cross_entropy_compute(const struct cnn_params *params,
                                  i, (int)labels[i], classes - 1, classes);
 
     double total = 0.0;
+    int correct = 0;
     double off_target = smoothing / classes;
     double on_target = 1.0 - smoothing + off_target;
     for (int i = 0; i < n; i++) {
@@ -99,6 +116,10 @@ static int cross_entropy_compute(const struct cnn_params *params,
         double nll = log_sum - ((double)row[label] - max);
         double uniform_nll = log_sum - sum_shifted / classes;
         total += (1.0 - smoothing) * nll + smoothing * uniform_nll;
+        int predicted = arg_max(row, classes);
+        correct += predicted == label;
+        if (batch->predictions != NULL)
+            batch->predictions[i] = predicted;
         if (dlogits != NULL) {
             float *grad = dlogits->data + (size_t)i * classes;
             for (int j = 0; j < classes; j++) {
@@ -108,7 +129,12 @@ static int cross_entropy_compute(const struct cnn_params *params,
             }
         }
     }
-    *loss = total / n;
+    if (!isfinite(total) && totals->first_bad_batch < 0)
+        totals->first_bad_batch = totals->batches;
+    totals->loss_sum += total;
+    totals->correct += correct;
+    totals->samples += n;
+    totals->batches += 1;
     return 0;
 }
 

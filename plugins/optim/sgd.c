@@ -60,10 +60,16 @@ static int sgd_check(const struct cnn_params *params, struct cnn_error *err)
     return 0;
 }
 
-static int sgd_step(const struct cnn_params *params, float *weights,
-                    const float *grads, float *state, size_t count,
-                    uint64_t step, struct cnn_error *err)
+static int sgd_step(struct cnn_context *ctx, const struct cnn_params *params,
+                    const struct cnn_optimizer_step *update,
+                    struct cnn_error *err)
 {
+    (void)ctx;
+    float *weights = update->weights;
+    const float *grads = update->grads;
+    float *state = update->state;
+    size_t count = update->count;
+    uint64_t step = update->step;
     struct sgd_settings s;
     read_settings(params, &s);
     if (sgd_check(params, err) < 0)
@@ -80,7 +86,8 @@ static int sgd_step(const struct cnn_params *params, float *weights,
 
     /* One loop per case, without branches inside, so each vectorises:
      * the update is the cost that dominates small batches. */
-    const float lr = s.lr, decay = s.weight_decay, momentum = s.momentum;
+    const float lr = (float)(s.lr * update->lr_scale);
+    const float decay = s.weight_decay, momentum = s.momentum;
     const float keep_new = 1.0f - s.dampening;
     if (momentum == 0) {
 #pragma omp simd

@@ -2,13 +2,10 @@
  * refuse it and leave no registration behind. */
 #include "cnnlab/plugin.h"
 
-static int compute(const struct cnn_params *params,
-                   const struct cnn_tensor *logits, const int32_t *labels,
-                   double *loss, struct cnn_tensor *dlogits,
-                   struct cnn_error *err)
+static int compute(struct cnn_context *ctx, const struct cnn_params *params,
+                   const struct cnn_loss_batch *batch, struct cnn_error *err)
 {
-    (void)params, (void)logits, (void)labels, (void)dlogits;
-    *loss = 0;
+    (void)ctx, (void)params, (void)batch;
     return cnn_error_set(err, "never called");
 }
 

@@ -1,0 +1,107 @@
+/* cnnlab — analyses: what a trained model is and did, written into its run
+ * directory (tables, CSV, figures). A manifest lists them:
+ *
+ *     analyses: [summary, classwise, curves, {timing: {repeats: 20}}]
+ *
+ * and they run after training, on the selected (best-val) weights, or on
+ * existing results through `cnnlab analyse`. An analysis never touches a
+ * backend: it asks the core (the functions below) to run the model, so it
+ * works on every device. */
+#ifndef CNNLAB_ANALYSIS_H
+#define CNNLAB_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "layer.h"
+#include "loader.h"
+#include "params.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The core's handle on one run being analysed (opaque). */
+struct cnn_analysis;
+
+enum cnn_split { CNN_SPLIT_TRAIN, CNN_SPLIT_VAL, CNN_SPLIT_TEST };
+
+/* One finished epoch, as metrics.csv and epoch-seconds.csv record it. */
+struct cnn_epoch_record {
+    int epoch;                          /* 1-based */
+    double train_loss, train_accuracy;  /* accuracy in % */
+    double val_loss, val_accuracy;
+    double seconds;                     /* wall time of the training part */
+    double cpu_seconds;                 /* process CPU time in that part
+                                           (user + system), or -1 unknown */
+};
+
+struct cnn_analysis_type {
+    const char *name; /* "classwise" */
+    const char *help;
+    const struct cnn_param_spec *params;
+    int param_count;
+    /* Writes the analysis's files (through cnn_analysis_write_file or
+     * into cnn_analysis_directory) and returns 0, or fails with an error
+     * naming what is missing. */
+    int (*run)(struct cnn_analysis *analysis, const struct cnn_params *params,
+               struct cnn_error *err);
+};
+
+/* Where the run's files are (results/<experiment>/<variant>). */
+const char *cnn_analysis_directory(const struct cnn_analysis *analysis);
+/* Writes `size` bytes as file `name` of the run directory, atomically: a
+ * reader sees the old file or the new one, never half. */
+int cnn_analysis_write_file(struct cnn_analysis *analysis, const char *name,
+                            const void *bytes, size_t size,
+                            struct cnn_error *err);
+/* The full path of file `name` of the run directory, for libraries that
+ * write files themselves (cairo): write to it, then call
+ * cnn_analysis_commit_file. Returns NULL when it does not fit `size`. */
+const char *cnn_analysis_temp_path(struct cnn_analysis *analysis,
+                                   const char *name, char *buf, size_t size);
+int cnn_analysis_commit_file(struct cnn_analysis *analysis, const char *name,
+                             struct cnn_error *err);
+
+/* The variant's name and its resolved manifest's path (for captions). */
+const char *cnn_analysis_variant(const struct cnn_analysis *analysis);
+
+/* The model: its input shape, layers in order (names, types, shapes,
+ * parameters; see layer.h) and its device. */
+struct cnn_shape cnn_analysis_input_shape(const struct cnn_analysis *a);
+int cnn_analysis_layer_count(const struct cnn_analysis *analysis);
+const struct cnn_layer *cnn_analysis_layer(const struct cnn_analysis *a,
+                                           int index);
+enum cnn_device cnn_analysis_device(const struct cnn_analysis *analysis);
+/* One line naming the device ("2 CPU threads", "NVIDIA H200, ..."). */
+const char *cnn_analysis_device_text(const struct cnn_analysis *analysis);
+int cnn_analysis_threads(const struct cnn_analysis *analysis);
+
+/* The data: every split, class count and names. NULL when the analysis
+ * runs without data (cnnlab summary). */
+const struct cnn_data *cnn_analysis_data(const struct cnn_analysis *a);
+
+/* The epochs trained so far, in order (count may be 0). */
+const struct cnn_epoch_record *cnn_analysis_history(
+    const struct cnn_analysis *analysis, int *count);
+
+/* Predicted classes (arg-max of the model's output in evaluation mode) of
+ * every image of `split`, in the split's order, with the selected weights:
+ * `predictions` holds the split's count. */
+int cnn_analysis_predict(struct cnn_analysis *analysis, enum cnn_split split,
+                         int32_t *predictions, struct cnn_error *err);
+
+/* Mean seconds per call of each layer's forward and backward (arrays of
+ * layer_count) over `repeats` forward and backward passes in training
+ * mode on `batch` images of the training split, after one warm-up pass;
+ * waits for the device around each layer, so the times are the layers'
+ * own. No update is made: the weights stay as they are. */
+int cnn_analysis_time_layers(struct cnn_analysis *analysis, int batch,
+                             int repeats, double *forward, double *backward,
+                             struct cnn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
