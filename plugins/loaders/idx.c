@@ -5,7 +5,11 @@
  *
  * The validation split is carved from the training file by a shuffle seeded
  * with the run's seed, so it is the same on every run with that seed and
- * never overlaps the training images. */
+ * never overlaps the training images.
+ *
+ * size and channels reshape the images for models made for other data
+ * (Fashion-MNIST at 84 × 84 × 3 for a mini-ImageNet model), with the resize
+ * imagefolder uses (resize.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 
 #include "cnnlab/rng.h"
 #include "loaders.h"
+#include "resize.h"
 
 #define IDX_IMAGES_MAGIC 0x00000803u /* unsigned bytes, 3 dimensions */
 #define IDX_LABELS_MAGIC 0x00000801u /* unsigned bytes, 1 dimension */
@@ -41,6 +46,17 @@ static const struct cnn_param_spec idx_params[] = {
     {"classes", CNN_PARAM_CHOICE, "auto", 0, 0, "auto|fashion-mnist|mnist",
      "class names; auto: fashion-mnist when root contains \"fashion\", "
      "else mnist"},
+    {"size", CNN_PARAM_INT, "0", 0, 4096, NULL,
+     "images are resized to size × size (the filter of imagefolder); 0: "
+     "as stored (28 × 28)"},
+    {"channels", CNN_PARAM_CHOICE, "1", 0, 0, "1|3",
+     "1: gray; 3: the gray plane repeated as RGB"},
+};
+
+/* What the loaded images become: channels x size x size (size 0: the
+ * files' own rows x cols). */
+struct idx_output {
+    int size, channels;
 };
 
 static const char *const fashion_names[IDX_CLASSES] = {
@@ -334,21 +350,42 @@ static int compare_ints(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Copies the items listed in `order` (or the first `count` when NULL). */
+/* Copies the items listed in `order` (or the first `count` when NULL),
+ * resized and repeated to the output's shape when it differs. */
 static int fill_split(struct cnn_dataset *set, const struct idx_file *images,
                       const struct idx_file *labels, const int *order,
-                      int count, struct cnn_error *err)
+                      int count, const struct idx_output *output,
+                      struct cnn_error *err)
 {
-    struct cnn_shape shape = {1, images->rows, images->cols};
-    if (cnn_dataset_alloc(set, count, shape, err) != 0)
+    int height = output->size ? output->size : images->rows;
+    int width = output->size ? output->size : images->cols;
+    struct cnn_shape shape = {output->channels, height, width};
+    int as_stored = shape.c == 1 && height == images->rows
+                 && width == images->cols;
+    struct loaders_resizer resizer;
+    if (!as_stored
+        && loaders_resizer_init(&resizer, images->rows, images->cols, height,
+                                width, err)
+               != 0)
+        return cnn_error_prefix(err, "idx: ");
+    if (cnn_dataset_alloc(set, count, shape, err) != 0) {
+        if (!as_stored)
+            loaders_resizer_free(&resizer);
         return -1;
+    }
+    size_t image_size = cnn_shape_size(shape);
     for (int i = 0; i < count; i++) {
         int source = order ? order[i] : i;
-        memcpy(set->pixels + (size_t)i * images->item_size,
-               images->bytes + (size_t)source * images->item_size,
-               images->item_size);
+        const uint8_t *from = images->bytes + (size_t)source * images->item_size;
+        uint8_t *to = set->pixels + (size_t)i * image_size;
+        if (as_stored)
+            memcpy(to, from, images->item_size);
+        else
+            loaders_resize_gray(&resizer, from, shape.c, to);
         set->labels[i] = labels->bytes[source];
     }
+    if (!as_stored)
+        loaders_resizer_free(&resizer);
     return 0;
 }
 
@@ -377,6 +414,7 @@ static int contains_fashion(const char *text)
 static int split_training(struct cnn_data *data, const struct idx_file *images,
                           const struct idx_file *labels, int val,
                           const struct cnn_load_request *request,
+                          const struct idx_output *output,
                           struct cnn_error *err)
 {
     if (val >= images->count)
@@ -397,16 +435,17 @@ static int split_training(struct cnn_data *data, const struct idx_file *images,
     qsort(order, (size_t)val, sizeof *order, compare_ints);
     qsort(order + val, (size_t)train, sizeof *order, compare_ints);
     int status = fill_split(&data->val, images, labels, order,
-                            capped(val, request->limit), err);
+                            capped(val, request->limit), output, err);
     if (status == 0)
         status = fill_split(&data->train, images, labels, order + val,
-                            capped(train, request->limit), err);
+                            capped(train, request->limit), output, err);
     free(order);
     return status;
 }
 
 static int load_files(const char *root, int val,
                       const struct cnn_load_request *request,
+                      const struct idx_output *output,
                       struct cnn_data *data, struct idx_file files[4],
                       struct cnn_error *err)
 {
@@ -432,10 +471,13 @@ static int load_files(const char *root, int val,
                              train_images->path, train_images->rows,
                              train_images->cols, test_images->path,
                              test_images->rows, test_images->cols);
-    if (split_training(data, train_images, &files[1], val, request, err) != 0)
+    if (split_training(data, train_images, &files[1], val, request, output,
+                       err)
+        != 0)
         return -1;
     return fill_split(&data->test, test_images, &files[3], NULL,
-                      capped(test_images->count, request->limit), err);
+                      capped(test_images->count, request->limit), output,
+                      err);
 }
 
 static int idx_load(const struct cnn_params *params,
@@ -445,6 +487,8 @@ static int idx_load(const struct cnn_params *params,
     const char *root = cnn_param_string(params, "root");
     int val = (int)cnn_param_int(params, "val");
     const char *classes = cnn_param_string(params, "classes");
+    struct idx_output output = {(int)cnn_param_int(params, "size"),
+                                atoi(cnn_param_string(params, "channels"))};
     struct stat info;
     if (root == NULL || root[0] == '\0')
         return cnn_error_set(err, "idx: data.root is empty: %s",
@@ -465,7 +509,7 @@ static int idx_load(const struct cnn_params *params,
 
     struct idx_file files[4];
     memset(files, 0, sizeof files);
-    int status = load_files(root, val, request, data, files, err);
+    int status = load_files(root, val, request, &output, data, files, err);
     for (int i = 0; i < 4; i++)
         free(files[i].bytes);
     if (status == 0)

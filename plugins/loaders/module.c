@@ -1,9 +1,10 @@
-/* cnnlab — the data loaders module: idx and synthetic. */
+/* cnnlab — the data loaders module: idx, imagefolder and synthetic. */
 #include "loaders.h"
 
 static int loaders_init(struct cnn_registry *registry, struct cnn_error *err)
 {
-    if (cnn_register_loader(registry, &loaders_idx_type, err) != 0)
+    if (cnn_register_loader(registry, &loaders_idx_type, err) != 0
+        || cnn_register_loader(registry, &loaders_imagefolder_type, err) != 0)
         return -1;
     return cnn_register_loader(registry, &loaders_synthetic_type, err);
 }

@@ -1,0 +1,243 @@
+/* cnnlab — the imagefolder loader: a folder of JPEG files, one subfolder
+ * per class (the mini-ImageNet layout), decoded with libjpeg-turbo on a
+ * pool of threads, resized to size x size (resize.h states the filter) and
+ * kept in memory as 8-bit NCHW; optionally cached in a file keyed by the
+ * folder's contents. The parts: imagefolder_scan.c (layout),
+ * imagefolder_split.c (seeded splits and limits), imagefolder_decode.c
+ * (threads), jpeg_decode.c (one file), imagefolder_cache.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imagefolder.h"
+#include "loaders.h"
+
+#define IMAGEFOLDER_PATH_MAX 4096
+
+static const struct cnn_param_spec imagefolder_params[] = {
+    {"root", CNN_PARAM_STRING, "data/mini-imagenet", 0, 0, NULL,
+     "folder of root/{train,val,test}/<class>/*.jpg, or of "
+     "root/<class>/*.jpg (then val and test are carved, seeded)"},
+    {"size", CNN_PARAM_INT, "84", 1, 4096, NULL,
+     "images are resized to size × size (triangle filter, averaging when "
+     "shrinking)"},
+    {"channels", CNN_PARAM_CHOICE, "3", 0, 0, "1|3",
+     "3: RGB (grayscale files replicated); 1: luma"},
+    {"val", CNN_PARAM_FLOAT, "0.1", 0, 1000000, NULL,
+     "when root has no val folder: a fraction (< 1) of each class's "
+     "training images, or a count per class, held out (seeded)"},
+    {"test", CNN_PARAM_FLOAT, "0.1", 0, 1000000, NULL,
+     "when root has no test folder: like val"},
+    {"on_error", CNN_PARAM_CHOICE, "fail", 0, 0, "fail|skip",
+     "a damaged or non-JPEG file: fail naming it, or leave it out"},
+    {"cache", CNN_PARAM_STRING, "", 0, 0, NULL,
+     "file of the decoded images: a path, auto ($XDG_CACHE_HOME/cnnlab), "
+     "or empty (none); rebuilt when the folder changes"},
+    {"threads", CNN_PARAM_INT, "0", 0, 1024, NULL,
+     "decoding threads (0: one per online CPU)"},
+};
+
+static struct cnn_dataset *split_of(struct cnn_data *data, int s)
+{
+    return s == IMAGEFOLDER_TRAIN ? &data->train
+         : s == IMAGEFOLDER_VAL   ? &data->val
+                                  : &data->test;
+}
+
+static void read_settings(const struct cnn_params *params,
+                          struct imagefolder_settings *settings)
+{
+    settings->root = cnn_param_string(params, "root");
+    settings->size = (int)cnn_param_int(params, "size");
+    settings->channels = atoi(cnn_param_string(params, "channels"));
+    settings->val = cnn_param_float(params, "val");
+    settings->test = cnn_param_float(params, "test");
+    settings->val_explicit = cnn_param_is_explicit(params, "val");
+    settings->test_explicit = cnn_param_is_explicit(params, "test");
+    settings->skip_errors =
+        strcmp(cnn_param_string(params, "on_error"), "skip") == 0;
+    settings->cache = cnn_param_string(params, "cache");
+    if (strcmp(settings->cache, "none") == 0)
+        settings->cache = "";
+    settings->threads = (int)cnn_param_int(params, "threads");
+    if (settings->threads <= 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        settings->threads = online > 0 ? (int)online : 1;
+    }
+}
+
+/* Removes the failed images of each split, keeping the others in order. */
+static int drop_failed(struct cnn_data *data, struct imagefolder_job *jobs,
+                       struct cnn_error *err)
+{
+    int failed = 0, job = 0;
+    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++) {
+        struct cnn_dataset *set = split_of(data, s);
+        size_t image = cnn_shape_size(set->shape);
+        int kept = 0;
+        for (int i = 0; i < set->count; i++, job++) {
+            if (jobs[job].status != 0) {
+                failed++;
+                continue;
+            }
+            if (kept != i) {
+                memmove(set->pixels + (size_t)kept * image,
+                        set->pixels + (size_t)i * image, image);
+                set->labels[kept] = set->labels[i];
+            }
+            kept++;
+        }
+        set->count = kept;
+    }
+    if (data->train.count == 0)
+        return cnn_error_set(err,
+                             "imagefolder: every training image failed to "
+                             "decode (on_error: skip left out %d files); the "
+                             "first: %s",
+                             failed, jobs[0].message ? jobs[0].message : "?");
+    return failed;
+}
+
+/* Allocates the splits for the listing and decodes every file into them.
+ * Returns the number of files left out (on_error: skip), or -1. */
+static int decode_listing(const struct imagefolder_settings *settings,
+                          const struct imagefolder_listing *listing,
+                          struct cnn_data *data, struct cnn_error *err)
+{
+    struct cnn_shape shape = {settings->channels, settings->size,
+                              settings->size};
+    size_t image = cnn_shape_size(shape);
+    int total = 0;
+    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++) {
+        const struct imagefolder_list *list = &listing->splits[s];
+        struct cnn_dataset *set = split_of(data, s);
+        if (cnn_dataset_alloc(set, list->count, shape, err) != 0)
+            return cnn_error_prefix(err, "imagefolder: ");
+        for (int i = 0; i < list->count; i++)
+            set->labels[i] = list->files[i].label;
+        total += list->count;
+    }
+    struct imagefolder_job *jobs = calloc((size_t)total + 1, sizeof *jobs);
+    if (!jobs)
+        return cnn_error_set(err, "imagefolder: out of memory for %d files",
+                             total);
+    int job = 0;
+    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++)
+        for (int i = 0; i < listing->splits[s].count; i++, job++) {
+            jobs[job].path = listing->splits[s].files[i].path;
+            jobs[job].out = split_of(data, s)->pixels + (size_t)i * image;
+        }
+    int status = imagefolder_decode(jobs, total, settings->threads,
+                                    settings->size, settings->channels,
+                                    !settings->skip_errors, err);
+    int first_failed = -1;
+    for (int i = 0; status == 0 && i < total && first_failed < 0; i++)
+        if (jobs[i].status != 0)
+            first_failed = i;
+    if (status == 0 && first_failed >= 0) {
+        if (settings->skip_errors)
+            status = drop_failed(data, jobs, err);
+        else
+            status = cnn_error_set(err,
+                                   "imagefolder: %s: replace or remove it, or "
+                                   "set data.on_error: skip to leave such "
+                                   "files out",
+                                   jobs[first_failed].message
+                                       ? jobs[first_failed].message
+                                       : jobs[first_failed].path);
+    }
+    for (int i = 0; i < total; i++)
+        free(jobs[i].message);
+    free(jobs);
+    return status;
+}
+
+static int set_names(struct cnn_data *data,
+                     const struct imagefolder_listing *listing,
+                     struct cnn_error *err)
+{
+    if (cnn_data_set_classes(data, listing->classes,
+                             (const char *const *)listing->class_names, err)
+        != 0)
+        return cnn_error_prefix(err, "imagefolder: ");
+    return 0;
+}
+
+/* Decodes the listing, through the cache when one is set. A limited load
+ * (data.limit) neither reads nor writes it: it would overwrite the whole
+ * folder's cache with a sample. An explicit cache path that cannot be
+ * written is an error; for cache: auto it only costs the next run a
+ * decode. */
+static int load_listing(const struct imagefolder_settings *settings,
+                        struct imagefolder_listing *listing,
+                        const struct cnn_load_request *request,
+                        struct cnn_data *data, struct cnn_error *err)
+{
+    char cache[IMAGEFOLDER_PATH_MAX] = "";
+    uint64_t key = 0;
+    if (request->limit <= 0) {
+        if (imagefolder_cache_path(settings, cache, sizeof cache, err) != 0)
+            return -1;
+        key = imagefolder_cache_key(settings, listing, request->seed);
+    }
+    int skipped = 0;
+    if (cache[0]) {
+        int hit = imagefolder_cache_read(cache, key, listing, settings, data,
+                                         &skipped, err);
+        if (hit < 0)
+            return cnn_error_prefix(err, "imagefolder: ");
+        if (hit > 0) {
+            data->skipped = skipped;
+            return set_names(data, listing, err);
+        }
+    }
+    if (imagefolder_limit(listing, request->limit, request->seed, err) != 0)
+        return -1;
+    int failed = decode_listing(settings, listing, data, err);
+    if (failed < 0 || set_names(data, listing, err) != 0)
+        return -1;
+    data->skipped = listing->skipped + failed;
+    if (cache[0]) {
+        struct cnn_error cache_error = {0};
+        if (imagefolder_cache_write(cache, key, data,
+                                    listing->skipped + failed, &cache_error)
+                != 0
+            && strcmp(settings->cache, "auto") != 0)
+            return cnn_error_set(err, "%s: set data.cache to a writable path, "
+                                 "or remove it",
+                                 cache_error.message);
+    }
+    return 0;
+}
+
+static int imagefolder_load(const struct cnn_params *params,
+                            const struct cnn_load_request *request,
+                            struct cnn_data *data, struct cnn_error *err)
+{
+    struct imagefolder_settings settings;
+    read_settings(params, &settings);
+    if (settings.channels != 1 && settings.channels != 3)
+        return cnn_error_set(err, "imagefolder: channels must be 1 or 3, not "
+                             "%d", settings.channels);
+    struct imagefolder_listing listing;
+    if (imagefolder_scan(&settings, &listing, err) != 0)
+        return -1;
+    int status = imagefolder_carve(&settings, request->seed, &listing, err);
+    if (status == 0)
+        status = load_listing(&settings, &listing, request, data, err);
+    imagefolder_listing_free(&listing);
+    if (status != 0)
+        cnn_data_free(data);
+    return status;
+}
+
+const struct cnn_loader_type loaders_imagefolder_type = {
+    .name = "imagefolder",
+    .help = "JPEG files in one folder per class (mini-ImageNet's layout), "
+            "decoded on several threads and resized to size × size",
+    .params = imagefolder_params,
+    .param_count =
+        (int)(sizeof imagefolder_params / sizeof imagefolder_params[0]),
+    .load = imagefolder_load,
+};
