@@ -32,5 +32,21 @@ int cnn_cli_run(struct cnn_registry *registry,
 int cnn_cli_check(struct cnn_registry *registry,
                   const struct cnn_cli_options *options);
 int cnn_cli_plugins(const struct cnn_registry *registry);
+int cnn_cli_summary(struct cnn_registry *registry,
+                    const struct cnn_cli_options *options);
+/* `cnnlab analyse MANIFEST`: reruns the manifest's analyses on each
+ * variant's existing results, training nothing. */
+int cnn_cli_analyse(struct cnn_registry *registry,
+                    const struct cnn_cli_options *options);
+/* `cnnlab table DIR...` (argv as main got it). */
+int cnn_cli_table(int argc, char **argv);
+/* `cnnlab eval MANIFEST --weights FILE [--split S] ...` (argv as main got
+ * it): evaluates a weights file on one split, training nothing. */
+int cnn_cli_eval(int argc, char **argv);
+/* After `run`: rewrites results/<experiment>/experiment.yaml and the
+ * tables; prints what it wrote, or the error (returns -1). */
+struct cnn_manifest;
+int cnn_cli_update_tables(const struct cnn_cli_options *options,
+                          const struct cnn_manifest *manifest);
 
 #endif

@@ -72,6 +72,14 @@ static void print_plan(const struct cnn_manifest *manifest,
            config->train.epochs, config->train.batch,
            config->train.loss->name, config->train.optimizer->name, text,
            config->train.select_best ? "best-val" : "last");
+    for (int i = 0; i < config->analyses.count; i++) {
+        const struct cnn_analysis_request *item = &config->analyses.items[i];
+        cnn_params_format(&item->params, text, sizeof text);
+        printf("%s%s%s%s%s", i ? ", " : "  analyses: ", item->type->name,
+               text[0] ? " {" : "", text, text[0] ? "}" : "");
+    }
+    if (config->analyses.count > 0)
+        printf("\n");
 }
 
 int cnn_cli_check(struct cnn_registry *registry,

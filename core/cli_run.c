@@ -91,6 +91,13 @@ static int on_should_stop(void *user)
     return stop_requested;
 }
 
+/* Shown even with --quiet: it is about the results, not progress. */
+static void on_note(void *user, const char *text)
+{
+    struct progress *p = user;
+    fprintf(stderr, "%scnnlab: %s\n", p->terminal ? "\r\033[K" : "", text);
+}
+
 static int validate_all(const struct cnn_registry *registry,
                         const struct cnn_manifest *manifest,
                         struct cnn_error *err)
@@ -159,7 +166,8 @@ int cnn_cli_run(struct cnn_registry *registry,
     struct progress progress = {options->quiet, isatty(STDERR_FILENO), 0, 0,
                                 ""};
     struct cnn_run_observer observer = {&progress, on_started, on_epoch_done,
-                                        on_progress, on_should_stop};
+                                        on_progress, on_should_stop,
+                                        on_note};
     struct cnn_run_options run_options = {options->out_directory,
                                           options->force, &observer};
     struct cnn_run_summary *summaries =
@@ -180,10 +188,18 @@ int cnn_cli_run(struct cnn_registry *registry,
             failed[i] = 1;
             cnn_cli_report(&run_error);
             status = CNN_EXIT_RUN_FAILED;
+        } else if (summaries[i].analyses_failed > 0) {
+            /* The training's results stand; the notes said what failed. */
+            status = CNN_EXIT_RUN_FAILED;
         }
     }
     if (summaries && failed)
         print_summary(&manifest, summaries, failed);
+    /* The table covers every variant with results on disk, so it is
+     * rewritten also after failures, an interrupt or --variant. */
+    if (cnn_cli_update_tables(options, &manifest) < 0 &&
+        status == CNN_EXIT_OK)
+        status = CNN_EXIT_RUN_FAILED;
     if (stop_requested)
         status = CNN_EXIT_INTERRUPTED;
     free(summaries);

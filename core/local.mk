@@ -21,18 +21,25 @@ libcnnlab_la_SOURCES = \
 	core/params_node.c core/params_node.h \
 	core/registry.c core/registry_internal.h \
 	core/model.c core/model.h core/model_graph.c \
+	core/model_weights.c core/model_weights.h \
 	core/device.c core/device.h \
-	core/train.c core/train.h \
+	core/train.c core/train.h core/schedule.c core/schedule.h \
 	core/manifest.c core/manifest.h \
 	core/run_config.c core/run_config.h \
 	core/run_dir.c core/run_dir.h core/checkpoint.c \
-	core/runner.c core/runner.h \
+	core/runner.c core/runner.h core/run_analyses.c \
+	core/analysis.c core/analysis.h core/analysis_list.c \
+	core/analysis_history.c core/analysis_timing.c \
+	core/nvml.c core/nvml.h \
 	core/module_loader.c \
 	core/layer_util.c \
 	core/dataset.c \
 	core/safetensors.c core/safetensors.h core/safetensors_write.c \
 	core/safetensors_internal.h \
-	core/atomic_file.c core/atomic_file.h
+	core/atomic_file.c core/atomic_file.h \
+	core/summary.c core/summary.h \
+	core/table.c core/table.h core/table_row.c core/table_write.c \
+	core/table_experiment.c
 libcnnlab_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCNNLAB_PLUGIN_DIR='"$(pkglibdir)"' \
 	-DCNNLAB_ABS_BUILDDIR='"$(abs_top_builddir)"'
@@ -42,5 +49,6 @@ libcnnlab_la_LDFLAGS = -no-undefined -version-info 0:0:0
 
 bin_PROGRAMS += cnnlab
 cnnlab_SOURCES = core/main.c core/cli.h core/cli_run.c core/cli_info.c \
+	core/cli_summary.c core/cli_table.c core/cli_analyse.c core/cli_eval.c \
 	core/cli_validate.c core/cli_validate.h
-cnnlab_LDADD = libcnnlab.la
+cnnlab_LDADD = libcnnlab.la -ljansson

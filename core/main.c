@@ -14,8 +14,31 @@ static const char usage_text[] =
     "nothing\n"
     "  plugins                         list every component and its "
     "parameters\n"
+    "  summary MANIFEST [KEY=VALUE ...]\n"
+    "                                  print each variant's torchsummary "
+    "table and\n"
+    "                                  PyTorch module repr, train nothing\n"
+    "  analyse MANIFEST [KEY=VALUE ...]\n"
+    "                                  rerun the manifest's analyses on "
+    "existing\n"
+    "                                  results (--out DIR), train nothing\n"
+    "  eval MANIFEST --weights FILE [--split test|val|train]\n"
+    "                                  evaluate saved weights (cnnlab's or "
+    "a PyTorch\n"
+    "                                  state_dict) on one split, train "
+    "nothing; writes\n"
+    "                                  predictions.csv to <out>/<experiment>/"
+    "<variant>/\n"
+    "                                  eval-<split>/ (also --profile, "
+    "--variant, --out)\n"
+    "  table DIR [DIR ...]             rewrite DIR/table.{md,tex,csv} from "
+    "the results\n"
+    "                                  in DIR (results/<experiment>), "
+    "train nothing\n"
     "\n"
-    "Options for run and check:\n"
+    "Options for run and check (summary: --profile, --variant and "
+    "KEY=VALUE;\n"
+    "analyse: those and --out):\n"
     "  --profile NAME    apply the manifest's profile NAME (e.g. smoke)\n"
     "  --variant NAME    only this variant\n"
     "  --out DIR         results directory (default: results)\n"
@@ -118,17 +141,35 @@ int main(int argc, char **argv)
                CNN_ABI_MAJOR, CNN_ABI_MINOR);
         return CNN_EXIT_OK;
     }
+    /* table reads results only: no plugins, no manifest. */
+    if (strcmp(command, "table") == 0)
+        return cnn_cli_table(argc, argv);
+    if (strcmp(command, "eval") == 0)
+        return cnn_cli_eval(argc, argv);
     int is_run = strcmp(command, "run") == 0;
     int is_check = strcmp(command, "check") == 0;
     int is_plugins = strcmp(command, "plugins") == 0;
-    if (!is_run && !is_check && !is_plugins)
+    int is_summary = strcmp(command, "summary") == 0;
+    int is_analyse = strcmp(command, "analyse") == 0;
+    if (!is_run && !is_check && !is_plugins && !is_summary && !is_analyse)
         return usage_error("unknown command '%s'", command);
 
     struct cnn_cli_options options = {0};
-    if ((is_run || is_check) &&
+    if ((is_run || is_check || is_summary || is_analyse) &&
         parse_run_arguments(argc, argv, &options) != 0) {
         free(options.overrides);
         return CNN_EXIT_USAGE;
+    }
+    if (is_summary && (options.force || options.quiet ||
+                       strcmp(options.out_directory, "results") != 0)) {
+        free(options.overrides);
+        return usage_error("%s", "summary takes only --profile, --variant "
+                                 "and KEY=VALUE");
+    }
+    if (is_analyse && (options.force || options.quiet)) {
+        free(options.overrides);
+        return usage_error("%s", "analyse takes only --profile, --variant, "
+                                 "--out and KEY=VALUE");
     }
     if (is_plugins && argc > 2)
         return usage_error("'plugins' takes no arguments, got '%s'", argv[2]);
@@ -145,6 +186,10 @@ int main(int argc, char **argv)
         status = cnn_cli_plugins(registry);
     else if (is_check)
         status = cnn_cli_check(registry, &options);
+    else if (is_summary)
+        status = cnn_cli_summary(registry, &options);
+    else if (is_analyse)
+        status = cnn_cli_analyse(registry, &options);
     else
         status = cnn_cli_run(registry, &options);
     cnn_registry_free(registry);

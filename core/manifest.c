@@ -5,10 +5,11 @@
 
 #include "cnnlab/params.h"
 #include "manifest.h"
+#include "table.h"
 
 static const char *const top_level_keys[] = {
     "name", "description", "seed", "device", "threads", "data", "model",
-    "train", "variants", "analyses", "profiles", "plugins",
+    "train", "variants", "analyses", "profiles", "plugins", "table", "cuda",
 };
 #define TOP_LEVEL_KEY_COUNT \
     (int)(sizeof top_level_keys / sizeof top_level_keys[0])
@@ -85,6 +86,13 @@ static int resolve(const struct cnn_manifest *manifest,
             cnn_node_map_remove(overlay, "name");
             status = check_keys(overlay, "a variant", top_level_keys,
                                 TOP_LEVEL_KEY_COUNT, err);
+            /* One table per experiment: its settings cannot differ by
+             * variant. */
+            if (status == 0 && cnn_node_get(overlay, "table"))
+                status = cnn_error_at(
+                    err, cnn_node_key_mark(overlay, "table"),
+                    "'table' sets the experiment's table, not a variant's: "
+                    "move it to the top level (or into a profile)");
             if (status == 0)
                 status = cnn_node_merge(tree, overlay, err);
             cnn_node_free(overlay);
@@ -97,6 +105,10 @@ static int resolve(const struct cnn_manifest *manifest,
     if (status == 0)
         status = check_keys(tree, "the manifest", top_level_keys,
                             TOP_LEVEL_KEY_COUNT, err);
+    struct cnn_table_settings table_settings;
+    if (status == 0)
+        status = cnn_table_settings_parse(cnn_node_get(tree, "table"),
+                                          &table_settings, err);
     if (status < 0) {
         cnn_node_free(tree);
         return -1;

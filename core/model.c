@@ -7,6 +7,7 @@
 #include "cnnlab/rng.h"
 #include "device.h"
 #include "model.h"
+#include "model_weights.h"
 #include "params_node.h"
 
 /* The seed stream for parameter initialisation (others: see train.c). */
@@ -169,17 +170,25 @@ int cnn_model_build(struct cnn_model *model,
                             "layers");
     for (int i = 0; i < model_node->count; i++)
         if (strcmp(model_node->keys[i], "input") &&
-            strcmp(model_node->keys[i], "layers")) {
-            static const char *const known[] = {"input", "layers"};
+            strcmp(model_node->keys[i], "layers") &&
+            strcmp(model_node->keys[i], "weights")) {
+            static const char *const known[] = {"input", "layers",
+                                                "weights"};
             const char *guess = cnn_did_you_mean(model_node->keys[i], known,
-                                                 2);
+                                                 3);
             return cnn_error_at(err, model_node->key_marks[i],
                                 "unknown key 'model.%s'%s%s%s (known: "
-                                "input, layers)",
+                                "input, layers, weights)",
                                 model_node->keys[i],
                                 guess ? "; did you mean '" : "",
                                 guess ? guess : "", guess ? "'?" : "");
         }
+    /* The file itself is read when the run starts (model_weights.c): an
+     * earlier variant of the same manifest may be what writes it. */
+    char weights_path[4096];
+    if (cnn_model_weights_path(model_node, weights_path, sizeof weights_path,
+                               err) < 0)
+        return -1;
 
     model->layer_count = layers->count;
     model->layers = calloc((size_t)layers->count, sizeof *model->layers);
@@ -364,7 +373,9 @@ int cnn_model_reserve(struct cnn_model *model, int n, struct cnn_error *err)
             goto failed;
     }
     model->capacity = n;
-    return 0;
+    /* Kernels size their own buffers at the first (largest) batch, so
+     * that smaller batches later never move them under a captured step. */
+    return cnn_model_prepare(model, n, err);
 failed:
     free_buffers(model);
     return cnn_error_prefix(err, "activations of %d samples: ", n);
@@ -448,6 +459,20 @@ static struct cnn_tensor tensor_of(float *data, int n, struct cnn_shape shape,
     return (struct cnn_tensor){n, shape, device, data};
 }
 
+int cnn_model_prepare(struct cnn_model *model, int n, struct cnn_error *err)
+{
+    for (int i = 0; i < model->layer_count; i++) {
+        if (model->prepared_batch[i] == n)
+            continue;
+        const struct cnn_layer_kernels *kernels = model->kernels[i];
+        if (kernels->prepare &&
+            kernels->prepare(&model->context, &model->layers[i], n, err) < 0)
+            return cnn_error_prefix(err, "layer %s: ", model->layers[i].name);
+        model->prepared_batch[i] = n;
+    }
+    return 0;
+}
+
 int cnn_model_forward(struct cnn_model *model, int n, int training,
                       struct cnn_error *err)
 {
@@ -455,16 +480,13 @@ int cnn_model_forward(struct cnn_model *model, int n, int training,
         return cnn_error_set(err, "forward of %d samples, buffers hold %d", n,
                              model->capacity);
     model->batch = n;
+    if (cnn_model_prepare(model, n, err) < 0)
+        return -1;
     struct cnn_tensor x = tensor_of(model->input_buffer, n, model->input,
                                     model->device);
     for (int i = 0; i < model->layer_count; i++) {
         struct cnn_layer *layer = &model->layers[i];
         const struct cnn_layer_kernels *kernels = model->kernels[i];
-        if (model->prepared_batch[i] != n && kernels->prepare) {
-            if (kernels->prepare(&model->context, layer, n, err) < 0)
-                return cnn_error_prefix(err, "layer %s: ", layer->name);
-        }
-        model->prepared_batch[i] = n;
         struct cnn_tensor y = tensor_of(model->outputs[i], n, layer->output,
                                         model->device);
         if (kernels->forward(&model->context, layer, &x, &y, training, err) <

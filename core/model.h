@@ -93,6 +93,10 @@ int cnn_model_upload_batch(struct cnn_model *model, int n,
                            struct cnn_error *err);
 /* The uploaded labels, in device memory. */
 const int32_t *cnn_model_device_labels(const struct cnn_model *model);
+/* Calls the kernels' prepare for batches of n where they were last
+ * prepared for another size (forward does it too; a captured step needs it
+ * done before the capture). */
+int cnn_model_prepare(struct cnn_model *model, int n, struct cnn_error *err);
 int cnn_model_forward(struct cnn_model *model, int n, int training,
                       struct cnn_error *err);
 /* The last layer's output (n × classes) and where the loss writes its

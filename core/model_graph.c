@@ -86,7 +86,9 @@ int cnn_model_run_step(struct cnn_model *model, struct cnn_step_key key,
         g->runs = 1;
         return run(user, err);
     }
-    if (type->capture_begin(&model->context, err) < 0)
+    /* prepare may allocate, which a capture forbids. */
+    if (cnn_model_prepare(model, key.batch, err) < 0 ||
+        type->capture_begin(&model->context, err) < 0)
         return -1;
     int status = run(user, err);
     void *graph = NULL;

@@ -56,6 +56,43 @@ static const struct cnn_param_spec cuda_specs[] = {
 
 /* Validates the scalar keys of `node` against `specs`, leaving out
  * `skip` keys, which the caller handles. */
+/* A key of `node` that is neither in `specs` nor one of the `skip` keys
+ * (sections handled apart): the suggestion and the known keys include
+ * both, so a misspelt `shedule` is pointed at `schedule`. */
+static int unknown_key(const struct cnn_param_spec *specs, int count,
+                       const struct cnn_node *node,
+                       const char *const *skip, int skip_count,
+                       const char *component, struct cnn_error *err)
+{
+    const char *names[64];
+    int known_count = 0;
+    char known[1024] = "";
+    size_t used = 0;
+    for (int i = 0; i < count + skip_count && known_count < 64; i++) {
+        names[known_count] = i < count ? specs[i].name : skip[i - count];
+        int n = snprintf(known + used, sizeof known - used, "%s%s",
+                         used ? ", " : "", names[known_count]);
+        if (n > 0 && (size_t)n < sizeof known - used)
+            used += (size_t)n;
+        known_count++;
+    }
+    for (int k = 0; node && k < node->count; k++) {
+        int found = 0;
+        for (int i = 0; i < known_count; i++)
+            found |= strcmp(node->keys[k], names[i]) == 0;
+        if (found)
+            continue;
+        const char *guess = cnn_did_you_mean(node->keys[k], names,
+                                             known_count);
+        return cnn_error_at(err, node->key_marks[k],
+                            "unknown parameter '%s' for %s%s%s%s (known: %s)",
+                            node->keys[k], component,
+                            guess ? "; did you mean '" : "",
+                            guess ? guess : "", guess ? "'?" : "", known);
+    }
+    return 0;
+}
+
 static int params_except(struct cnn_params *params,
                          const struct cnn_param_spec *specs, int count,
                          const struct cnn_node *node,
@@ -66,6 +103,8 @@ static int params_except(struct cnn_params *params,
     if (node && node->kind != CNN_NODE_MAP)
         return cnn_error_at(err, node->mark, "'%s' must be a mapping",
                             component);
+    if (unknown_key(specs, count, node, skip, skip_count, component, err) < 0)
+        return -1;
     struct cnn_node *copy = node ? cnn_node_clone(node) : NULL;
     if (node && !copy)
         return cnn_error_set(err, "out of memory");
@@ -184,10 +223,12 @@ static int parse_train(struct cnn_run_config *config,
                        const struct cnn_node *resolved, struct cnn_error *err)
 {
     const struct cnn_node *train = cnn_node_get(resolved, "train");
-    static const char *const components[] = {"loss", "optimizer"};
+    static const char *const components[] = {"loss", "optimizer",
+                                             "schedule"};
     struct cnn_params params = {0};
     if (params_except(&params, train_specs, COUNT(train_specs), train,
-                      components, 2, "train", resolved->mark, err) < 0)
+                      components, COUNT(components), "train", resolved->mark,
+                      err) < 0)
         return -1;
     config->train.epochs = (int)cnn_param_int(&params, "epochs");
     config->train.batch = (int)cnn_param_int(&params, "batch");
@@ -224,6 +265,13 @@ static int parse_train(struct cnn_run_config *config,
         return -1;
     config->train.optimizer = cnn_registry_optimizer(registry, name,
                                                      config->device);
+    if (!config->train.optimizer && config->device != CNN_DEVICE_CPU &&
+        cnn_registry_optimizer(registry, name, CNN_DEVICE_CPU))
+        return cnn_error_at(err, mark,
+                            "optimizer '%s' has only a CPU implementation "
+                            "in the loaded modules, but the run is on %s: "
+                            "use device: cpu, or another optimizer",
+                            name, cnn_device_name(config->device));
     if (!config->train.optimizer)
         return cnn_registry_unknown(registry, CNN_COMPONENT_OPTIMIZER, name,
                                     mark, err);
@@ -237,6 +285,10 @@ static int parse_train(struct cnn_run_config *config,
         struct cnn_error unplaced = *err;
         return cnn_error_at(err, mark, "%s", unplaced.message);
     }
+    if (cnn_schedule_parse(&config->train.schedule,
+                           cnn_node_get(train, "schedule"),
+                           train ? train->mark : resolved->mark, err) < 0)
+        return -1;
     config->train.loss_params = &config->loss_params;
     config->train.optimizer_params = &config->optimizer_params;
     config->train.seed = config->seed;
@@ -261,9 +313,54 @@ static int parse_cuda(struct cnn_run_config *config,
     return 0;
 }
 
-/* auto: CUDA when a CUDA module is loaded and says a GPU is usable. */
+/* The component a reference (`sgd` or `{sgd: {...}}`) names, or NULL. */
+static const char *reference_name(const struct cnn_node *node,
+                                  const char *fallback)
+{
+    if (!node)
+        return fallback;
+    if (node->kind == CNN_NODE_SCALAR)
+        return node->text;
+    if (node->kind == CNN_NODE_MAP && node->count == 1)
+        return node->keys[0];
+    return NULL;
+}
+
+/* Whether every part of the run that needs a device implementation has a
+ * CUDA one: the loss, the optimizer and each layer's kernels. Names that
+ * do not resolve count as served: their own checks report them. */
+static int cuda_serves(const struct cnn_registry *registry,
+                       const struct cnn_node *resolved)
+{
+    const struct cnn_node *train = cnn_node_get(resolved, "train");
+    const char *loss = reference_name(
+        train ? cnn_node_get(train, "loss") : NULL, "cross-entropy");
+    const char *optimizer = reference_name(
+        train ? cnn_node_get(train, "optimizer") : NULL, "sgd");
+    if (loss && cnn_registry_loss(registry, loss, CNN_DEVICE_CPU) &&
+        !cnn_registry_loss(registry, loss, CNN_DEVICE_CUDA))
+        return 0;
+    if (optimizer &&
+        cnn_registry_optimizer(registry, optimizer, CNN_DEVICE_CPU) &&
+        !cnn_registry_optimizer(registry, optimizer, CNN_DEVICE_CUDA))
+        return 0;
+    const struct cnn_node *layers =
+        cnn_node_get_path(resolved, "model.layers");
+    for (int i = 0; layers && layers->kind == CNN_NODE_SEQUENCE &&
+                    i < layers->count; i++) {
+        const char *type = reference_name(layers->items[i], NULL);
+        if (type && cnn_registry_layer(registry, type) &&
+            !cnn_registry_layer_kernels(registry, type, CNN_DEVICE_CUDA))
+            return 0;
+    }
+    return 1;
+}
+
+/* auto: CUDA when a CUDA module is loaded, says a GPU is usable and
+ * implements everything the run uses (else the CPU, which has it all). */
 static int choose_device(struct cnn_run_config *config,
                          const struct cnn_registry *registry,
+                         const struct cnn_node *resolved,
                          const char *requested, struct cnn_mark mark,
                          struct cnn_error *err)
 {
@@ -281,7 +378,8 @@ static int choose_device(struct cnn_run_config *config,
     if (strcmp(requested, "cuda") == 0 && why.message[0])
         return cnn_error_at(err, mark, "device: cuda, but %s; use device: "
                             "cpu or auto", why.message);
-    if (!why.message[0]) {
+    if (!why.message[0] &&
+        (strcmp(requested, "cuda") == 0 || cuda_serves(registry, resolved))) {
         config->device = CNN_DEVICE_CUDA;
         config->device_type = cuda;
     }
@@ -308,7 +406,7 @@ int cnn_run_config_parse(struct cnn_run_config *config,
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         config->threads = cores > 0 ? (int)cores : 1;
     }
-    int status = choose_device(config, registry,
+    int status = choose_device(config, registry, resolved,
                                cnn_param_string(&top, "device"),
                                cnn_node_key_mark(resolved, "device"), err);
     cnn_params_free(&top);
@@ -325,6 +423,10 @@ int cnn_run_config_parse(struct cnn_run_config *config,
     }
     if (status == 0)
         status = parse_train(config, registry, resolved, err);
+    if (status == 0)
+        status = cnn_analysis_list_parse(&config->analyses, registry,
+                                         cnn_node_get(resolved, "analyses"),
+                                         err);
     if (status < 0)
         cnn_run_config_free(config);
     return status;
@@ -335,5 +437,6 @@ void cnn_run_config_free(struct cnn_run_config *config)
     cnn_params_free(&config->loader_params);
     cnn_params_free(&config->loss_params);
     cnn_params_free(&config->optimizer_params);
+    cnn_analysis_list_free(&config->analyses);
     memset(config, 0, sizeof *config);
 }

@@ -3,6 +3,7 @@
 #ifndef CNNLAB_RUN_CONFIG_H
 #define CNNLAB_RUN_CONFIG_H
 
+#include "analysis.h"
 #include "cnnlab/registry.h"
 #include "train.h"
 
@@ -18,6 +19,7 @@ struct cnn_run_config {
     const struct cnn_node *model_node; /* points into the resolved tree */
     struct cnn_params loss_params, optimizer_params;
     struct cnn_train_config train;     /* its pointers refer to the above */
+    struct cnn_analysis_list analyses; /* `analyses:`, checked */
 };
 
 int cnn_run_config_parse(struct cnn_run_config *config,

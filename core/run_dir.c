@@ -89,6 +89,36 @@ int cnn_run_dir_open(struct cnn_run_dir *dir, const char *path,
     return 0;
 }
 
+int cnn_run_dir_reopen(struct cnn_run_dir *dir, const char *path,
+                       struct cnn_error *err)
+{
+    struct stat info;
+    if (stat(path, &info) < 0 || !S_ISDIR(info.st_mode))
+        return cnn_error_set(err, "no results in '%s': run the variant "
+                                  "with `cnnlab run` first",
+                             path);
+    if (cnn_run_dir_open(dir, path, err) < 0)
+        return -1;
+    char *info_path = join(path, "run.json");
+    json_error_t why;
+    json_t *previous = info_path ? json_load_file(info_path, 0, &why) : NULL;
+    int status = 0;
+    if (!info_path)
+        status = cnn_error_set(err, "out of memory");
+    else if (!previous || !json_is_object(previous))
+        status = cnn_error_set(err, "cannot read '%s': %s", info_path,
+                               previous ? "not a JSON object" : why.text);
+    free(info_path);
+    if (status < 0) {
+        json_decref(previous);
+        cnn_run_dir_close(dir);
+        return -1;
+    }
+    json_decref(dir->info);
+    dir->info = previous;
+    return 0;
+}
+
 static int write_file(struct cnn_run_dir *dir, const char *file,
                       const void *data, size_t size, struct cnn_error *err)
 {
@@ -116,7 +146,25 @@ static char *node_to_text(const struct cnn_node *node)
     return text;
 }
 
-int cnn_run_dir_is_complete(const char *path, const struct cnn_node *resolved)
+/* Equal trees; with `ignore_analyses` the `analyses:` keys aside. */
+static int same_manifest(struct cnn_node *previous,
+                         const struct cnn_node *resolved,
+                         int ignore_analyses)
+{
+    if (!ignore_analyses)
+        return cnn_node_equal(previous, resolved);
+    struct cnn_node *current = cnn_node_clone(resolved);
+    if (!current)
+        return 0;
+    cnn_node_map_remove(previous, "analyses");
+    cnn_node_map_remove(current, "analyses");
+    int same = cnn_node_equal(previous, current);
+    cnn_node_free(current);
+    return same;
+}
+
+static int is_complete(const char *path, const struct cnn_node *resolved,
+                       int ignore_analyses)
 {
     char *info_path = join(path, "run.json");
     char *manifest_path = join(path, "manifest.yaml");
@@ -127,13 +175,23 @@ int cnn_run_dir_is_complete(const char *path, const struct cnn_node *resolved)
         struct cnn_node *previous = NULL;
         struct cnn_error ignored = {0};
         if (cnn_node_load_file(manifest_path, &previous, &ignored) == 0)
-            complete = cnn_node_equal(previous, resolved);
+            complete = same_manifest(previous, resolved, ignore_analyses);
         cnn_node_free(previous);
     }
     json_decref(info);
     free(info_path);
     free(manifest_path);
     return complete;
+}
+
+int cnn_run_dir_is_complete(const char *path, const struct cnn_node *resolved)
+{
+    return is_complete(path, resolved, 0);
+}
+
+int cnn_run_dir_is_trained(const char *path, const struct cnn_node *resolved)
+{
+    return is_complete(path, resolved, 1);
 }
 
 int cnn_run_dir_write_manifest(struct cnn_run_dir *dir,
@@ -184,12 +242,12 @@ int cnn_run_dir_add_epoch(struct cnn_run_dir *dir,
     char line[256];
     if (!dir->metrics &&
         append(&dir->metrics, &dir->metrics_length,
-               "epoch,train_loss,train_accuracy,val_loss,val_accuracy\n",
+               "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr\n",
                err) < 0)
         return -1;
-    snprintf(line, sizeof line, "%d,%.6f,%.4f,%.6f,%.4f\n", metrics->epoch,
-             metrics->train_loss, metrics->train_accuracy, metrics->val_loss,
-             metrics->val_accuracy);
+    snprintf(line, sizeof line, "%d,%.6f,%.4f,%.6f,%.4f,%.9g\n",
+             metrics->epoch, metrics->train_loss, metrics->train_accuracy,
+             metrics->val_loss, metrics->val_accuracy, metrics->lr);
     if (append(&dir->metrics, &dir->metrics_length, line, err) < 0)
         return -1;
     /* Wall times live apart from metrics.csv so that file stays

@@ -24,8 +24,16 @@ struct cnn_run_dir {
 /* Creates the directory (and parents), takes the lock. */
 int cnn_run_dir_open(struct cnn_run_dir *dir, const char *path,
                      struct cnn_error *err);
+/* Opens the directory of an earlier run to add to it (cnnlab analyse):
+ * takes the lock and reads its run.json back, so that cnn_run_dir_set
+ * keeps every field. Fails naming the directory when it holds no run. */
+int cnn_run_dir_reopen(struct cnn_run_dir *dir, const char *path,
+                       struct cnn_error *err);
 /* 1 when the directory holds a complete run of exactly this manifest. */
 int cnn_run_dir_is_complete(const char *path, const struct cnn_node *resolved);
+/* The same, `analyses:` aside: the training this manifest asks for is
+ * done, and only its analyses may differ. */
+int cnn_run_dir_is_trained(const char *path, const struct cnn_node *resolved);
 int cnn_run_dir_write_manifest(struct cnn_run_dir *dir,
                                const struct cnn_node *resolved,
                                struct cnn_error *err);

@@ -4,6 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis.h"
+#include "model_weights.h"
+#include "nvml.h"
 #include "run_config.h"
 #include "run_dir.h"
 #include "runner.h"
@@ -124,6 +127,7 @@ static int record_start(struct cnn_run_dir *dir,
                         const struct cnn_manifest *manifest,
                         const struct cnn_variant *variant,
                         const struct cnn_run_config *config, long parameters,
+                        const char *device_text, long skipped,
                         struct cnn_error *err)
 {
     char started[32];
@@ -144,7 +148,11 @@ static int record_start(struct cnn_run_dir *dir,
         cnn_run_dir_set(dir, "device",
                         json_string(cnn_device_name(config->device)), err) <
             0 ||
+        cnn_run_dir_set(dir, "device_name", json_string(device_text), err) <
+            0 ||
         cnn_run_dir_set(dir, "threads", json_integer(config->threads), err) <
+            0 ||
+        cnn_run_dir_set(dir, "skipped_files", json_integer(skipped), err) <
             0 ||
         cnn_run_dir_set(dir, "parameters", json_integer(parameters), err) <
             0 ||
@@ -178,13 +186,13 @@ static int record_end(struct cnn_run_dir *dir, const char *status,
     return cnn_run_dir_set(dir, "status", json_string(status), err);
 }
 
-/* Loads the data and checks it fits the model before the run directory
- * is touched, so bad data never costs an earlier result. */
-static int load_data(const struct cnn_manifest *manifest,
-                     const struct cnn_variant *variant,
-                     const struct cnn_run_config *config,
-                     const struct cnn_model *model, struct cnn_data *data,
-                     struct cnn_error *err)
+/* The runner loads the data before the run directory is touched, so
+ * bad data never costs an earlier result. */
+int cnn_run_load_data(const struct cnn_manifest *manifest,
+                      const struct cnn_variant *variant,
+                      const struct cnn_run_config *config,
+                      const struct cnn_model *model, struct cnn_data *data,
+                      struct cnn_error *err)
 {
     struct cnn_load_request request = {config->seed, config->limit,
                                        manifest->path};
@@ -198,6 +206,50 @@ static int load_data(const struct cnn_manifest *manifest,
     return 0;
 }
 
+/* GPU utilisation is sampled while a CUDA run trains; NULL otherwise, or
+ * when NVML is missing (then `why` says so). */
+static struct cnn_gpu_monitor *start_gpu_monitor(
+    const struct cnn_run_config *config, char *why, size_t why_size)
+{
+    why[0] = '\0';
+    if (config->device != CNN_DEVICE_CUDA)
+        return NULL;
+    return cnn_gpu_monitor_start(CNN_NVML_LIBRARY,
+                                 config->device_options.ordinal, 0.1, why,
+                                 why_size);
+}
+
+/* run.json's "gpu_utilization": {mean, max, samples} in %, or why it is
+ * unknown. CPU runs have none. */
+static int record_gpu(struct cnn_run_dir *dir,
+                      const struct cnn_run_config *config,
+                      struct cnn_gpu_monitor *monitor, const char *why,
+                      struct cnn_analysis_inputs *inputs,
+                      struct cnn_error *err)
+{
+    struct cnn_gpu_usage usage;
+    cnn_gpu_monitor_stop(monitor, &usage);
+    if (config->device != CNN_DEVICE_CUDA)
+        return 0;
+    if (usage.samples == 0) {
+        char text[600];
+        snprintf(text, sizeof text, "unknown: %s",
+                 why[0] ? why : "no sample was taken (training was shorter "
+                                "than 0.1 s)");
+        json_t *value = json_string(text);
+        return cnn_run_dir_set(dir, "gpu_utilization",
+                               value ? value : json_string("unknown"), err);
+    }
+    inputs->gpu_known = 1;
+    inputs->gpu_mean = usage.mean;
+    inputs->gpu_max = usage.max;
+    return cnn_run_dir_set(dir, "gpu_utilization",
+                           json_pack("{s:f, s:f, s:I}", "mean", usage.mean,
+                                     "max", usage.max, "samples",
+                                     (json_int_t)usage.samples),
+                           err);
+}
+
 static int train_in_directory(const struct cnn_registry *registry,
                               const struct cnn_manifest *manifest,
                               const struct cnn_variant *variant,
@@ -209,9 +261,13 @@ static int train_in_directory(const struct cnn_registry *registry,
                               struct cnn_run_summary *summary,
                               struct cnn_error *err)
 {
+    char device_text[256];
+    cnn_describe_device(model, config->threads, device_text,
+                        sizeof device_text);
     if (cnn_run_dir_write_manifest(dir, variant->resolved, err) < 0 ||
         record_start(dir, registry, manifest, variant, config,
-                     summary->parameters, err) < 0)
+                     summary->parameters, device_text, data->skipped,
+                     err) < 0)
         return -1;
     if (options->observer && options->observer->started)
         options->observer->started(options->observer->user, manifest->name,
@@ -220,21 +276,68 @@ static int train_in_directory(const struct cnn_registry *registry,
 
     struct run_state state = {dir, options->observer, config->train.epochs,
                               data->train.count};
+    char label[512];
+    snprintf(label, sizeof label, "%s/%s", manifest->name, variant->name);
+    struct cnn_analysis_inputs inputs = {
+        .label = label,
+        .variant = variant->name,
+        .config = config,
+        .model = model,
+        .data = data,
+        .device_text = device_text,
+        .observer = options->observer,
+    };
+    if (data->skipped > 0 && options->observer && options->observer->note) {
+        char text[600];
+        snprintf(text, sizeof text,
+                 "%s: the loader left out %ld file%s it could not read "
+                 "(on_error: skip); run.json records the count",
+                 label, data->skipped, data->skipped == 1 ? "" : "s");
+        options->observer->note(options->observer->user, text);
+    }
+
     struct cnn_train_hooks hooks = {&state, on_epoch, on_progress,
                                     on_should_stop};
+    char gpu_why[512];
+    struct cnn_gpu_monitor *monitor = start_gpu_monitor(config, gpu_why,
+                                                        sizeof gpu_why);
     int status = cnn_train(model, data, &config->train, &hooks,
                            &summary->result, err);
     /* The run's outcome is recorded even when it failed; a failure to
      * record it must not hide the original error. */
     struct cnn_error record_error = {0};
-    if (status == 0)
-        return record_end(dir, "complete", &summary->result, NULL, err);
+    if (record_gpu(dir, config, monitor, gpu_why, &inputs,
+                   status == 0 ? err : &record_error) < 0 &&
+        status == 0)
+        status = -1;
+    if (status == 0) {
+        /* Complete before the analyses run: one failing (or crashing)
+         * never costs the training's results. */
+        if (record_end(dir, "complete", &summary->result, NULL, err) < 0)
+            return -1;
+        summary->analyses_failed = cnn_run_analyses(dir, &inputs);
+        return 0;
+    }
     char message[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
     cnn_error_format(err, message, sizeof message);
     int interrupted = on_should_stop(&state);
     record_end(dir, interrupted ? "interrupted" : "failed", &summary->result,
                message, &record_error);
     return -1;
+}
+
+static void note_reanalysis(const struct cnn_run_observer *observer,
+                            const struct cnn_manifest *manifest,
+                            const struct cnn_variant *variant)
+{
+    if (!observer || !observer->note)
+        return;
+    char text[512];
+    snprintf(text, sizeof text,
+             "%s/%s: trained already, only `analyses:` changed: running "
+             "them on the saved weights (--force trains again)",
+             manifest->name, variant->name);
+    observer->note(observer->user, text);
 }
 
 int cnn_run_variant(const struct cnn_registry *registry,
@@ -266,9 +369,25 @@ int cnn_run_variant(const struct cnn_registry *registry,
     if (status == 0 && !options->force &&
         cnn_run_dir_is_complete(summary->directory, variant->resolved)) {
         summary->skipped = 1;
+    } else if (status == 0 && !options->force &&
+               cnn_run_dir_is_trained(summary->directory,
+                                      variant->resolved)) {
+        /* Only `analyses:` changed: the saved weights are analysed, not
+         * trained again (hours, for the report's models). */
+        summary->reanalysed = 1;
+        note_reanalysis(options->observer, manifest, variant);
+        status = cnn_run_reanalyse(manifest, variant, &config, &model,
+                                   summary->directory, options->observer,
+                                   &summary->result,
+                                   &summary->analyses_failed, err);
     } else if (status == 0) {
         struct cnn_data data;
-        status = load_data(manifest, variant, &config, &model, &data, err);
+        /* model.weights replaces the seeded initialisation; a file that
+         * does not fit fails before the data loads. */
+        status = cnn_model_load_node_weights(&model, config.model_node, err);
+        if (status == 0)
+            status = cnn_run_load_data(manifest, variant, &config, &model,
+                                       &data, err);
         struct cnn_run_dir dir;
         if (status == 0) {
             status = cnn_run_dir_open(&dir, summary->directory, err);

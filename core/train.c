@@ -100,19 +100,39 @@ static int run_step(void *user, struct cnn_error *err)
     return 0;
 }
 
-int cnn_train_step(struct cnn_model *model,
-                   const struct cnn_train_config *config, int n,
-                   int training, struct cnn_error *err)
+/* cnn_train_step at a learning rate of lr * lr_scale. */
+static int train_step(struct cnn_model *model,
+                      const struct cnn_train_config *config, int n,
+                      int training, double lr_scale, struct cnn_error *err)
 {
     if (cnn_model_upload_batch(model, n, err) < 0)
         return -1;
-    struct step s = {model, config, n, training, 1.0};
+    struct step s = {model, config, n, training, lr_scale};
     struct cnn_step_key key = {n, training, training ? s.lr_scale : 0};
     if (cnn_model_run_step(model, key, run_step, &s, err) < 0)
         return -1;
     if (training)
         model->context.step++;
     return 0;
+}
+
+int cnn_train_step(struct cnn_model *model,
+                   const struct cnn_train_config *config, int n,
+                   int training, struct cnn_error *err)
+{
+    return train_step(model, config, n, training, 1.0, err);
+}
+
+/* The optimizer's base rate for the metrics: its float `lr` parameter, or
+ * 1 when it declares none (the lr column then shows the factor). */
+static double base_learning_rate(const struct cnn_train_config *config)
+{
+    const struct cnn_params *params = config->optimizer_params;
+    for (int i = 0; params && i < params->count; i++)
+        if (strcmp(params->specs[i].name, "lr") == 0 &&
+            params->specs[i].type == CNN_PARAM_FLOAT)
+            return params->values[i].floats[0];
+    return 1;
 }
 
 static int bad_loss_error(const struct cnn_loss_totals *totals, int epoch,
@@ -175,7 +195,7 @@ static int train_epoch(struct cnn_model *model, const struct cnn_data *data,
                        const struct cnn_train_config *config,
                        const struct cnn_train_hooks *hooks,
                        struct epoch_state *state, int epoch,
-                       struct cnn_epoch_metrics *metrics,
+                       double lr_scale, struct cnn_epoch_metrics *metrics,
                        struct cnn_error *err)
 {
     const struct cnn_dataset *train = &data->train;
@@ -198,7 +218,7 @@ static int train_epoch(struct cnn_model *model, const struct cnn_data *data,
                                                      : config->batch;
         cnn_fill_batch(model, train, state->order + start, n,
                        &config->normalization);
-        if (cnn_train_step(model, config, n, 1, err) < 0)
+        if (train_step(model, config, n, 1, lr_scale, err) < 0)
             return -1;
         batch_index++;
         int last = start + n >= train->count;
@@ -257,10 +277,13 @@ int cnn_train(struct cnn_model *model, const struct cnn_data *data,
     double best_val = -1;
     for (int epoch = 1; status == 0 && epoch <= config->epochs; epoch++) {
         struct cnn_epoch_metrics metrics = {0};
+        metrics.lr_scale =
+            cnn_schedule_factor(&config->schedule, epoch, config->epochs);
+        metrics.lr = base_learning_rate(config) * metrics.lr_scale;
         double started = now_seconds();
         double cpu_started = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         status = train_epoch(model, data, config, hooks, &state, epoch,
-                             &metrics, err);
+                             metrics.lr_scale, &metrics, err);
         if (status < 0)
             break;
         metrics.seconds = now_seconds() - started;

@@ -6,6 +6,7 @@
 #include "cnnlab/loss.h"
 #include "cnnlab/optimizer.h"
 #include "model.h"
+#include "schedule.h"
 
 #define CNN_NORMALIZE_MAX 4
 
@@ -27,6 +28,8 @@ struct cnn_train_config {
     const struct cnn_params *loss_params;
     const struct cnn_optimizer_type *optimizer;
     const struct cnn_params *optimizer_params;
+    /* The learning rate's factor per epoch; zeroed: none. */
+    struct cnn_schedule schedule;
 };
 
 struct cnn_epoch_metrics {
@@ -37,6 +40,9 @@ struct cnn_epoch_metrics {
     double cpu_seconds;              /* process CPU time (user + system)
                                         in that part: over `seconds`, how
                                         busy the CPU threads were */
+    double lr_scale;                 /* the schedule's factor this epoch */
+    double lr;                       /* the optimizer's `lr` times lr_scale
+                                        (lr_scale when it declares none) */
 };
 
 struct cnn_train_result {
@@ -75,9 +81,10 @@ int cnn_evaluate(struct cnn_model *model, const struct cnn_dataset *set,
 
 /* One step on the n samples filled in by cnn_fill_batch: uploads them,
  * then runs forward and loss and, when training, backward and the
- * optimizer (captured and replayed on devices that can). The loss adds to
- * the model's totals (cnn_model_totals_reset / _read); training needs the
- * optimizer state (cnn_model_optimizer_state) in place. */
+ * optimizer (captured and replayed on devices that can), at the
+ * optimizer's own rate: only cnn_train applies config->schedule. The loss
+ * adds to the model's totals (cnn_model_totals_reset / _read); training
+ * needs the optimizer state (cnn_model_optimizer_state) in place. */
 int cnn_train_step(struct cnn_model *model,
                    const struct cnn_train_config *config, int n,
                    int training, struct cnn_error *err);

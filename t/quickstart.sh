@@ -17,6 +17,12 @@ accuracy=$(sed -n 's/.*"test_accuracy": \([0-9.]*\).*/\1/p' "$info" |
 echo "# test accuracy: ${accuracy:-none}"
 awk -v a="${accuracy:-0}" 'BEGIN { exit !(a >= 89) }'
 ok $? "quickstart test accuracy ${accuracy:-none}% >= 89%"
+for file in summary.txt classwise.csv confusion.csv curves-loss.png \
+    curves-accuracy.svg timing.md; do
+    test -s "$scratch/quickstart/main/$file"
+    ok $? "the quickstart's analyses wrote $file"
+done
+like "$(cat "$info")" '"timing": "ok"' "run.json records the analyses"
 sed 's/^/# /' "$scratch/quickstart/main/epoch-seconds.csv"
 
 done_testing

@@ -101,6 +101,22 @@ int cnn_analysis_time_layers(struct cnn_analysis *analysis, int batch,
                              int repeats, double *forward, double *backward,
                              struct cnn_error *err);
 
+/* The manifest's training batch size (train.batch). */
+int cnn_analysis_train_batch(const struct cnn_analysis *analysis);
+
+/* The mean and highest GPU utilisation (%, as NVML reports it) sampled
+ * while the run trained: returns 1 and fills both when known, 0 when not
+ * (a CPU run, or no NVML library). */
+int cnn_analysis_gpu_utilization(const struct cnn_analysis *analysis,
+                                 double *mean, double *max);
+
+/* The model's printouts as `cnnlab summary` shows them: the torchsummary
+ * table, an empty line, the PyTorch module repr. *text is malloc'd and
+ * NUL-terminated (the caller frees it); *length excludes the NUL. */
+int cnn_analysis_summary_text(const struct cnn_analysis *analysis,
+                              char **text, size_t *length,
+                              struct cnn_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -155,7 +155,11 @@ struct cnn_layer_kernels {
     enum cnn_device device;
     /* Creates whatever the layer needs for batches of `batch` samples
      * (primitives, scratch). Called before the first forward and whenever
-     * the batch size changes; may be NULL. */
+     * the batch size changes; may be NULL. The first call is for the
+     * largest batch the model will run until its buffers grow; buffers
+     * must not move when a later call asks for a smaller batch (a step
+     * captured for the larger size still uses them): keep them, and keep
+     * per-size state (algorithms, descriptors) per size. */
     int (*prepare)(struct cnn_context *ctx, struct cnn_layer *layer,
                    int batch, struct cnn_error *err);
     /* y = f(x). x and y are distinct buffers of x->n samples. */

@@ -74,7 +74,12 @@ int cnn_node_to_string(const struct cnn_node *node, const char **value,
                        struct cnn_error *err);
 
 /* Deep merge: map keys of `overlay` replace or merge into `base`
- * recursively; sequences and scalars replace. overlay is not consumed. */
+ * recursively; sequences and scalars replace. An overlay mapping with
+ * `replace: true` replaces instead of merging (`replace` is reserved in
+ * overlays: true or false, and removed from what is merged); a mapping
+ * with integer keys merges into the items of a list (0 first, -1 last;
+ * an index outside the list is an error at the key). overlay is not
+ * consumed. */
 int cnn_node_merge(struct cnn_node *base, const struct cnn_node *overlay,
                    struct cnn_error *err);
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cnnlab/plugin.h"
+#include "optim.h"
 
 static const struct cnn_param_spec sgd_params[] = {
     {"lr", CNN_PARAM_FLOAT, "0.01", 1e-12, 1000, NULL, "learning rate"},
@@ -133,7 +134,9 @@ static const struct cnn_optimizer_type sgd_type = {
 
 static int optim_init(struct cnn_registry *registry, struct cnn_error *err)
 {
-    return cnn_register_optimizer(registry, &sgd_type, err);
+    if (cnn_register_optimizer(registry, &sgd_type, err) != 0)
+        return -1;
+    return cnn_register_optimizer(registry, &optim_adam_type, err);
 }
 
 CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {

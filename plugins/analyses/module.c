@@ -1,0 +1,14 @@
+/* cnnlab — the analyses module: summary, classwise, curves and timing. */
+#include "analyses.h"
+
+static int analyses_init(struct cnn_registry *registry, struct cnn_error *err)
+{
+    if (cnn_register_analysis(registry, &analyses_summary_type, err) < 0 ||
+        cnn_register_analysis(registry, &analyses_classwise_type, err) < 0 ||
+        cnn_register_analysis(registry, &analyses_curves_type, err) < 0)
+        return -1;
+    return cnn_register_analysis(registry, &analyses_timing_type, err);
+}
+
+CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {
+    CNN_ABI_MAJOR, CNN_ABI_MINOR, "analyses", "0.1.0", analyses_init};

@@ -1,0 +1,140 @@
+/* cnnlab CUDA module — the launchers of the module's own kernels
+ * (kernels.cu: layers; step_kernels.cu: loss and SGD), callable from C.
+ * Each enqueues its work on `stream` and nothing else: no allocation, no
+ * synchronisation, no host read of device memory, so a launch may be
+ * captured in a CUDA graph (backend.h). Each returns cudaGetLastError()
+ * after its launches (cudaSuccess when there is nothing to do), for
+ * CUDA_CHECK.
+ *
+ * Every pointer is device memory; float tensors are float32 NCHW. Layers
+ * route the gradient exactly as the CPU kernels of plugins/layers do, so
+ * the two agree bit for bit where the arithmetic allows. */
+#ifndef CNNLAB_CUDA_KERNELS_H
+#define CNNLAB_CUDA_KERNELS_H
+
+#include <cuda_runtime.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cnnlab/layer.h"
+#include "cnnlab/loss.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* relu: y = x < 0 ? 0 : x (NaN passes, as on the CPU and in PyTorch);
+ * backward dx = y > 0 ? dy : 0. */
+cudaError_t cuda_relu_forward(cudaStream_t stream, float *y, const float *x,
+                              size_t count);
+cudaError_t cuda_relu_backward(cudaStream_t stream, float *dx,
+                               const float *dy, const float *y,
+                               size_t count);
+
+/* Max pooling over `planes` planes of in_h x in_w (batch * channels). */
+struct cuda_pool_shape {
+    long planes;
+    int in_h, in_w, out_h, out_w;
+    int kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
+};
+
+/* y (planes, out_h, out_w) from x (planes, in_h, in_w). argmax, when not
+ * NULL, receives each output's offset in its input plane (int32), for
+ * backward. */
+cudaError_t cuda_maxpool2d_forward(cudaStream_t stream,
+                                   const struct cuda_pool_shape *shape,
+                                   const float *x, float *y,
+                                   int32_t *argmax);
+/* dx = sum of the dy routed to each input by argmax (overwritten). */
+cudaError_t cuda_maxpool2d_backward(cudaStream_t stream,
+                                    const struct cuda_pool_shape *shape,
+                                    const float *dy, const int32_t *argmax,
+                                    float *dx);
+
+/* Global pooling of `planes` planes of `area` values to one value each. */
+cudaError_t cuda_globalpool_forward(cudaStream_t stream, int max,
+                                    const float *x, float *y, size_t planes,
+                                    size_t area);
+/* max: finds each plane's maximum in x again (as the CPU does). */
+cudaError_t cuda_globalpool_backward(cudaStream_t stream, int max,
+                                     const float *x, const float *dy,
+                                     float *dx, size_t planes, size_t area);
+
+/* Inverted dropout: mask[i] = 1 when element i is kept (probability
+ * 1 - p), y = x * (kept ? 1 / (1 - p) : 0). The draw is a hash of seed,
+ * *device_step (read on the device), layer index and i. */
+cudaError_t cuda_dropout_forward(cudaStream_t stream, const float *x,
+                                 float *y, uint8_t *mask, size_t count,
+                                 float p, uint64_t seed,
+                                 const uint64_t *device_step,
+                                 int layer_index);
+/* dx = dy * (mask[i] ? 1 / (1 - p) : 0). */
+cudaError_t cuda_dropout_backward(cudaStream_t stream, const float *dy,
+                                  float *dx, const uint8_t *mask,
+                                  size_t count, float p);
+
+/* Cross-entropy with label smoothing over logits (n, classes): adds to
+ * *totals (device memory, see loss.h), writes dlogits (the mean loss's
+ * gradient) and predictions when not NULL. One block: the batch is
+ * reduced in a fixed order and totals are updated by one thread. */
+cudaError_t cuda_cross_entropy(cudaStream_t stream, const float *logits,
+                               const int32_t *labels, int n, int classes,
+                               double smoothing, float *dlogits,
+                               int32_t *predictions,
+                               struct cnn_loss_totals *totals);
+
+/* SGD over `count` parameters as plugins/optim/sgd.c. The update is the
+ * first (momentum buffer = gradient) when *device_step is 0. */
+struct cuda_sgd_settings {
+    float lr; /* lr * lr_scale */
+    float momentum, dampening, weight_decay;
+    int nesterov;
+};
+
+cudaError_t cuda_sgd_step(cudaStream_t stream,
+                          struct cuda_sgd_settings settings, float *weights,
+                          const float *grads, float *state, size_t count,
+                          const uint64_t *device_step);
+
+#ifdef __cplusplus
+}
+#endif
+
+#ifndef __CUDACC__
+#include "cnnlab/error.h"
+
+/* Checks a tensor handed to a CUDA layer: device data of the layer's
+ * sample shape and `batch` samples (a core bug otherwise, reported rather
+ * than read out of bounds). */
+static inline int cuda_kernels_check_tensor(const struct cnn_tensor *t,
+                                            struct cnn_shape shape,
+                                            int batch, const char *role,
+                                            const struct cnn_layer *layer,
+                                            struct cnn_error *err)
+{
+    if (!t || !t->data)
+        return cnn_error_set(err, "layer %s (%s): %s has no data",
+                             layer->name, layer->type->name, role);
+    if (t->device != CNN_DEVICE_CUDA)
+        return cnn_error_set(err, "layer %s (%s): %s is on %s, but these "
+                             "kernels run on cuda", layer->name,
+                             layer->type->name, role,
+                             cnn_device_name(t->device));
+    if (t->shape.c != shape.c || t->shape.h != shape.h ||
+        t->shape.w != shape.w)
+        return cnn_error_set(err, "layer %s (%s): %s has samples of shape "
+                             "[%d, %d, %d], but the layer's are [%d, %d, %d]",
+                             layer->name, layer->type->name, role,
+                             t->shape.c, t->shape.h, t->shape.w, shape.c,
+                             shape.h, shape.w);
+    if (t->n != batch)
+        return cnn_error_set(err, "layer %s (%s): %s holds %d samples but "
+                             "the layer was prepared for batches of %d (call"
+                             " prepare when the batch size changes)",
+                             layer->name, layer->type->name, role, t->n,
+                             batch);
+    return 0;
+}
+#endif
+
+#endif

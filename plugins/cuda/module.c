@@ -1,0 +1,31 @@
+/* cnnlab CUDA module — registers the CUDA device and the device kernels of
+ * every built-in layer, the cross-entropy loss and SGD, as one plugin. The
+ * layer types themselves (parameters, setup, shapes) are the layers
+ * module's: these are their kernels for CNN_DEVICE_CUDA. */
+#include "backend.h"
+
+static const struct cnn_layer_kernels *const cuda_layer_kernels[] = {
+    &cuda_conv2d_kernels,     &cuda_linear_kernels,
+    &cuda_maxpool2d_kernels,  &cuda_relu_kernels,
+    &cuda_globalpool_kernels, &cuda_flatten_kernels,
+    &cuda_dropout_kernels,
+};
+
+static int cuda_init(struct cnn_registry *registry, struct cnn_error *err)
+{
+    if (cnn_register_device(registry, &cuda_device_type, err))
+        return -1;
+    for (size_t i = 0;
+         i < sizeof cuda_layer_kernels / sizeof *cuda_layer_kernels; i++)
+        if (cnn_register_layer_kernels(registry, cuda_layer_kernels[i], err))
+            return -1;
+    return cnn_register_loss(registry, &cuda_cross_entropy_loss, err) ||
+                   cnn_register_optimizer(registry, &cuda_sgd_optimizer,
+                                          err)
+               ? -1
+               : 0;
+}
+
+CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {
+    CNN_ABI_MAJOR, CNN_ABI_MINOR, "cuda", "0.1.0", cuda_init,
+};

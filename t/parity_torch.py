@@ -1,0 +1,394 @@
+"""PyTorch's side of t/parity-torch.sh: cnnlab and PyTorch must compute the
+same network. For each model below, t/parity-driver (cnnlab, CPU) writes
+its initial weights, the eval-mode logits of a batch, the gradients of one
+training step and the losses of 20 SGD steps (5 for the costly A.7 model)
+and the weights after them; the same model built in
+PyTorch from the same weights and batches must agree:
+
+  logits       max |cnnlab - torch| <= 1e-5 * max |torch logit|
+  gradients    per tensor, max |difference| <= 1e-4 * max |torch gradient|
+  losses       every step, |difference| <= 1e-4 * |torch loss|
+  weights      after the last step, per tensor, max |difference|
+               <= 1e-4 * max |torch weight|
+
+(float32 on both sides; the tolerances leave room for the two libraries
+summing in different orders, nothing more.) SGD: lr 0.01, momentum 0.9,
+batches of inputs uniform in [-2, 2) and random labels.
+
+The weights travel both ways: for some models cnnlab's seeded
+initialisation is loaded into PyTorch (load_state_dict, strict), for the
+others PyTorch's initialisation is saved as safetensors with PyTorch's
+state_dict keys and no metadata, named by the manifest's `model.weights`
+(relative to the manifest), and cnnlab must start from exactly it.
+
+The PyTorch model is an nn.Sequential with ONE module per cnnlab layer, so
+its state_dict keys ("0.weight", "5.bias") are cnnlab's tensor names:
+a fused `activation: relu` is a Conv2d/Linear subclass that applies it,
+cnnlab's linear flattens its input, `relu` is nn.ReLU, `globalpool` is
+nn.AdaptiveAvgPool2d(1) / nn.AdaptiveMaxPool2d(1), `flatten` nn.Flatten,
+`dropout` nn.Dropout (p=0 here: masks are not comparable), `maxpool2d`
+nn.MaxPool2d.
+
+    parity_torch.py DRIVER SRCDIR WORKDIR
+
+Prints TAP. safetensors is read and written with json + numpy: the
+safetensors package is not needed.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+STEPS = 20
+BEST_STEPS = 5
+LR = 0.01
+MOMENTUM = 0.9
+LOGIT_TOLERANCE = 1e-5
+GRADIENT_TOLERANCE = 1e-4
+LOSS_TOLERANCE = 1e-4
+WEIGHT_TOLERANCE = 1e-4
+
+count = 0
+failures = 0
+
+
+def ok(passed, what, detail=None):
+    global count, failures
+    count += 1
+    failures += 0 if passed else 1
+    print("%sok %d - %s" % ("" if passed else "not ", count, what))
+    if not passed and detail:
+        for line in str(detail).splitlines()[:20]:
+            print("#   " + line)
+    sys.stdout.flush()
+    return passed
+
+
+# ---- safetensors with json + numpy ------------------------------------
+
+def read_safetensors(path):
+    """{name: float32 array} in header order (and the metadata)."""
+    with open(path, "rb") as stream:
+        raw = stream.read()
+    length = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + length].decode("utf-8"))
+    data = raw[8 + length:]
+    metadata = header.pop("__metadata__", None)
+    tensors = {}
+    for name, entry in header.items():
+        if entry["dtype"] != "F32":
+            raise ValueError("%s: %s is %s" % (path, name, entry["dtype"]))
+        begin, end = entry["data_offsets"]
+        tensors[name] = np.frombuffer(data[begin:end], dtype="<f4").reshape(
+            entry["shape"]).copy()
+    return tensors, metadata
+
+
+def write_safetensors(path, tensors):
+    """As safetensors.torch.save_file(state_dict, path) writes: tensors
+    sorted by name, no __metadata__, the header padded with spaces to a
+    multiple of 8."""
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        blob = np.ascontiguousarray(tensors[name], dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
+                        "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as stream:
+        stream.write(len(text).to_bytes(8, "little"))
+        stream.write(text)
+        stream.write(b"".join(blobs))
+
+
+# ---- cnnlab layers as PyTorch modules ---------------------------------
+
+class Conv2d(nn.Conv2d):
+    """cnnlab's conv2d, with its fused ReLU when activation: relu."""
+
+    def __init__(self, *args, relu=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.relu = relu
+
+    def forward(self, x):
+        y = super().forward(x)
+        return torch.relu(y) if self.relu else y
+
+
+class Linear(nn.Linear):
+    """cnnlab's linear: flattens its input, fused ReLU when asked."""
+
+    def __init__(self, *args, relu=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.relu = relu
+
+    def forward(self, x):
+        y = super().forward(x.flatten(1))
+        return torch.relu(y) if self.relu else y
+
+
+def torch_module(layer, shape):
+    """The module for one cnnlab layer (model.json's entry) whose input
+    is `shape` (C, H, W)."""
+    kind, p = layer["type"], layer["params"]
+    relu = p.get("activation") == "relu"
+    if kind == "conv2d":
+        return Conv2d(shape[0], p["out"], tuple(p["kernel"]),
+                      stride=tuple(p["stride"]), padding=tuple(p["padding"]),
+                      dilation=tuple(p["dilation"]), bias=p["bias"],
+                      relu=relu)
+    if kind == "linear":
+        return Linear(int(np.prod(shape)), p["out"], bias=p["bias"],
+                      relu=relu)
+    if kind == "maxpool2d":
+        stride = tuple(s or k for s, k in zip(p["stride"], p["kernel"]))
+        return nn.MaxPool2d(tuple(p["kernel"]), stride=stride,
+                            padding=tuple(p["padding"]))
+    if kind == "globalpool":
+        return (nn.AdaptiveMaxPool2d(1) if p["mode"] == "max"
+                else nn.AdaptiveAvgPool2d(1))
+    if kind == "relu":
+        return nn.ReLU()
+    if kind == "flatten":
+        return nn.Flatten()
+    if kind == "dropout":
+        return nn.Dropout(p["p"])
+    raise ValueError("no PyTorch module for cnnlab layer %r" % kind)
+
+
+def torch_sequential(model):
+    shape = list(model["input"])
+    modules = []
+    for layer in model["layers"]:
+        modules.append(torch_module(layer, shape))
+        shape = layer["output"]
+    return nn.Sequential(*modules)
+
+
+# ---- one model --------------------------------------------------------
+
+def run_driver(driver, manifest, directory, steps, overrides):
+    os.makedirs(directory, exist_ok=True)
+    run = subprocess.run([driver, manifest, directory, str(steps)]
+                         + overrides, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError("parity-driver failed:\n" + run.stderr)
+    with open(os.path.join(directory, "model.json")) as stream:
+        return json.load(stream)
+
+
+def relative_error(got, want):
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    scale = float(np.max(np.abs(want))) if want.size else 0.0
+    difference = float(np.max(np.abs(got - want))) if want.size else 0.0
+    return difference / scale if scale > 0 else difference
+
+
+def torch_initialised(name, driver, manifest, directory, overrides):
+    """PyTorch initialises; its state_dict, saved beside the manifest as
+    torch-init.safetensors (which the manifest names), is what cnnlab
+    starts from. Returns those weights."""
+    described = run_driver(driver, manifest, directory + "-describe", 1,
+                           overrides + ["model.weights=null"])
+    torch.manual_seed(12345)
+    state = {key: value.detach().numpy().copy()
+             for key, value in torch_sequential(described).state_dict()
+             .items()}
+    cnnlab_names = [n for layer in described["layers"]
+                    for n in layer["tensors"]]
+    ok(sorted(state) == sorted(cnnlab_names),
+       "%s: the Sequential's state_dict keys are cnnlab's tensor names"
+       % name, "torch %s\ncnnlab %s" % (sorted(state), sorted(cnnlab_names)))
+    write_safetensors(os.path.join(os.path.dirname(manifest),
+                                   "torch-init.safetensors"), state)
+    return state
+
+
+def compare_model(name, driver, manifest, work, overrides, from_torch,
+                  steps):
+    directory = os.path.join(work, name)
+    expected_initial = None
+    if from_torch:
+        expected_initial = torch_initialised(name, driver, manifest,
+                                             directory, overrides)
+    model_info = run_driver(driver, manifest, directory, steps, overrides)
+    initial, _ = read_safetensors(os.path.join(directory,
+                                               "initial.safetensors"))
+    if from_torch:
+        ok(sorted(initial) == sorted(expected_initial) and all(
+            np.array_equal(initial[k], expected_initial[k])
+            for k in expected_initial),
+           "%s: cnnlab starts from PyTorch's weights (model.weights), "
+           "bit for bit" % name)
+
+    model = torch_sequential(model_info)
+    try:
+        model.load_state_dict({k: torch.from_numpy(v)
+                               for k, v in initial.items()}, strict=True)
+        loaded = True
+    except RuntimeError as error:
+        loaded = False
+        ok(False, "%s: PyTorch loads cnnlab's weights" % name, error)
+        return
+    if not from_torch:
+        ok(loaded, "%s: PyTorch loads cnnlab's initial weights (strict "
+           "load_state_dict)" % name)
+
+    batch = model_info["batch"]
+    shape = [steps, batch] + model_info["input"]
+    inputs = np.fromfile(os.path.join(directory, "inputs.f32"),
+                         dtype="<f4").reshape(shape)
+    labels = np.fromfile(os.path.join(directory, "labels.i32"),
+                         dtype="<i4").reshape(steps, batch)
+    classes = model_info["classes"]
+
+    model.eval()
+    with torch.no_grad():
+        want = model(torch.from_numpy(inputs[0])).reshape(batch, classes)
+    got = np.fromfile(os.path.join(directory, "logits.f32"),
+                      dtype="<f4").reshape(batch, classes)
+    error = relative_error(got, want.numpy())
+    ok(error <= LOGIT_TOLERANCE,
+       "%s: eval-mode logits (max |diff| / max |logit| = %.2g <= %g)"
+       % (name, error, LOGIT_TOLERANCE))
+
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR,
+                                momentum=MOMENTUM)
+    loss_function = nn.CrossEntropyLoss()
+    parameters = dict(model.named_parameters())
+    torch_losses = []
+    for step in range(steps):
+        optimizer.zero_grad(set_to_none=True)
+        logits = model(torch.from_numpy(inputs[step])).reshape(batch,
+                                                               classes)
+        loss = loss_function(logits, torch.from_numpy(
+            labels[step].astype(np.int64)))
+        loss.backward()
+        torch_losses.append(float(loss))
+        if step == 0:
+            gradients, _ = read_safetensors(
+                os.path.join(directory, "gradients.safetensors"))
+            for key, parameter in parameters.items():
+                error = relative_error(gradients[key],
+                                       parameter.grad.numpy())
+                ok(error <= GRADIENT_TOLERANCE,
+                   "%s: gradient of %s %s (max |diff| / max |grad| = %.2g "
+                   "<= %g)" % (name, key, list(parameter.shape), error,
+                               GRADIENT_TOLERANCE))
+        optimizer.step()
+
+    with open(os.path.join(directory, "losses.txt")) as stream:
+        cnnlab_losses = [float(line) for line in stream]
+    errors = [abs(c - t) / abs(t) for c, t in zip(cnnlab_losses,
+                                                  torch_losses)]
+    worst = max(errors) if errors else float("inf")
+    ok(len(cnnlab_losses) == steps and worst <= LOSS_TOLERANCE,
+       "%s: losses of %d SGD steps (worst relative diff %.2g <= %g)"
+       % (name, steps, worst, LOSS_TOLERANCE),
+       "cnnlab %r\ntorch  %r" % (cnnlab_losses, torch_losses))
+
+    final, _ = read_safetensors(os.path.join(directory, "final.safetensors"))
+    errors = {key: relative_error(final[key], value.detach().numpy())
+              for key, value in parameters.items()}
+    worst_key = max(errors, key=errors.get)
+    ok(errors[worst_key] <= WEIGHT_TOLERANCE,
+       "%s: weights after %d steps (worst: %s, %.2g <= %g)"
+       % (name, steps, worst_key, errors[worst_key], WEIGHT_TOLERANCE))
+
+
+# ---- the models -------------------------------------------------------
+
+def write_manifest(path, name, shape, classes, batch, layers):
+    """A manifest as JSON (which is YAML): synthetic data (never loaded
+    by the driver), the layers given, torch-init.safetensors as weights."""
+    manifest = {
+        "name": name, "seed": 3, "threads": 2,
+        "data": {"loader": "synthetic", "classes": classes,
+                 "channels": shape[0], "size": shape[1:]},
+        "model": {"weights": "torch-init.safetensors", "input": shape,
+                  "layers": layers},
+        "train": {"batch": batch,
+                  "optimizer": {"sgd": {"lr": LR, "momentum": MOMENTUM}}},
+    }
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as stream:
+        json.dump(manifest, stream, indent=1)
+
+
+# REPORT-SPEC-like: strided, padded, dilated and bias-free convs, a
+# separate relu, maxpool 3/2 (with and without padding), global average
+# and max pooling, flatten, dropout, a non-square kernel.
+REPORT_AVG = [
+    {"conv2d": {"out": 8, "kernel": 5, "activation": "relu"}},
+    {"conv2d": {"out": 12, "kernel": 3, "stride": 2, "padding": 1,
+                "bias": False}},
+    "relu",
+    {"maxpool2d": {"kernel": 3, "stride": 2}},
+    {"conv2d": {"out": 16, "kernel": 3, "padding": 2, "dilation": 2,
+                "activation": "relu"}},
+    {"globalpool": {"mode": "avg"}},
+    {"dropout": {"p": 0}},
+    {"linear": {"out": 24, "activation": "relu"}},
+    {"linear": {"out": 5}},
+]
+REPORT_MAX = [
+    {"conv2d": {"out": 8, "kernel": 3, "activation": "relu"}},
+    {"maxpool2d": {"kernel": 3, "stride": 2, "padding": 1}},
+    {"conv2d": {"out": 16, "kernel": [3, 5], "stride": 2,
+                "padding": [1, 2], "bias": False}},
+    "relu",
+    {"globalpool": {"mode": "max"}},
+    "flatten",
+    {"dropout": {"p": 0}},
+    {"linear": {"out": 16, "activation": "relu"}},
+    {"linear": {"out": 12, "bias": False}},
+    "relu",
+    {"linear": {"out": 4}},
+]
+
+
+def main():
+    driver, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    torch.set_num_threads(2)
+    torch.set_default_dtype(torch.float32)
+    sgd = "train.optimizer={sgd: {lr: %g, momentum: %g}}" % (LR, MOMENTUM)
+    common = ["threads=2", sgd]
+
+    avg = os.path.join(work, "report-avg", "manifest.yaml")
+    write_manifest(avg, "report-avg", [3, 20, 20], 5, 6, REPORT_AVG)
+    biggest = os.path.join(work, "report-max", "manifest.yaml")
+    write_manifest(biggest, "report-max", [3, 24, 24], 4, 5, REPORT_MAX)
+    cases = [
+        # name, manifest, overrides, PyTorch initialises, steps
+        ("quickstart", os.path.join(source, "experiments", "quickstart.yaml"),
+         common + ["train.batch=8"], False, STEPS),
+        ("report-avg", avg, common, True, STEPS),
+        ("report-max", biggest, common + ["model.weights=null"], False,
+         STEPS),
+        # REPORT-SPEC A.7 itself, at the smallest input its three pools
+        # take (44x44) and for fewer steps: it costs ten times the others.
+        ("best", os.path.join(source, "experiments", "part-a", "best.yaml"),
+         common + ["train.batch=1", "model.input=[3, 44, 44]"], False,
+         BEST_STEPS),
+    ]
+    for name, manifest, overrides, from_torch, steps in cases:
+        try:
+            compare_model(name, driver, manifest, os.path.join(work, "runs"),
+                          overrides, from_torch, steps)
+        except Exception as error:  # a crash is one failure, then go on
+            ok(False, "%s: the comparison runs" % name,
+               "%s: %s" % (type(error).__name__, error))
+    print("1..%d" % count)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
