@@ -49,4 +49,10 @@ struct cnn_manifest;
 int cnn_cli_update_tables(const struct cnn_cli_options *options,
                           const struct cnn_manifest *manifest);
 
+/* The value of option `name` at argv[*i], given as "--name VALUE" (then
+ * *i moves past it) or "--name=VALUE": 1 taken, 0 argv[*i] is another
+ * argument, -1 no value follows. */
+int cnn_cli_option_value(int argc, char **argv, int *i, const char *name,
+                         const char **value);
+
 #endif

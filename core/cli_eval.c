@@ -35,26 +35,6 @@ static int eval_usage(const char *fmt, const char *detail)
     return CNN_EXIT_USAGE;
 }
 
-/* "--name VALUE" or "--name=VALUE": 1 taken, 0 another argument, -1 no
- * value follows. */
-static int take_value(int argc, char **argv, int *i, const char *name,
-                      const char **value)
-{
-    size_t length = strlen(name);
-    if (strncmp(argv[*i], name, length) != 0)
-        return 0;
-    if (argv[*i][length] == '=') {
-        *value = argv[*i] + length + 1;
-        return 1;
-    }
-    if (argv[*i][length] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
 static int parse_arguments(int argc, char **argv, struct eval_options *o)
 {
     static const char *const names[] = {"--profile", "--variant", "--out",
@@ -69,7 +49,7 @@ static int parse_arguments(int argc, char **argv, struct eval_options *o)
     for (int i = 2; i < argc; i++) {
         int taken = 0;
         for (int k = 0; k < 5 && !taken; k++) {
-            taken = take_value(argc, argv, &i, names[k], targets[k]);
+            taken = cnn_cli_option_value(argc, argv, &i, names[k], targets[k]);
             if (taken < 0)
                 return eval_usage("option %s needs a value", names[k]);
         }

@@ -50,5 +50,5 @@ libcnnlab_la_LDFLAGS = -no-undefined -version-info 0:0:0
 bin_PROGRAMS += cnnlab
 cnnlab_SOURCES = core/main.c core/cli.h core/cli_run.c core/cli_info.c \
 	core/cli_summary.c core/cli_table.c core/cli_analyse.c core/cli_eval.c \
-	core/cli_validate.c core/cli_validate.h
+	core/cli_validate.c core/cli_validate.h core/cli_options.c
 cnnlab_LDADD = libcnnlab.la -ljansson

@@ -60,25 +60,6 @@ static int usage_error(const char *fmt, const char *detail)
     return CNN_EXIT_USAGE;
 }
 
-/* Takes the value of an option given as "--name VALUE" or "--name=VALUE". */
-static int option_value(int argc, char **argv, int *i, const char *name,
-                        const char **value)
-{
-    size_t length = strlen(name);
-    if (strncmp(argv[*i], name, length) != 0)
-        return 0;
-    if (argv[*i][length] == '=') {
-        *value = argv[*i] + length + 1;
-        return 1;
-    }
-    if (argv[*i][length] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
 static int parse_run_arguments(int argc, char **argv,
                                struct cnn_cli_options *options)
 {
@@ -92,7 +73,7 @@ static int parse_run_arguments(int argc, char **argv,
         const char *value = NULL;
         int matched = 0;
         for (int k = 0; k < 3 && !matched; k++) {
-            int found = option_value(argc, argv, &i, valued[k], &value);
+            int found = cnn_cli_option_value(argc, argv, &i, valued[k], &value);
             if (found < 0)
                 return usage_error("option %s needs a value", valued[k]);
             if (found) {
