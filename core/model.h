@@ -60,6 +60,7 @@ struct cnn_model {
 
     struct cnn_model_graph *graphs; /* captured steps (model_graph.c) */
     int graph_count;
+    unsigned long graph_clock;      /* orders the graphs' last uses */
 };
 
 /* Builds the layers from `model_node` ({input: [c, h, w], layers: [...]})

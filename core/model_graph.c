@@ -47,7 +47,6 @@ void cnn_model_forget_graphs(struct cnn_model *model)
 static struct cnn_model_graph *entry_for(struct cnn_model *model,
                                          struct cnn_step_key key)
 {
-    static unsigned long clock;
     if (!model->graphs) {
         model->graphs = calloc(CNN_GRAPHS_MAX, sizeof *model->graphs);
         if (!model->graphs)
@@ -58,7 +57,7 @@ static struct cnn_model_graph *entry_for(struct cnn_model *model,
     for (int i = 0; i < model->graph_count; i++) {
         struct cnn_model_graph *g = &model->graphs[i];
         if (g->runs > 0 && same_key(g->key, key)) {
-            g->last_used = ++clock;
+            g->last_used = ++model->graph_clock;
             return g;
         }
         if (g->last_used < oldest->last_used)
@@ -66,7 +65,7 @@ static struct cnn_model_graph *entry_for(struct cnn_model *model,
     }
     free_graph(model, oldest);
     oldest->key = key;
-    oldest->last_used = ++clock;
+    oldest->last_used = ++model->graph_clock;
     return oldest;
 }
 

@@ -313,17 +313,22 @@ static int parse_cuda(struct cnn_run_config *config,
     return 0;
 }
 
-/* The component a reference (`sgd` or `{sgd: {...}}`) names, or NULL. */
+/* The component a reference (`sgd` or `{sgd: {...}}`) names, `fallback`
+ * when there is none, or NULL when it is malformed (its own check reports
+ * that later). */
 static const char *reference_name(const struct cnn_node *node,
                                   const char *fallback)
 {
     if (!node)
         return fallback;
-    if (node->kind == CNN_NODE_SCALAR)
-        return node->text;
-    if (node->kind == CNN_NODE_MAP && node->count == 1)
-        return node->keys[0];
-    return NULL;
+    const char *name = NULL;
+    const struct cnn_node *params;
+    struct cnn_mark mark;
+    struct cnn_error ignored = {0};
+    return component_reference(node, "", &name, &params, &mark,
+                               &ignored) == 0
+               ? name
+               : NULL;
 }
 
 /* Whether every part of the run that needs a device implementation has a
