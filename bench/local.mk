@@ -1,6 +1,22 @@
 # Benchmarks against PyTorch (bench/quickstart.sh runs them); built by
 # `make` but not installed.
-noinst_PROGRAMS = bench/train-steps
+noinst_PROGRAMS = bench/train-steps bench/sgemm-peak bench/occlusion-time
 bench_train_steps_SOURCES = bench/train_steps.c
 bench_train_steps_LDADD = libcnnlab.la $(LIBM)
-EXTRA_DIST += bench/quickstart.sh bench/quickstart_torch.py bench/RESULTS.md
+# bench/vs-pytorch's ceiling: oneDNN's sgemm, on OpenMP threads like the
+# layers module.
+bench_sgemm_peak_SOURCES = bench/sgemm_peak.c
+bench_sgemm_peak_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
+bench_sgemm_peak_LDFLAGS = $(OPENMP_CFLAGS)
+bench_sgemm_peak_LDADD = -ldnnl
+# bench/occlusion's cnnlab side: the analysis's engines, built in.
+bench_occlusion_time_SOURCES = bench/occlusion_time.c \
+	plugins/analyses/occlusion_incremental.c \
+	plugins/analyses/occlusion_cone.c \
+	plugins/analyses/occlusion_brute.c
+bench_occlusion_time_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/plugins/analyses
+bench_occlusion_time_LDADD = libcnnlab.la $(LIBM)
+EXTRA_DIST += bench/quickstart.sh bench/quickstart_torch.py bench/RESULTS.md \
+	bench/gpu bench/gpu.yaml bench/gpu_torch.py \
+	bench/vs-pytorch bench/vs_pytorch_torch.py \
+	bench/occlusion bench/occlusion_torch.py

@@ -3,15 +3,18 @@
  * momentum), without a data loader, so the number is the model's speed.
  *
  *   train-steps [--batch N] [--steps N] [--warmup N] [--threads N]
- *               [--manifest FILE] [--layers] [--cpu-clock]
+ *               [--manifest FILE] [--layers] [--cpu-clock] [--infer]
  *
  * The model is the quickstart's (experiments/quickstart.yaml) unless
  * --manifest names another manifest, whose `model:` node is used. Prints
- * one line "cnnlab batch B steps S threads T: X images/s (Y ms/step)" and
- * a hash of the parameters after training (equal across runs with the
- * same options: the kernels are deterministic); --layers adds the forward
- * and backward milliseconds of each layer (per step). Plugins come from
- * $CNNLAB_BUILD_PLUGIN_DIR or the build tree. */
+ * one line "cnnlab batch B steps S threads T: X images/s (Y ms/step)", the
+ * model's multiply-adds per image in a forward ("forward MACs per image:
+ * N": conv and linear layers, weight count times output positions) and a
+ * hash of the parameters after training (equal across runs with the same
+ * options: the kernels are deterministic); --layers adds the forward and
+ * backward milliseconds of each layer (per step). --infer times
+ * evaluation-mode forwards instead of training steps (no loss, backward or
+ * update). Plugins come from $CNNLAB_BUILD_PLUGIN_DIR or the build tree. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +37,7 @@ static const char quickstart_model[] =
     "  - linear: {out: 10}\n";
 
 struct options {
-    int batch, steps, warmup, threads, layers;
+    int batch, steps, warmup, threads, layers, infer;
     const char *manifest;
 };
 
@@ -65,16 +68,16 @@ static struct cnn_tensor tensor_of(float *data, int n, struct cnn_shape shape)
 
 /* cnn_model_forward, with each layer timed (the model was prepared for
  * this batch by an untimed cnn_model_forward). */
-static int timed_forward(struct cnn_model *model, int n, double *seconds,
-                         struct cnn_error *err)
+static int timed_forward(struct cnn_model *model, int n, int training,
+                         double *seconds, struct cnn_error *err)
 {
     struct cnn_tensor x = tensor_of(model->input_buffer, n, model->input);
     for (int i = 0; i < model->layer_count; i++) {
         struct cnn_layer *layer = &model->layers[i];
         struct cnn_tensor y = tensor_of(model->outputs[i], n, layer->output);
         double started = now_seconds();
-        if (model->kernels[i]->forward(&model->context, layer, &x, &y, 1,
-                                       err) < 0)
+        if (model->kernels[i]->forward(&model->context, layer, &x, &y,
+                                       training, err) < 0)
             return cnn_error_prefix(err, "layer %s forward: ", layer->name);
         seconds[i] += now_seconds() - started;
         x = y;
@@ -118,11 +121,19 @@ struct trainer {
     uint64_t step;
 };
 
+/* One evaluation-mode forward (what --infer times). */
+static int infer_step(struct trainer *t, int n, struct layer_times *times,
+                      struct cnn_error *err)
+{
+    return times ? timed_forward(&t->model, n, 0, times->forward, err)
+                 : cnn_model_forward(&t->model, n, 0, err);
+}
+
 static int train_step(struct trainer *t, int n, struct layer_times *times,
                       struct cnn_error *err)
 {
     struct cnn_model *model = &t->model;
-    int status = times ? timed_forward(model, n, times->forward, err)
+    int status = times ? timed_forward(model, n, 1, times->forward, err)
                        : cnn_model_forward(model, n, 1, err);
     if (status < 0)
         return -1;
@@ -154,11 +165,15 @@ static int train_step(struct trainer *t, int n, struct layer_times *times,
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){64, 50, 5, 2, 0, NULL};
+    *o = (struct options){64, 50, 5, 2, 0, 0, NULL};
     for (int i = 1; i < argc; i++) {
         int *target = NULL;
         if (strcmp(argv[i], "--layers") == 0) {
             o->layers = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--infer") == 0) {
+            o->infer = 1;
             continue;
         }
         if (strcmp(argv[i], "--cpu-clock") == 0) {
@@ -181,7 +196,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             fprintf(stderr, "train-steps: unknown or incomplete option %s\n"
                     "usage: train-steps [--batch N] [--steps N] [--warmup N]"
                     " [--threads N] [--manifest FILE] [--layers]\n"
-                    "       [--cpu-clock]\n", argv[i]);
+                    "       [--cpu-clock] [--infer]\n", argv[i]);
             return -1;
         }
         char *end;
@@ -279,6 +294,23 @@ static uint64_t parameters_hash(const struct cnn_model *model)
     return hash;
 }
 
+/* Multiply-adds of one image's forward: each weight of a layer is used
+ * once per output position (conv2d: out_h * out_w of them; linear: one).
+ * Biases, activations and pooling are not counted. */
+static double forward_macs(struct cnn_model *model)
+{
+    double macs = 0;
+    for (int i = 0; i < model->layer_count; i++) {
+        struct cnn_layer *layer = &model->layers[i];
+        const struct cnn_param_tensor *weight =
+            cnn_layer_tensor(layer, "weight");
+        if (weight)
+            macs += (double)weight->count * layer->output.h *
+                    layer->output.w;
+    }
+    return macs;
+}
+
 static void print_layers(const struct trainer *t, const struct layer_times *lt,
                          int steps)
 {
@@ -313,19 +345,23 @@ int main(int argc, char **argv)
         status = cnn_registry_load_default(registry, &err);
     if (status == 0)
         status = set_up(&t, registry, &o, &err);
+    int (*step)(struct trainer *, int, struct layer_times *,
+                struct cnn_error *) = o.infer ? infer_step : train_step;
     for (int i = 0; status == 0 && i < o.warmup; i++)
-        status = train_step(&t, o.batch, NULL, &err);
+        status = step(&t, o.batch, NULL, &err);
     double seconds = 0;
     if (status == 0) {
         double started = now_seconds();
         for (int i = 0; status == 0 && i < o.steps; i++)
-            status = train_step(&t, o.batch, NULL, &err);
+            status = step(&t, o.batch, NULL, &err);
         seconds = now_seconds() - started;
     }
     if (status == 0) {
-        printf("cnnlab batch %d steps %d threads %d: %.1f images/s "
-               "(%.3f ms/step)\n", o.batch, o.steps, o.threads,
+        printf("cnnlab %s batch %d steps %d threads %d: %.1f images/s "
+               "(%.3f ms/step)\n", o.infer ? "inference" : "training",
+               o.batch, o.steps, o.threads,
                (double)o.batch * o.steps / seconds, 1e3 * seconds / o.steps);
+        printf("forward MACs per image: %.0f\n", forward_macs(&t.model));
         printf("parameters after %d steps: fnv1a %016llx\n",
                o.warmup + o.steps,
                (unsigned long long)parameters_hash(&t.model));
@@ -337,7 +373,7 @@ int main(int argc, char **argv)
             status = cnn_error_set(&err, "out of memory");
         double started = now_seconds();
         for (int i = 0; status == 0 && i < o.steps; i++)
-            status = train_step(&t, o.batch, &times, &err);
+            status = step(&t, o.batch, &times, &err);
         seconds = now_seconds() - started;
         if (status == 0) {
             print_layers(&t, &times, o.steps);

@@ -23,6 +23,7 @@ struct cnn_analysis {
     int history_count;
     int gpu_known;
     double gpu_mean, gpu_max;
+    float *saved_parameters;       /* see analysis_run.c */
 };
 
 int cnn_analysis_new(struct cnn_analysis **out,
@@ -63,11 +64,19 @@ void cnn_analysis_free(struct cnn_analysis *a)
 {
     if (!a)
         return;
+    struct cnn_error ignored = {0};
+    cnn_analysis_filters_restore(a, &ignored);
+    free(a->saved_parameters);
     free(a->directory);
     free(a->variant);
     free(a->device_text);
     free(a->history);
     free(a);
+}
+
+float **cnn_analysis_saved_parameters(struct cnn_analysis *a)
+{
+    return &a->saved_parameters;
 }
 
 struct cnn_model *cnn_analysis_model(struct cnn_analysis *a)

@@ -61,6 +61,16 @@ struct cnn_model *cnn_analysis_model(struct cnn_analysis *analysis);
 const struct cnn_train_config *cnn_analysis_train_config(
     const struct cnn_analysis *analysis);
 
+/* Where analysis_run.c keeps the selected parameters while a filter is
+ * switched off (NULL while every filter is on). */
+float **cnn_analysis_saved_parameters(struct cnn_analysis *analysis);
+/* Switches every filter back on (the selected weights, bit for bit).
+ * cnn_analysis_run_list calls it after each analysis and
+ * cnn_analysis_free before freeing, so an analysis that fails half-way
+ * never hands the next one a model with filters off. */
+int cnn_analysis_filters_restore(struct cnn_analysis *analysis,
+                                 struct cnn_error *err);
+
 /* Called with each analysis's outcome: message is NULL when it succeeded,
  * else why it failed. */
 typedef void (*cnn_analysis_report_fn)(void *user, const char *name,

@@ -109,6 +109,14 @@ int cnn_analysis_run_list(struct cnn_analysis *analysis,
         struct cnn_error err = {0};
         char message[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
         int status = item->type->run(analysis, &item->params, &err);
+        /* Filters an analysis left off (failing half-way) go back on
+         * before the next one runs. */
+        struct cnn_error restore_error = {0};
+        if (cnn_analysis_filters_restore(analysis, &restore_error) < 0 &&
+            status == 0) {
+            err = restore_error;
+            status = -1;
+        }
         if (status < 0) {
             if (!err.failed)
                 cnn_error_set(&err, "it failed without saying why (a bug "

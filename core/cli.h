@@ -22,6 +22,15 @@ struct cnn_cli_options {
     int override_count;
     int force;
     int quiet;
+    int resume;     /* run: continue interrupted runs (--resume) */
+    int json;       /* run: events as JSON lines on stdout (--json) */
+    /* run's executors (sweep.h) */
+    int jobs;                     /* --jobs N; 0 when not given */
+    const char *executor;         /* --executor local|slurm; NULL: local */
+    const char **slurm_options;   /* each --slurm-opt, in order */
+    int slurm_option_count;
+    int dry_run;                  /* --dry-run: print the batch scripts */
+    int no_table;                 /* --no-table: leave the tables alone */
 };
 
 /* Prints the error as "cnnlab: file:line:col: message". */
@@ -32,12 +41,21 @@ int cnn_cli_run(struct cnn_registry *registry,
 int cnn_cli_check(struct cnn_registry *registry,
                   const struct cnn_cli_options *options);
 int cnn_cli_plugins(const struct cnn_registry *registry);
+/* `cnnlab plugins --markdown`: every component's keys as Markdown (the
+ * text of docs/reference.md). */
+int cnn_cli_plugins_markdown(const struct cnn_registry *registry);
 int cnn_cli_summary(struct cnn_registry *registry,
                     const struct cnn_cli_options *options);
+/* `cnnlab rf MANIFEST`: each variant's receptive fields per layer. */
+int cnn_cli_rf(struct cnn_registry *registry,
+               const struct cnn_cli_options *options);
 /* `cnnlab analyse MANIFEST`: reruns the manifest's analyses on each
  * variant's existing results, training nothing. */
 int cnn_cli_analyse(struct cnn_registry *registry,
                     const struct cnn_cli_options *options);
+/* `cnnlab compare RUN RUN` (argv as main got it): what differs between
+ * two run directories, manifest and metrics, as Markdown. */
+int cnn_cli_compare(int argc, char **argv);
 /* `cnnlab table DIR...` (argv as main got it). */
 int cnn_cli_table(int argc, char **argv);
 /* `cnnlab eval MANIFEST --weights FILE [--split S] ...` (argv as main got

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_output.h"
 #include "manifest.h"
+#include "pages.h"
 #include "table.h"
 
 /* A variant the table could not use is a warning, not a failure: the
@@ -15,8 +17,11 @@ static void print_notes(const struct cnn_table *table)
 {
     fflush(stdout);
     for (int i = 0; i < table->row_count; i++)
-        if (table->rows[i].note)
-            fprintf(stderr, "cnnlab: note: %s\n", table->rows[i].note);
+        if (table->rows[i].note) {
+            char text[2048];
+            snprintf(text, sizeof text, "note: %s", table->rows[i].note);
+            cnn_cli_warn(text);
+        }
 }
 
 static void print_written(const struct cnn_table *table)
@@ -24,6 +29,10 @@ static void print_written(const struct cnn_table *table)
     int complete = 0;
     for (int i = 0; i < table->row_count; i++)
         complete += table->rows[i].status == CNN_TABLE_COMPLETE;
+    if (cnn_cli_events_enabled()) {
+        cnn_cli_event_table(table->directory, complete, table->row_count);
+        return;
+    }
     printf("table: %s/table.md, table.tex, table.csv (%d of %d variants "
            "complete)\n",
            table->directory, complete, table->row_count);
@@ -38,6 +47,9 @@ static int regenerate(const char *directory, struct cnn_error *err)
     int status = cnn_table_write(&table, err);
     if (status == 0)
         print_written(&table);
+    /* The report pages show the table: rewritten with it. */
+    if (status == 0)
+        status = cnn_pages_write(&table, err);
     cnn_table_free(&table);
     return status;
 }
@@ -50,7 +62,8 @@ int cnn_cli_table(int argc, char **argv)
             puts("Usage: cnnlab table DIR [DIR ...]\n"
                  "Writes DIR/table.md, table.tex and table.csv from the "
                  "results in DIR\n(results/<experiment>, as `cnnlab run` "
-                 "wrote it), without training.");
+                 "wrote it), without training, and the report\npages "
+                 "DIR/index.html and DIR/../index.html (docs/pages.md).");
             return CNN_EXIT_OK;
         }
         if (argv[i][0] == '-') {

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_output.h"
 #include "cli_validate.h"
 #include "model.h"
 #include "run_config.h"
@@ -14,7 +16,10 @@ void cnn_cli_report(const struct cnn_error *err)
 {
     char buf[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
     fflush(stdout); /* keep the plan printed so far before the error */
-    fprintf(stderr, "cnnlab: %s\n", cnn_error_format(err, buf, sizeof buf));
+    fprintf(stderr, "%scnnlab:%s %s\n", cnn_cli_colour(CNN_CLI_ERROR),
+            cnn_cli_colour_end(), cnn_error_format(err, buf, sizeof buf));
+    if (cnn_cli_events_enabled())
+        cnn_cli_event_error(buf);
 }
 
 /* `plugins: [dir-or-file, ...]`, relative to the manifest's directory. */
@@ -44,9 +49,19 @@ static int load_manifest_plugins(struct cnn_registry *registry,
         snprintf(path, sizeof path, "%s%s%s", entry[0] == '/' ? "" : base,
                  entry[0] == '/' ? "" : "/", entry);
         size_t length = strlen(path);
-        int status = length > 3 && strcmp(path + length - 3, ".so") == 0
-                         ? cnn_registry_load_module(registry, path, err)
-                         : cnn_registry_load_directory(registry, path, err);
+        int is_module = length > 3 && strcmp(path + length - 3, ".so") == 0;
+        struct stat info;
+        /* A directory asked for by name must be there: a misspelt one
+         * would otherwise load nothing, silently. */
+        int status =
+            is_module ? cnn_registry_load_module(registry, path, err)
+            : stat(path, &info) != 0 || !S_ISDIR(info.st_mode)
+                ? cnn_error_set(err,
+                                "plugins: '%s' is neither a module file "
+                                "(.so) nor a directory: fix the path "
+                                "(relative to the manifest's directory)",
+                                path)
+                : cnn_registry_load_directory(registry, path, err);
         if (status < 0) {
             struct cnn_error located = *err;
             return cnn_error_at(err, plugins->items[i]->mark, "%s",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cnnlab/loader.h"
+#include "dataset_stream.h"
 
 int cnn_dataset_alloc(struct cnn_dataset *set, int count,
                       struct cnn_shape shape, struct cnn_error *err)
@@ -62,6 +63,8 @@ int cnn_data_set_classes(struct cnn_data *data, int classes,
 
 void cnn_data_free(struct cnn_data *data)
 {
+    /* First: the decoding threads write into the splits. */
+    cnn_data_stream_end(data);
     cnn_dataset_free(&data->train);
     cnn_dataset_free(&data->val);
     cnn_dataset_free(&data->test);

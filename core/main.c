@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_output.h"
+#include "sweep.h"
 
 static const char usage_text[] =
     "Usage: cnnlab COMMAND [ARGUMENTS]\n"
@@ -12,12 +14,17 @@ static const char usage_text[] =
     "  run MANIFEST [KEY=VALUE ...]    train every variant of a manifest\n"
     "  check MANIFEST [KEY=VALUE ...]  validate and print the plan, run "
     "nothing\n"
-    "  plugins                         list every component and its "
+    "  plugins [--markdown]            list every component and its "
     "parameters\n"
+    "                                  (--markdown: as docs/reference.md)\n"
     "  summary MANIFEST [KEY=VALUE ...]\n"
     "                                  print each variant's torchsummary "
     "table and\n"
     "                                  PyTorch module repr, train nothing\n"
+    "  rf MANIFEST [KEY=VALUE ...]     print each variant's receptive field "
+    "per layer\n"
+    "                                  (size, jump, start in input pixels), "
+    "train nothing\n"
     "  analyse MANIFEST [KEY=VALUE ...]\n"
     "                                  rerun the manifest's analyses on "
     "existing\n"
@@ -31,20 +38,45 @@ static const char usage_text[] =
     "<variant>/\n"
     "                                  eval-<split>/ (also --profile, "
     "--variant, --out)\n"
-    "  table DIR [DIR ...]             rewrite DIR/table.{md,tex,csv} from "
-    "the results\n"
-    "                                  in DIR (results/<experiment>), "
-    "train nothing\n"
+    "  table DIR [DIR ...]             rewrite DIR/table.{md,tex,csv} and "
+    "DIR/index.html\n"
+    "                                  from the results in DIR "
+    "(results/<experiment>),\n"
+    "                                  train nothing\n"
+    "  compare RUN RUN                 the differences between two run "
+    "directories\n"
+    "                                  (manifest keys and metrics) as a "
+    "Markdown table\n"
     "\n"
-    "Options for run and check (summary: --profile, --variant and "
+    "Options for run and check (summary and rf: --profile, --variant and "
     "KEY=VALUE;\n"
     "analyse: those and --out):\n"
     "  --profile NAME    apply the manifest's profile NAME (e.g. smoke)\n"
     "  --variant NAME    only this variant\n"
     "  --out DIR         results directory (default: results)\n"
     "  --force           rerun variants whose results are complete\n"
-    "  --quiet           no progress output\n"
+    "  --resume          run only: continue interrupted variants from "
+    "their saved\n"
+    "                    training state (without it they start over)\n"
+    "  --quiet           no progress output (errors and warnings only)\n"
+    "  --json            run only: one JSON object per event on stdout "
+    "(docs/cli.md)\n"
     "  KEY=VALUE         override a manifest key, e.g. train.epochs=3\n"
+    "\n"
+    "Options for run only (docs/cluster.md):\n"
+    "  --jobs N          run the variants in N worker processes, the "
+    "cores shared\n"
+    "                    out among them (with slurm: at most N tasks at "
+    "once)\n"
+    "  --executor slurm  submit one Slurm job array, a task per variant, "
+    "and a job\n"
+    "                    that writes the table when they end "
+    "(default: local)\n"
+    "  --slurm-opt OPT   an sbatch option for both jobs, e.g. "
+    "--slurm-opt=--time=2:00:00\n"
+    "  --dry-run         with slurm: print the batch scripts, submit "
+    "nothing\n"
+    "  --no-table        leave the experiment's tables alone\n"
     "\n"
     "  --help, --version\n"
     "\n"
@@ -53,10 +85,16 @@ static const char usage_text[] =
     "then $CNNLAB_PLUGIN_PATH (colon-separated).\n";
 
 static int usage_error(const char *fmt, const char *detail)
+    __attribute__((format(printf, 1, 0)));
+
+static int usage_error(const char *fmt, const char *detail)
 {
-    fprintf(stderr, "cnnlab: ");
-    fprintf(stderr, fmt, detail);
-    fprintf(stderr, "\nTry 'cnnlab --help'.\n");
+    char text[1024];
+    snprintf(text, sizeof text, fmt, detail);
+    fprintf(stderr, "%scnnlab:%s %s\nTry 'cnnlab --help'.\n",
+            cnn_cli_colour(CNN_CLI_ERROR), cnn_cli_colour_end(), text);
+    if (cnn_cli_events_enabled())
+        cnn_cli_event_error(text);
     return CNN_EXIT_USAGE;
 }
 
@@ -88,10 +126,19 @@ static int parse_run_arguments(int argc, char **argv,
         }
         if (matched)
             continue;
+        int executor_option = cnn_cli_sweep_option(argc, argv, &i, options);
+        if (executor_option < 0)
+            return CNN_EXIT_USAGE;
+        if (executor_option)
+            continue;
         if (strcmp(arg, "--force") == 0)
             options->force = 1;
         else if (strcmp(arg, "--quiet") == 0)
             options->quiet = 1;
+        else if (strcmp(arg, "--resume") == 0)
+            options->resume = 1;
+        else if (strcmp(arg, "--json") == 0)
+            options->json = 1;
         else if (arg[0] == '-')
             return usage_error("unknown option '%s'", arg);
         else if (!options->manifest)
@@ -107,7 +154,7 @@ static int parse_run_arguments(int argc, char **argv,
     return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return usage_error("%s", "missing COMMAND");
@@ -127,33 +174,60 @@ int main(int argc, char **argv)
         return cnn_cli_table(argc, argv);
     if (strcmp(command, "eval") == 0)
         return cnn_cli_eval(argc, argv);
+    if (strcmp(command, "compare") == 0)
+        return cnn_cli_compare(argc, argv);
     int is_run = strcmp(command, "run") == 0;
     int is_check = strcmp(command, "check") == 0;
     int is_plugins = strcmp(command, "plugins") == 0;
     int is_summary = strcmp(command, "summary") == 0;
+    int is_rf = strcmp(command, "rf") == 0;
     int is_analyse = strcmp(command, "analyse") == 0;
-    if (!is_run && !is_check && !is_plugins && !is_summary && !is_analyse)
+    if (!is_run && !is_check && !is_plugins && !is_summary && !is_analyse &&
+        !is_rf)
         return usage_error("unknown command '%s'", command);
 
     struct cnn_cli_options options = {0};
-    if ((is_run || is_check || is_summary || is_analyse) &&
+    if ((is_run || is_check || is_summary || is_analyse || is_rf) &&
         parse_run_arguments(argc, argv, &options) != 0) {
         free(options.overrides);
         return CNN_EXIT_USAGE;
     }
-    if (is_summary && (options.force || options.quiet ||
-                       strcmp(options.out_directory, "results") != 0)) {
+    if ((is_summary || is_rf) &&
+        (options.force || options.quiet ||
+         strcmp(options.out_directory, "results") != 0)) {
         free(options.overrides);
-        return usage_error("%s", "summary takes only --profile, --variant "
-                                 "and KEY=VALUE");
+        return usage_error("%s takes only --profile, --variant and "
+                           "KEY=VALUE",
+                           command);
     }
     if (is_analyse && (options.force || options.quiet)) {
         free(options.overrides);
         return usage_error("%s", "analyse takes only --profile, --variant, "
                                  "--out and KEY=VALUE");
     }
-    if (is_plugins && argc > 2)
-        return usage_error("'plugins' takes no arguments, got '%s'", argv[2]);
+    if (options.json && (!is_run || options.jobs > 0 || options.executor)) {
+        free(options.overrides);
+        return usage_error("%s", !is_run
+                                     ? "--json is an option of `cnnlab "
+                                       "run` only"
+                                     : "--json reports the events of one "
+                                       "process; it does not go with "
+                                       "--jobs or --executor: leave one "
+                                       "of them out");
+    }
+    if (options.resume && (!is_run || options.force)) {
+        free(options.overrides);
+        return usage_error("%s", is_run ? "--resume continues interrupted "
+                                          "runs, --force starts them over: "
+                                          "give one of them"
+                                        : "--resume is an option of "
+                                          "`cnnlab run` only");
+    }
+    int markdown = is_plugins && argc == 3 &&
+                   strcmp(argv[2], "--markdown") == 0;
+    if (is_plugins && argc > 2 && !markdown)
+        return usage_error("'plugins' takes only --markdown, got '%s'",
+                           argv[2]);
 
     struct cnn_registry *registry = cnn_registry_new();
     struct cnn_error err = {0};
@@ -164,16 +238,35 @@ int main(int argc, char **argv)
         cnn_cli_report(&err);
         status = CNN_EXIT_USAGE;
     } else if (is_plugins)
-        status = cnn_cli_plugins(registry);
+        status = markdown ? cnn_cli_plugins_markdown(registry)
+                          : cnn_cli_plugins(registry);
     else if (is_check)
         status = cnn_cli_check(registry, &options);
     else if (is_summary)
         status = cnn_cli_summary(registry, &options);
+    else if (is_rf)
+        status = cnn_cli_rf(registry, &options);
     else if (is_analyse)
         status = cnn_cli_analyse(registry, &options);
     else
         status = cnn_cli_run(registry, &options);
     cnn_registry_free(registry);
     free(options.overrides);
+    free(options.slurm_options);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    /* With --json every message, a command-line error included, is an
+     * event too, so the stream is switched on before anything is said. */
+    int json = 0;
+    for (int i = 2; i < argc && strcmp(argv[1], "run") == 0; i++)
+        json |= strcmp(argv[i], "--json") == 0;
+    if (json)
+        cnn_cli_events_enable();
+    int status = dispatch(argc, argv);
+    if (json)
+        cnn_cli_event_exit(status);
     return status;
 }

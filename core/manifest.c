@@ -65,6 +65,41 @@ static char *file_stem(const char *path)
     return stem;
 }
 
+/* The experiment's name, from the resolved `name:` (the file's, or a
+ * profile's or an override's: every variant has the same), else the
+ * file's stem. It becomes a directory under results/, so a stem like '..'
+ * (of "...yaml") is refused as a written name would be. */
+static int set_experiment_name(struct cnn_manifest *manifest,
+                               const struct cnn_node *resolved,
+                               struct cnn_error *err)
+{
+    const struct cnn_node *name = cnn_node_get(resolved, "name");
+    const char *text;
+    if (name) {
+        if (cnn_node_to_string(name, &text, err) < 0)
+            return -1;
+        if (!valid_variant_name(text))
+            return cnn_error_at(err, name->mark,
+                                "experiment name '%s' cannot be a directory "
+                                "name: use letters, digits, '.', '_' and "
+                                "'-' (not '/', not starting with '.')",
+                                text);
+        manifest->name = strdup(text);
+    } else {
+        manifest->name = file_stem(manifest->path);
+        if (manifest->name && !valid_variant_name(manifest->name))
+            return cnn_error_set(err,
+                                 "%s has no name:, so the experiment would "
+                                 "be named after the file, '%s', which "
+                                 "cannot be a directory name: set name: "
+                                 "(letters, digits, '.', '_' and '-')",
+                                 manifest->path, manifest->name);
+    }
+    if (!manifest->name)
+        return cnn_error_set(err, "out of memory");
+    return 0;
+}
+
 /* base ⊕ variant ⊕ profile ⊕ overrides, without variants/profiles. */
 static int resolve(const struct cnn_manifest *manifest,
                    const struct cnn_node *variant,
@@ -137,8 +172,12 @@ static int find_profile(const struct cnn_manifest *manifest,
         size_t used = 0;
         for (int i = 0; profiles && i < profiles->count && count < 64; i++) {
             names[count++] = profiles->keys[i];
-            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-                                     i ? ", " : "", profiles->keys[i]);
+            /* snprintf returns what it would have written: once the
+             * list is full, used passes its end (the list is cut). */
+            if (used < sizeof list)
+                used += (size_t)snprintf(list + used, sizeof list - used,
+                                         "%s%s", i ? ", " : "",
+                                         profiles->keys[i]);
         }
         const char *guess = cnn_did_you_mean(name, names, count);
         return cnn_error_set(err, "%s has no profile '%s'%s%s%s (it has: %s)",
@@ -170,7 +209,7 @@ static int add_variant(struct cnn_manifest *manifest, const char *name,
     }
     manifest->variants = grown;
     manifest->variants[manifest->variant_count++] =
-        (struct cnn_variant){copy, resolved};
+        (struct cnn_variant){copy, resolved, NULL};
     return 0;
 }
 
@@ -224,10 +263,23 @@ int cnn_manifest_load(struct cnn_manifest *manifest, const char *path,
                       const char *profile_name, const char *const *overrides,
                       int override_count, struct cnn_error *err)
 {
+    return cnn_manifest_load_chain(manifest, path, profile_name, overrides,
+                                   override_count, NULL, err);
+}
+
+int cnn_manifest_load_chain(struct cnn_manifest *manifest, const char *path,
+                            const char *profile_name,
+                            const char *const *overrides, int override_count,
+                            const struct cnn_manifest_chain *chain,
+                            struct cnn_error *err)
+{
     memset(manifest, 0, sizeof *manifest);
     manifest->path = strdup(path);
-    if (!manifest->path)
+    manifest->profile = profile_name ? strdup(profile_name) : NULL;
+    if (!manifest->path || (profile_name && !manifest->profile)) {
+        cnn_manifest_free(manifest);
         return cnn_error_set(err, "out of memory");
+    }
     if (cnn_node_load_file(path, &manifest->root, err) < 0)
         goto fail;
     if (manifest->root->kind != CNN_NODE_MAP) {
@@ -240,30 +292,15 @@ int cnn_manifest_load(struct cnn_manifest *manifest, const char *path,
     if (check_keys(manifest->root, "the manifest", top_level_keys,
                    TOP_LEVEL_KEY_COUNT, err) < 0)
         goto fail;
-    const struct cnn_node *name = cnn_node_get(manifest->root, "name");
-    const char *name_text;
-    if (name) {
-        if (cnn_node_to_string(name, &name_text, err) < 0)
-            goto fail;
-        if (!valid_variant_name(name_text)) {
-            cnn_error_at(err, name->mark,
-                         "experiment name '%s' cannot be a directory name: "
-                         "use letters, digits, '.', '_' and '-'",
-                         name_text);
-            goto fail;
-        }
-        manifest->name = strdup(name_text);
-    } else {
-        manifest->name = file_stem(path);
-    }
-    if (!manifest->name) {
-        cnn_error_set(err, "out of memory");
-        goto fail;
-    }
     const struct cnn_node *profile;
     if (find_profile(manifest, profile_name, &profile, err) < 0)
         goto fail;
     if (load_variants(manifest, profile, overrides, override_count, err) < 0)
+        goto fail;
+    if (set_experiment_name(manifest, manifest->variants[0].resolved, err) <
+        0)
+        goto fail;
+    if (cnn_manifest_resolve_sources(manifest, chain, err) < 0)
         goto fail;
     return 0;
 fail:
@@ -292,6 +329,7 @@ int cnn_manifest_select_variant(struct cnn_manifest *manifest,
         if (i != keep) {
             free(manifest->variants[i].name);
             cnn_node_free(manifest->variants[i].resolved);
+            cnn_model_source_free(manifest->variants[i].source);
         }
     manifest->variants[0] = manifest->variants[keep];
     manifest->variant_count = 1;
@@ -303,10 +341,12 @@ void cnn_manifest_free(struct cnn_manifest *manifest)
     for (int i = 0; i < manifest->variant_count; i++) {
         free(manifest->variants[i].name);
         cnn_node_free(manifest->variants[i].resolved);
+        cnn_model_source_free(manifest->variants[i].source);
     }
     free(manifest->variants);
     cnn_node_free(manifest->root);
     free(manifest->name);
     free(manifest->path);
+    free(manifest->profile);
     memset(manifest, 0, sizeof *manifest);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cnnlab/registry.h"
+#include "openmp_env.h"
 #include "registry_internal.h"
 
 static int already_loaded(const struct cnn_registry *registry,
@@ -19,6 +20,24 @@ static int already_loaded(const struct cnn_registry *registry,
         if (strcmp(registry->modules[i].path, path) == 0)
             return 1;
     return 0;
+}
+
+/* What to do about dlerror()'s most common reasons. */
+static const char *load_hint(const char *why)
+{
+    if (!why)
+        return "";
+    if (strstr(why, "undefined symbol"))
+        return ": it needs a function this cnnlab or its libraries lack; "
+               "rebuild it against this cnnlab";
+    if (strstr(why, "cannot open shared object file"))
+        return ": a library it needs is missing; install it, or add its "
+               "folder to LD_LIBRARY_PATH";
+    if (strstr(why, "invalid ELF header") || strstr(why, "file too short") ||
+        strstr(why, "wrong ELF class"))
+        return ": it is not a shared library for this machine; remove it "
+               "from the plugin directory";
+    return "";
 }
 
 static int check_abi(const struct cnn_plugin *plugin, const char *path,
@@ -71,11 +90,15 @@ int cnn_registry_load_module(struct cnn_registry *registry, const char *path,
     if (already_loaded(registry, resolved))
         return 0;
 
+    /* Before the OpenMP runtime a module may bring in reads it. */
+    cnn_openmp_defaults();
     /* RTLD_LOCAL: modules do not see each other's symbols, only libcnnlab. */
     void *handle = dlopen(resolved, RTLD_NOW | RTLD_LOCAL);
-    if (!handle)
-        return cnn_error_set(err, "cannot load plugin '%s': %s", resolved,
-                             dlerror());
+    if (!handle) {
+        const char *why = dlerror();
+        return cnn_error_set(err, "cannot load plugin '%s': %s%s", resolved,
+                             why ? why : "dlopen failed", load_hint(why));
+    }
     dlerror();
     const struct cnn_plugin *plugin = dlsym(handle, "cnn_plugin_entry");
     const char *symbol_error = dlerror();

@@ -1,6 +1,7 @@
 /* cnnlab — checking a resolved manifest against the schemas. The core's own
  * keys are declared as parameter schemas too, so they get the same errors
  * (type, range, did-you-mean) as the plugins'. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@ static const struct cnn_param_spec data_specs[] = {
 };
 
 static const struct cnn_param_spec train_specs[] = {
-    {"epochs", CNN_PARAM_INT, "10", 1, 1e6, NULL, "passes over the data"},
+    {"epochs", CNN_PARAM_INT, "10", 0, 1e6, NULL,
+     "passes over the data (0: evaluate the starting weights only; the "
+     "default with model.from)"},
     {"batch", CNN_PARAM_INT, "64", 1, 65536, NULL, "training batch size"},
     {"eval_batch", CNN_PARAM_INT, "256", 1, 65536, NULL,
      "batch size for evaluation"},
@@ -361,6 +364,28 @@ static int cuda_serves(const struct cnn_registry *registry,
     return 1;
 }
 
+/* `threads: 0` means every core, unless CNNLAB_THREADS says how many this
+ * process may have: `cnnlab run --jobs N` shares the cores out among its
+ * workers this way, and a Slurm task gets the CPUs of its allocation. A
+ * number in the manifest always wins. */
+static int threads_from_environment(int *threads, struct cnn_error *err)
+{
+    const char *text = getenv("CNNLAB_THREADS");
+    if (!text || !text[0])
+        return 0;
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < 1 || value > 1024)
+        return cnn_error_set(err,
+                             "the environment's CNNLAB_THREADS='%s' is not a "
+                             "thread count from 1 to 1024: set one, or unset "
+                             "it to use every core",
+                             text);
+    *threads = (int)value;
+    return 0;
+}
+
 /* auto: CUDA when a CUDA module is loaded, says a GPU is usable and
  * implements everything the run uses (else the CPU, which has it all). */
 static int choose_device(struct cnn_run_config *config,
@@ -407,6 +432,11 @@ int cnn_run_config_parse(struct cnn_run_config *config,
         return -1;
     config->seed = (uint64_t)cnn_param_int(&top, "seed");
     config->threads = (int)cnn_param_int(&top, "threads");
+    if (config->threads == 0 &&
+        threads_from_environment(&config->threads, err) < 0) {
+        cnn_params_free(&top);
+        return -1;
+    }
     if (config->threads == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         config->threads = cores > 0 ? (int)cores : 1;

@@ -235,9 +235,25 @@ static int append(char **buffer, size_t *length, const char *line,
     return 0;
 }
 
-int cnn_run_dir_add_epoch(struct cnn_run_dir *dir,
-                          const struct cnn_epoch_metrics *metrics,
-                          long images, struct cnn_error *err)
+/* The files' header lines, in memory, when nothing is there yet. */
+static int start_history(struct cnn_run_dir *dir, struct cnn_error *err)
+{
+    if (!dir->metrics &&
+        append(&dir->metrics, &dir->metrics_length,
+               "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr\n",
+               err) < 0)
+        return -1;
+    if (!dir->seconds &&
+        append(&dir->seconds, &dir->seconds_length,
+               "epoch,seconds,images_per_second,cpu_seconds\n", err) < 0)
+        return -1;
+    return 0;
+}
+
+/* One epoch's lines, in memory. */
+static int append_epoch(struct cnn_run_dir *dir,
+                        const struct cnn_epoch_metrics *metrics, long images,
+                        struct cnn_error *err)
 {
     char line[256];
     if (!dir->metrics &&
@@ -260,13 +276,32 @@ int cnn_run_dir_add_epoch(struct cnn_run_dir *dir,
              metrics->seconds,
              metrics->seconds > 0 ? (double)images / metrics->seconds : 0.0,
              metrics->cpu_seconds);
-    if (append(&dir->seconds, &dir->seconds_length, line, err) < 0)
+    return append(&dir->seconds, &dir->seconds_length, line, err);
+}
+
+int cnn_run_dir_add_epochs(struct cnn_run_dir *dir,
+                           const struct cnn_epoch_metrics *metrics, int count,
+                           long images, struct cnn_error *err)
+{
+    /* count 0 writes the headers alone: a run without training has its
+     * (empty) history too. */
+    if (start_history(dir, err) < 0)
         return -1;
+    for (int i = 0; i < count; i++)
+        if (append_epoch(dir, &metrics[i], images, err) < 0)
+            return -1;
     if (write_file(dir, "metrics.csv", dir->metrics, dir->metrics_length,
                    err) < 0)
         return -1;
     return write_file(dir, "epoch-seconds.csv", dir->seconds,
                       dir->seconds_length, err);
+}
+
+int cnn_run_dir_add_epoch(struct cnn_run_dir *dir,
+                          const struct cnn_epoch_metrics *metrics,
+                          long images, struct cnn_error *err)
+{
+    return cnn_run_dir_add_epochs(dir, metrics, 1, images, err);
 }
 
 int cnn_run_dir_save_model(struct cnn_run_dir *dir, const char *file,

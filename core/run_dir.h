@@ -43,6 +43,12 @@ int cnn_run_dir_set(struct cnn_run_dir *dir, const char *key, json_t *value,
 int cnn_run_dir_add_epoch(struct cnn_run_dir *dir,
                           const struct cnn_epoch_metrics *metrics,
                           long images, struct cnn_error *err);
+/* The same for `count` epochs at once, writing each file once (a resumed
+ * run's finished epochs); count 0 writes the header lines alone (a run
+ * without training). */
+int cnn_run_dir_add_epochs(struct cnn_run_dir *dir,
+                           const struct cnn_epoch_metrics *metrics, int count,
+                           long images, struct cnn_error *err);
 /* Writes the model's parameters as <dir>/<file> (safetensors). */
 int cnn_run_dir_save_model(struct cnn_run_dir *dir, const char *file,
                            const struct cnn_model *model, int epoch,

@@ -3,12 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analysis.h"
 #include "model_weights.h"
 #include "nvml.h"
 #include "run_config.h"
 #include "run_dir.h"
+#include "run_resume.h"
+#include "run_source.h"
 #include "runner.h"
 
 struct run_state {
@@ -16,6 +19,7 @@ struct run_state {
     const struct cnn_run_observer *observer;
     int epochs;
     long train_images;
+    struct cnn_run_resume *resume;
 };
 
 static int on_epoch(void *user, const struct cnn_model *model,
@@ -43,6 +47,14 @@ static void on_progress(void *user, int epoch, int epochs, long done,
     if (state->observer && state->observer->progress)
         state->observer->progress(state->observer->user, epoch, epochs, done,
                                   total, loss, accuracy);
+}
+
+static int on_save_state(void *user, struct cnn_model *model,
+                         const struct cnn_train_snapshot *snapshot,
+                         struct cnn_error *err)
+{
+    struct run_state *state = user;
+    return cnn_run_resume_save(state->resume, model, snapshot, err);
 }
 
 static int on_should_stop(void *user)
@@ -169,16 +181,24 @@ static int record_end(struct cnn_run_dir *dir, const char *status,
     cnn_utc_timestamp(finished, sizeof finished);
     if (cnn_run_dir_set(dir, "finished", json_string(finished), err) < 0)
         return -1;
-    if (result && result->epochs_run > 0 &&
-        cnn_run_dir_set(
-            dir, "result",
-            json_pack("{s:i, s:i, s:f, s:f, s:f, s:f}", "epochs_run",
-                      result->epochs_run, "selected_epoch",
-                      result->selected_epoch, "train_accuracy",
-                      result->train_accuracy, "val_accuracy",
-                      result->val_accuracy, "test_accuracy",
-                      result->test_accuracy, "test_loss", result->test_loss),
-            err) < 0)
+    /* A run that stopped early never evaluated its selected weights: it
+     * records which epochs ran and were kept, not accuracies of 0. */
+    int evaluated = strcmp(status, "complete") == 0;
+    /* A complete run with no epochs is one without training
+     * (train.epochs: 0): its numbers are the starting weights'. */
+    int has_numbers = result && (result->epochs_run > 0 || evaluated);
+    json_t *numbers =
+        !has_numbers ? NULL
+        : evaluated
+            ? json_pack("{s:i, s:i, s:f, s:f, s:f, s:f}", "epochs_run",
+                        result->epochs_run, "selected_epoch",
+                        result->selected_epoch, "train_accuracy",
+                        result->train_accuracy, "val_accuracy",
+                        result->val_accuracy, "test_accuracy",
+                        result->test_accuracy, "test_loss", result->test_loss)
+            : json_pack("{s:i, s:i}", "epochs_run", result->epochs_run,
+                        "selected_epoch", result->selected_epoch);
+    if (has_numbers && cnn_run_dir_set(dir, "result", numbers, err) < 0)
         return -1;
     if (message &&
         cnn_run_dir_set(dir, "error", json_string(message), err) < 0)
@@ -186,22 +206,81 @@ static int record_end(struct cnn_run_dir *dir, const char *status,
     return cnn_run_dir_set(dir, "status", json_string(status), err);
 }
 
+/* How the data comes: plain splits (eval, analyses); for training, in
+ * the background (images reached through cnn_data_wait_images); or for
+ * training, every image decoded before load_data returns. Both ways of
+ * training see the same splits (images a loader left out stay in them),
+ * so they give the same results. */
+enum data_use { DATA_PLAIN, DATA_BACKGROUND, DATA_DECODED_FIRST };
+
 /* The runner loads the data before the run directory is touched, so
- * bad data never costs an earlier result. */
+ * bad data never costs an earlier result (but for a file found damaged
+ * while decoding in the background, see loader.h). */
+static int load_data(const struct cnn_manifest *manifest,
+                     const struct cnn_variant *variant,
+                     const struct cnn_run_config *config,
+                     const struct cnn_model *model, enum data_use use,
+                     struct cnn_data *data, struct cnn_error *err)
+{
+    struct cnn_load_request request = {config->seed, config->limit,
+                                       manifest->path, use != DATA_PLAIN};
+    memset(data, 0, sizeof *data);
+    if (config->loader->load(&config->loader_params, &request, data, err) < 0)
+        return -1;
+    if (check_data_fits(model, data, variant->resolved, err) < 0 ||
+        (use == DATA_DECODED_FIRST && cnn_data_wait_decoded(data, err) < 0)) {
+        cnn_data_free(data);
+        return -1;
+    }
+    return 0;
+}
+
 int cnn_run_load_data(const struct cnn_manifest *manifest,
                       const struct cnn_variant *variant,
                       const struct cnn_run_config *config,
                       const struct cnn_model *model, struct cnn_data *data,
                       struct cnn_error *err)
 {
-    struct cnn_load_request request = {config->seed, config->limit,
-                                       manifest->path};
-    memset(data, 0, sizeof *data);
-    if (config->loader->load(&config->loader_params, &request, data, err) < 0)
+    return load_data(manifest, variant, config, model, DATA_PLAIN, data,
+                     err);
+}
+
+/* run.json's "decoding": how background decoding kept up with training
+ * (seconds since it began). Nothing when the loader decoded up front. */
+static int record_decoding(struct cnn_run_dir *dir,
+                           const struct cnn_data *data,
+                           struct cnn_error *err)
+{
+    struct cnn_data_timing timing;
+    cnn_data_get_timing(data, &timing);
+    if (timing.threads == 0)
+        return 0;
+    return cnn_run_dir_set(
+        dir, "decoding",
+        json_pack("{s:i, s:f, s:f, s:f}", "threads", timing.threads,
+                  "first_batch_ready", timing.first_ready, "all_decoded",
+                  timing.all_decoded, "training_waited", timing.waited),
+        err);
+}
+
+/* After training: every image is decoded and those left out are known;
+ * the analyses then see plain splits. */
+static int finish_data(struct cnn_run_dir *dir, struct cnn_data *data,
+                       const char *label,
+                       const struct cnn_run_observer *observer,
+                       struct cnn_error *err)
+{
+    if (cnn_data_wait_all(data, err) < 0 ||
+        cnn_run_dir_set(dir, "skipped_files", json_integer(data->skipped),
+                        err) < 0)
         return -1;
-    if (check_data_fits(model, data, variant->resolved, err) < 0) {
-        cnn_data_free(data);
-        return -1;
+    if (data->skipped > 0 && observer && observer->note) {
+        char text[600];
+        snprintf(text, sizeof text,
+                 "%s: the loader left out %ld file%s it could not read "
+                 "(on_error: skip); run.json records the count",
+                 label, data->skipped, data->skipped == 1 ? "" : "s");
+        observer->note(observer->user, text);
     }
     return 0;
 }
@@ -256,8 +335,9 @@ static int train_in_directory(const struct cnn_registry *registry,
                               const struct cnn_run_options *options,
                               struct cnn_run_config *config,
                               struct cnn_model *model,
-                              const struct cnn_data *data,
+                              struct cnn_data *data,
                               struct cnn_run_dir *dir,
+                              struct cnn_run_resume *resume,
                               struct cnn_run_summary *summary,
                               struct cnn_error *err)
 {
@@ -273,9 +353,12 @@ static int train_in_directory(const struct cnn_registry *registry,
         options->observer->started(options->observer->user, manifest->name,
                                    variant->name, summary->directory,
                                    summary->parameters, config->threads);
+    if (cnn_run_resume_record(resume, dir, data->train.count, err) < 0 ||
+        cnn_run_record_source(dir, variant, options->out_directory, err) < 0)
+        return -1;
 
     struct run_state state = {dir, options->observer, config->train.epochs,
-                              data->train.count};
+                              data->train.count, resume};
     char label[512];
     snprintf(label, sizeof label, "%s/%s", manifest->name, variant->name);
     struct cnn_analysis_inputs inputs = {
@@ -287,22 +370,27 @@ static int train_in_directory(const struct cnn_registry *registry,
         .device_text = device_text,
         .observer = options->observer,
     };
-    if (data->skipped > 0 && options->observer && options->observer->note) {
-        char text[600];
-        snprintf(text, sizeof text,
-                 "%s: the loader left out %ld file%s it could not read "
-                 "(on_error: skip); run.json records the count",
-                 label, data->skipped, data->skipped == 1 ? "" : "s");
-        options->observer->note(options->observer->user, text);
-    }
 
     struct cnn_train_hooks hooks = {&state, on_epoch, on_progress,
-                                    on_should_stop};
+                                    on_should_stop, on_save_state};
     char gpu_why[512];
     struct cnn_gpu_monitor *monitor = start_gpu_monitor(config, gpu_why,
                                                         sizeof gpu_why);
-    int status = cnn_train(model, data, &config->train, &hooks,
-                           &summary->result, err);
+    /* Training waits for images as it goes; the rest first wait for
+     * them all. */
+    int status =
+        config->train.epochs == 0
+            ? (cnn_data_wait_all(data, err) < 0
+                   ? -1
+                   : cnn_run_untrained(model, data, &config->train, dir,
+                                       &summary->result, err))
+            : cnn_train_resume(model, data, &config->train, &hooks,
+                               cnn_run_resume_snapshot(resume),
+                               &summary->result, err);
+    if (status == 0)
+        status = finish_data(dir, data, label, options->observer, err);
+    struct cnn_error decoding_error = {0};
+    record_decoding(dir, data, &decoding_error);
     /* The run's outcome is recorded even when it failed; a failure to
      * record it must not hide the original error. */
     struct cnn_error record_error = {0};
@@ -338,6 +426,17 @@ static void note_reanalysis(const struct cnn_run_observer *observer,
              "them on the saved weights (--force trains again)",
              manifest->name, variant->name);
     observer->note(observer->user, text);
+}
+
+/* Background decoding lets training start before every image is decoded,
+ * so a damaged file may be found only after the run directory was written
+ * to. Where the directory holds an earlier run, every image is decoded
+ * first instead: bad data must not cost an earlier result. */
+static int holds_earlier_run(const char *directory)
+{
+    char path[sizeof ((struct cnn_run_summary *)0)->directory + 16];
+    snprintf(path, sizeof path, "%s/run.json", directory);
+    return access(path, F_OK) == 0;
 }
 
 int cnn_run_variant(const struct cnn_registry *registry,
@@ -382,19 +481,39 @@ int cnn_run_variant(const struct cnn_registry *registry,
                                    &summary->analyses_failed, err);
     } else if (status == 0) {
         struct cnn_data data;
-        /* model.weights replaces the seeded initialisation; a file that
-         * does not fit fails before the data loads. */
-        status = cnn_model_load_node_weights(&model, config.model_node, err);
+        /* model.weights or model.from replaces the seeded
+         * initialisation; a file that does not fit fails before the data
+         * loads. */
+        status = cnn_run_load_start_weights(registry, manifest, variant,
+                                            options, config.model_node,
+                                            &model, err);
         if (status == 0)
-            status = cnn_run_load_data(manifest, variant, &config, &model,
-                                       &data, err);
+            status = load_data(manifest, variant, &config, &model,
+                               holds_earlier_run(summary->directory)
+                                   ? DATA_DECODED_FIRST
+                                   : DATA_BACKGROUND,
+                               &data, err);
         struct cnn_run_dir dir;
         if (status == 0) {
             status = cnn_run_dir_open(&dir, summary->directory, err);
             if (status == 0) {
-                status = train_in_directory(registry, manifest, variant,
-                                            options, &config, &model, &data,
-                                            &dir, summary, err);
+                /* With the directory locked: no other run writes the
+                 * state while it is read. */
+                struct cnn_run_resume resume;
+                char label[512];
+                snprintf(label, sizeof label, "%s/%s", manifest->name,
+                         variant->name);
+                status = cnn_run_resume_prepare(
+                    &resume, summary->directory, label, variant->resolved,
+                    &config, &model, data.train.count, options->resume,
+                    options->observer, err);
+                if (status == 0) {
+                    status = train_in_directory(registry, manifest, variant,
+                                                options, &config, &model,
+                                                &data, &dir, &resume, summary,
+                                                err);
+                    cnn_run_resume_finish(&resume, status == 0);
+                }
                 cnn_run_dir_close(&dir);
             }
             cnn_data_free(&data);

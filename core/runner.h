@@ -36,6 +36,8 @@ struct cnn_run_options {
     const char *out_directory;   /* "results" */
     int force;                   /* rerun even when complete */
     const struct cnn_run_observer *observer;
+    int resume;                  /* continue an interrupted run from its
+                                    saved training state (--resume) */
 };
 
 /* Loads the variant's data (zeroing *data first) and checks that it fits

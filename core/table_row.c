@@ -86,9 +86,12 @@ static int read_result(const json_t *info, const char *path,
         bad = "result.val_accuracy";
     else if (!number_in(result, "test_accuracy", 0, 100, &row->test))
         bad = "result.test_accuracy";
-    else if (!integer_in(result, "epochs_run", 1, 100000000, &epochs))
+    /* 0 and 0: a run without training (train.epochs: 0) that evaluated
+     * its starting weights. */
+    else if (!integer_in(result, "epochs_run", 0, 100000000, &epochs))
         bad = "result.epochs_run";
-    else if (!integer_in(result, "selected_epoch", 1, epochs, &selected))
+    else if (!integer_in(result, "selected_epoch", epochs > 0 ? 1 : 0,
+                         epochs, &selected))
         bad = "result.selected_epoch";
     char hint[256];
     if (bad)
@@ -285,7 +288,7 @@ static int read_seconds(const char *variant_dir, struct cnn_table_row *row,
         double sum = 0, squares = 0;
         for (int i = 0; i < n; i++)
             sum += values[0][i];
-        double mean = sum / n;
+        double mean = n > 0 ? sum / n : 0;
         for (int i = 0; i < n; i++)
             squares += (values[0][i] - mean) * (values[0][i] - mean);
         row->seconds_count = n;

@@ -52,6 +52,8 @@ struct cnn_train_result {
     double test_loss;
 };
 
+struct cnn_train_snapshot;
+
 /* Called by cnn_train; any may be NULL. A hook returning < 0 stops the run
  * with its error. */
 struct cnn_train_hooks {
@@ -65,6 +67,11 @@ struct cnn_train_hooks {
                      long total, double loss, double accuracy);
     /* Polled between batches: nonzero asks the loop to stop. */
     int (*should_stop)(void *user);
+    /* Saves where the run stands (train_state.h): after every epoch, and
+     * when should_stop stops it, before cnn_train returns. */
+    int (*save_state)(void *user, struct cnn_model *model,
+                      const struct cnn_train_snapshot *snapshot,
+                      struct cnn_error *err);
 };
 
 int cnn_train(struct cnn_model *model, const struct cnn_data *data,
@@ -72,8 +79,18 @@ int cnn_train(struct cnn_model *model, const struct cnn_data *data,
               const struct cnn_train_hooks *hooks,
               struct cnn_train_result *result, struct cnn_error *err);
 
+/* cnn_train continuing from a saved snapshot (NULL: from the start): the
+ * same result, bit for bit, as the run that saved it would have had. */
+int cnn_train_resume(struct cnn_model *model, const struct cnn_data *data,
+                     const struct cnn_train_config *config,
+                     const struct cnn_train_hooks *hooks,
+                     const struct cnn_train_snapshot *from,
+                     struct cnn_train_result *result, struct cnn_error *err);
+
 /* Loss and accuracy of the model (eval mode) on a split. predictions, when
- * not NULL, receives set->count predicted classes. */
+ * not NULL, receives set->count predicted classes. Every image of `set`
+ * must be in place: data from cnn_run_load_data, or after
+ * cnn_data_wait_all (cnn_train waits per batch itself). */
 int cnn_evaluate(struct cnn_model *model, const struct cnn_dataset *set,
                  const struct cnn_train_config *config, double *loss,
                  double *accuracy, int32_t *predictions,
@@ -89,7 +106,15 @@ int cnn_train_step(struct cnn_model *model,
                    const struct cnn_train_config *config, int n,
                    int training, struct cnn_error *err);
 
-/* Fills the model's input with images indices[0..n) of `set`, normalised. */
+/* One image (8-bit pixels, CHW of `shape`) normalised into `out`: the
+ * only place the formula lives, so training, evaluation and analyses
+ * feed the model bit-identical inputs. */
+void cnn_normalize_pixels(const uint8_t *pixels, struct cnn_shape shape,
+                          const struct cnn_normalization *normalization,
+                          float *out);
+
+/* Fills the model's input with images indices[0..n) of `set`, normalised.
+ * The images must be in place (cnn_data_wait_images). */
 void cnn_fill_batch(struct cnn_model *model, const struct cnn_dataset *set,
                     const int *indices, int n,
                     const struct cnn_normalization *normalization);

@@ -18,11 +18,13 @@ echo "# test accuracy: ${accuracy:-none}"
 awk -v a="${accuracy:-0}" 'BEGIN { exit !(a >= 89) }'
 ok $? "quickstart test accuracy ${accuracy:-none}% >= 89%"
 for file in summary.txt classwise.csv confusion.csv curves-loss.png \
-    curves-accuracy.svg timing.md; do
+    curves-accuracy.svg timing.md occlusion.png occlusion.csv filters.csv \
+    ablation-conv2.md ablation-misses.csv; do
     test -s "$scratch/quickstart/main/$file"
     ok $? "the quickstart's analyses wrote $file"
 done
 like "$(cat "$info")" '"timing": "ok"' "run.json records the analyses"
+like "$(cat "$info")" '"ablation": "ok"' "including Part B's"
 sed 's/^/# /' "$scratch/quickstart/main/epoch-seconds.csv"
 
 done_testing

@@ -40,7 +40,7 @@ int test_load_data(const struct cnn_loader_type *type,
 {
     struct cnn_params params =
         test_params(type->params, type->param_count, type->name, settings);
-    struct cnn_load_request request = {seed, limit, NULL};
+    struct cnn_load_request request = {seed, limit, NULL, 0};
     memset(data, 0, sizeof *data);
     memset(err, 0, sizeof *err);
     int status = type->load(&params, &request, data, err);

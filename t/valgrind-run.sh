@@ -5,6 +5,8 @@
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
 
 command -v valgrind >/dev/null 2>&1 || skip_all "valgrind is not installed"
+[ -z "${CNNLAB_SANITIZERS:-}" ] ||
+    skip_all "built with sanitizers: valgrind cannot run an ASan program"
 
 cat > "$scratch/tiny.yaml" <<'YAML'
 name: tiny

@@ -178,7 +178,7 @@ static int load_source(const struct options *o, long limit,
         }
     }
     if (status == 0) {
-        struct cnn_load_request request = {o->seed, limit, NULL};
+        struct cnn_load_request request = {o->seed, limit, NULL, 0};
         status = loader->load(&params, &request, data, err);
     }
     cnn_params_free(&params);

@@ -117,6 +117,82 @@ int cnn_analysis_summary_text(const struct cnn_analysis *analysis,
                               char **text, size_t *length,
                               struct cnn_error *err);
 
+
+/* ---- Running the model in pieces (Part B: occlusion, filters, ablation).
+ * Layers are numbered from 0 as cnn_analysis_layer numbers them; "the
+ * output of layer k" is what layer k writes (after an activation fused
+ * into it, so a conv2d's output with `activation: relu` is post-ReLU).
+ * Everything runs in evaluation mode with the selected weights, on the
+ * model's device; tensors cross as float NCHW arrays in host memory, so
+ * an analysis never touches a backend. Any n >= 1 works: the core grows
+ * its buffers as needed (memory: n times the largest activations). */
+
+/* Normalises n images as training does (8-bit pixel space, NCHW, as a
+ * loader gives them, through the manifest's mean/std) into `out` (n × the
+ * input size floats), e.g. to pass to cnn_analysis_forward_from(a, 0,...). */
+void cnn_analysis_normalize(const struct cnn_analysis *analysis,
+                            const uint8_t *pixels, int n, float *out);
+
+/* Runs n images (8-bit pixel space, NCHW) through layers 0..last and copies
+ * layer last's output (n × layer last's output size floats) into `out`.
+ * last = layer_count - 1 gives the logits. */
+int cnn_analysis_forward_images(struct cnn_analysis *analysis,
+                                const uint8_t *pixels, int n, int last,
+                                float *out, struct cnn_error *err);
+
+/* Runs n samples of layer first's input (`x`: n × its input size floats;
+ * for first = 0 normalised images, else layer first-1's outputs) through
+ * layers first..last and copies layer last's output into `out`. With
+ * cnn_analysis_forward_images(..., k, ...) this splits the model at any
+ * layer: the two together equal one full forward. */
+int cnn_analysis_forward_from(struct cnn_analysis *analysis, int first,
+                              const float *x, int n, int last, float *out,
+                              struct cnn_error *err);
+
+/* The number of filters of layer `layer` that cnn_analysis_filter_off can
+ * switch: output channels of a conv2d, outputs of a linear layer (rows of
+ * its weight); 0 for layers without parameters. */
+int cnn_analysis_filter_count(const struct cnn_analysis *analysis,
+                              int layer);
+
+/* Switches filter `filter` of `layer` off: its weights, and its bias when
+ * `with_bias`, become 0 on the model's device, so its output is 0 (or
+ * the bias alone) for every input. cnn_analysis_filter_on restores the
+ * selected weights exactly (bit for bit). Several filters may be off at
+ * once. Errors name the layer and the valid range. */
+int cnn_analysis_filter_off(struct cnn_analysis *analysis, int layer,
+                            int filter, int with_bias, struct cnn_error *err);
+int cnn_analysis_filter_on(struct cnn_analysis *analysis, int layer,
+                           int filter, struct cnn_error *err);
+
+/* The manifest's seed (for seeded choices: random filters, misses shown). */
+uint64_t cnn_analysis_seed(const struct cnn_analysis *analysis);
+
+/* ---- One layer on a crop of its input (incremental analyses: an input
+ * change reaches only a cone of positions, so only that part of each
+ * layer needs recomputing). cnn_analysis_crop_open sets layer `layer` up
+ * as if its input were `height` × `width` positions (its channels
+ * unchanged) and gives that output shape; cnn_analysis_crop_forward then
+ * runs it in evaluation mode with the model's current weights (filters
+ * switched off included) on n crops (x: n × channels × height × width
+ * floats, NCHW in host memory) into y (n × the output shape). The layer's
+ * own padding applies at every edge of the crop, so an output equals the
+ * full layer's where its window lies inside the crop, or reaches past the
+ * crop only at an edge that is also the full input's edge. Meaningful for
+ * layers whose geometry (layer.h) is a window or the identity. A crop is
+ * one layer's, for one size, and is closed with cnn_analysis_crop_close
+ * (NULL is fine) before the analysis ends. */
+struct cnn_analysis_crop;
+int cnn_analysis_crop_open(struct cnn_analysis *analysis, int layer,
+                           int height, int width,
+                           struct cnn_analysis_crop **crop,
+                           struct cnn_shape *output, struct cnn_error *err);
+int cnn_analysis_crop_forward(struct cnn_analysis *analysis,
+                              struct cnn_analysis_crop *crop, const float *x,
+                              int n, float *y, struct cnn_error *err);
+void cnn_analysis_crop_close(struct cnn_analysis *analysis,
+                             struct cnn_analysis_crop *crop);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,9 @@ extern const struct cnn_analysis_type analyses_summary_type;
 extern const struct cnn_analysis_type analyses_classwise_type;
 extern const struct cnn_analysis_type analyses_curves_type;
 extern const struct cnn_analysis_type analyses_timing_type;
+extern const struct cnn_analysis_type analyses_occlusion_type;
+extern const struct cnn_analysis_type analyses_filters_type;
+extern const struct cnn_analysis_type analyses_ablation_type;
 
 /* Text built piece by piece; an allocation failure is remembered and
  * reported once, when the text is written. */

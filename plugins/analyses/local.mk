@@ -1,5 +1,6 @@
-# Analyses: summary, classwise, curves (charts drawn with cairo) and
-# timing. They run the model only through the core's analysis API.
+# Analyses: summary, classwise, curves (charts drawn with cairo), timing,
+# and Part B's occlusion, filters and ablation (pictures with cairo).
+# They run the model only through the core's analysis API.
 pkglib_LTLIBRARIES += plugins/analyses.la
 plugins_analyses_la_SOURCES = \
 	plugins/analyses/module.c plugins/analyses/analyses.h \
@@ -8,7 +9,19 @@ plugins_analyses_la_SOURCES = \
 	plugins/analyses/classwise.c \
 	plugins/analyses/curves.c \
 	plugins/analyses/plot.c plugins/analyses/plot.h \
-	plugins/analyses/timing.c
+	plugins/analyses/timing.c \
+	plugins/analyses/picture.c plugins/analyses/picture.h \
+	plugins/analyses/selection.c plugins/analyses/selection.h \
+	plugins/analyses/occlusion.c plugins/analyses/occlusion.h \
+	plugins/analyses/occlusion_brute.c plugins/analyses/occlusion_figure.c \
+	plugins/analyses/occlusion_cone.c plugins/analyses/occlusion_cone.h \
+	plugins/analyses/occlusion_incremental.c \
+	plugins/analyses/occlusion_incremental.h \
+	plugins/analyses/filters.c plugins/analyses/filters.h \
+	plugins/analyses/filters_figure.c \
+	plugins/analyses/ablation.c plugins/analyses/ablation.h \
+	plugins/analyses/ablation_figure.c \
+	plugins/analyses/ablation_reuse.c plugins/analyses/ablation_reuse.h
 plugins_analyses_la_CPPFLAGS = $(AM_CPPFLAGS) $(CAIRO_CFLAGS)
 # Never unmapped (-z nodelete): cairo's libraries (pixman, fontconfig)
 # keep caches in static variables, which unloading would turn into leaks.

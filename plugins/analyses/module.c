@@ -1,11 +1,15 @@
-/* cnnlab — the analyses module: summary, classwise, curves and timing. */
+/* cnnlab — the analyses module: summary, classwise, curves, timing, and
+ * Part B's occlusion, filters and ablation. */
 #include "analyses.h"
 
 static int analyses_init(struct cnn_registry *registry, struct cnn_error *err)
 {
     if (cnn_register_analysis(registry, &analyses_summary_type, err) < 0 ||
         cnn_register_analysis(registry, &analyses_classwise_type, err) < 0 ||
-        cnn_register_analysis(registry, &analyses_curves_type, err) < 0)
+        cnn_register_analysis(registry, &analyses_curves_type, err) < 0 ||
+        cnn_register_analysis(registry, &analyses_occlusion_type, err) < 0 ||
+        cnn_register_analysis(registry, &analyses_filters_type, err) < 0 ||
+        cnn_register_analysis(registry, &analyses_ablation_type, err) < 0)
         return -1;
     return cnn_register_analysis(registry, &analyses_timing_type, err);
 }

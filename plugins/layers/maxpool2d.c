@@ -122,36 +122,84 @@ static int maxpool2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
                              cnn_shape_size(layer->output) * sizeof(int), err);
 }
 
-/* One plane: y (oh, ow) from x (h, w), and in argmax the offset in x of
- * each output's maximum. Any kernel, stride and padding. */
-static void maxpool2d_plane(const struct maxpool2d_config *c, int h, int w,
-                            int oh, int ow, const float *x, float *y,
-                            int *argmax)
+/* Output (oy, ox) of a plane: y[oy * ow + ox] from x (h, w), and in
+ * argmax the offset in x of its maximum. Any kernel, stride and padding. */
+static void maxpool2d_output(const struct maxpool2d_config *c, int h, int w,
+                             int ow, int oy, int ox, const float *x,
+                             float *y, int *argmax)
 {
-    for (int oy = 0; oy < oh; oy++) {
-        /* The window's rows and columns inside the input (the padding is
-         * -inf, which never wins: setup keeps a window from lying wholly
-         * in it). */
-        int y0 = oy * c->stride_h - c->pad_h;
-        int y1 = y0 + c->kernel_h < h ? y0 + c->kernel_h : h;
-        y0 = y0 > 0 ? y0 : 0;
-        for (int ox = 0; ox < ow; ox++) {
-            int x0 = ox * c->stride_w - c->pad_w;
-            int x1 = x0 + c->kernel_w < w ? x0 + c->kernel_w : w;
-            x0 = x0 > 0 ? x0 : 0;
-            int best_at = y0 * w + x0;
-            float best = x[best_at];
-            for (int iy = y0; iy < y1; iy++)
-                for (int ix = x0; ix < x1; ix++) {
-                    float v = x[iy * w + ix];
-                    if (v > best || isnan(v)) {
-                        best = v;
-                        best_at = iy * w + ix;
-                    }
-                }
-            y[oy * ow + ox] = best;
-            argmax[oy * ow + ox] = best_at;
+    /* The window's rows and columns inside the input (the padding is
+     * -inf, which never wins: setup keeps a window from lying wholly in
+     * it). */
+    int y0 = oy * c->stride_h - c->pad_h;
+    int y1 = y0 + c->kernel_h < h ? y0 + c->kernel_h : h;
+    y0 = y0 > 0 ? y0 : 0;
+    int x0 = ox * c->stride_w - c->pad_w;
+    int x1 = x0 + c->kernel_w < w ? x0 + c->kernel_w : w;
+    x0 = x0 > 0 ? x0 : 0;
+    int best_at = y0 * w + x0;
+    float best = x[best_at];
+    for (int iy = y0; iy < y1; iy++)
+        for (int ix = x0; ix < x1; ix++) {
+            float v = x[iy * w + ix];
+            if (v > best || isnan(v)) {
+                best = v;
+                best_at = iy * w + ix;
+            }
         }
+    y[oy * ow + ox] = best;
+    argmax[oy * ow + ox] = best_at;
+}
+
+/* One plane, any window. For the outputs whose windows lie wholly inside
+ * their rows (columns [ox_first, ox_last)) each output's elements are
+ * visited in maxpool2d_output's order (row by row, left to right), so the
+ * same element wins, but the loop over outputs is innermost and
+ * branch-free, which lets the compiler vectorise it: the 3x3 stride-2
+ * pools of the study's best model ran several times faster than with one
+ * maxpool2d_output per output, whose branches mispredict. The outputs
+ * next to a padded border go through maxpool2d_output. */
+static void maxpool2d_plane_rows(const struct maxpool2d_config *c, int h,
+                                 int w, int oh, int ow,
+                                 const float *restrict x, float *restrict y,
+                                 int *restrict argmax)
+{
+    int sw = c->stride_w, pw = c->pad_w;
+    /* ox * sw - pw >= 0 and ox * sw - pw + kernel_w <= w. */
+    int ox_first = (pw + sw - 1) / sw;
+    int ox_last = w + pw >= c->kernel_w ? (w + pw - c->kernel_w) / sw + 1 : 0;
+    if (ox_last > ow)
+        ox_last = ow;
+    if (ox_first > ox_last)
+        ox_first = ox_last;
+    for (int oy = 0; oy < oh; oy++) {
+        int y0 = oy * c->stride_h - c->pad_h;
+        int r1 = y0 + c->kernel_h < h ? y0 + c->kernel_h : h;
+        int r0 = y0 > 0 ? y0 : 0;
+        float *y_row = y + (size_t)oy * ow;
+        int *argmax_row = argmax + (size_t)oy * ow;
+        /* The window's first element starts each output. */
+        int offset = r0 * w - pw;
+        for (int ox = ox_first; ox < ox_last; ox++) {
+            y_row[ox] = x[offset + ox * sw];
+            argmax_row[ox] = offset + ox * sw;
+        }
+        for (int r = r0; r < r1; r++)
+            for (int dx = r == r0 ? 1 : 0; dx < c->kernel_w; dx++) {
+                offset = r * w + dx - pw;
+#pragma omp simd
+                for (int ox = ox_first; ox < ox_last; ox++) {
+                    float v = x[offset + ox * sw], best = y_row[ox];
+                    int at = argmax_row[ox];
+                    int wins = (v > best) | (v != v);
+                    y_row[ox] = wins ? v : best;
+                    argmax_row[ox] = wins ? offset + ox * sw : at;
+                }
+            }
+        for (int ox = 0; ox < ox_first; ox++)
+            maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
+        for (int ox = ox_last; ox < ow; ox++)
+            maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
     }
 }
 
@@ -220,8 +268,9 @@ static int maxpool2d_forward(struct cnn_context *ctx,
             maxpool2d_plane_2x2(in.w, out.h, out.w, src + p * in_plane,
                                 dst + p * out_plane, argmax + p * out_plane);
         else
-            maxpool2d_plane(c, in.h, in.w, out.h, out.w, src + p * in_plane,
-                            dst + p * out_plane, argmax + p * out_plane);
+            maxpool2d_plane_rows(c, in.h, in.w, out.h, out.w,
+                                 src + p * in_plane, dst + p * out_plane,
+                                 argmax + p * out_plane);
     }
     k->valid = training;
     return 0;

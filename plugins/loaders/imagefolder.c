@@ -1,15 +1,17 @@
 /* cnnlab — the imagefolder loader: a folder of JPEG files, one subfolder
- * per class (the mini-ImageNet layout), decoded with libjpeg-turbo on a
- * pool of threads, resized to size x size (resize.h states the filter) and
+ * per class (the mini-ImageNet layout), decoded with libjpeg-turbo on
+ * background threads while training starts (the core's streaming, see
+ * loader.h), resized to size x size (resize.h states the filter) and
  * kept in memory as 8-bit NCHW; optionally cached in a file keyed by the
  * folder's contents. The parts: imagefolder_scan.c (layout),
  * imagefolder_split.c (seeded splits and limits), imagefolder_decode.c
- * (threads), jpeg_decode.c (one file), imagefolder_cache.c. */
+ * (the threads' work), jpeg_decode.c (one file), imagefolder_cache.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "imagefolder.h"
 #include "loaders.h"
 
@@ -36,6 +38,9 @@ static const struct cnn_param_spec imagefolder_params[] = {
      "or empty (none); rebuilt when the folder changes"},
     {"threads", CNN_PARAM_INT, "0", 0, 1024, NULL,
      "decoding threads (0: one per online CPU)"},
+    {"background", CNN_PARAM_BOOL, "true", 0, 0, NULL,
+     "decode while training runs, the next batches' images first; false: "
+     "decode every image before training starts"},
 };
 
 static struct cnn_dataset *split_of(struct cnn_data *data, int s)
@@ -60,6 +65,7 @@ static void read_settings(const struct cnn_params *params,
     settings->cache = cnn_param_string(params, "cache");
     if (strcmp(settings->cache, "none") == 0)
         settings->cache = "";
+    settings->background = cnn_param_bool(params, "background");
     settings->threads = (int)cnn_param_int(params, "threads");
     if (settings->threads <= 0) {
         long online = sysconf(_SC_NPROCESSORS_ONLN);
@@ -67,48 +73,13 @@ static void read_settings(const struct cnn_params *params,
     }
 }
 
-/* Removes the failed images of each split, keeping the others in order. */
-static int drop_failed(struct cnn_data *data, struct imagefolder_job *jobs,
-                       struct cnn_error *err)
-{
-    int failed = 0, job = 0;
-    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++) {
-        struct cnn_dataset *set = split_of(data, s);
-        size_t image = cnn_shape_size(set->shape);
-        int kept = 0;
-        for (int i = 0; i < set->count; i++, job++) {
-            if (jobs[job].status != 0) {
-                failed++;
-                continue;
-            }
-            if (kept != i) {
-                memmove(set->pixels + (size_t)kept * image,
-                        set->pixels + (size_t)i * image, image);
-                set->labels[kept] = set->labels[i];
-            }
-            kept++;
-        }
-        set->count = kept;
-    }
-    if (data->train.count == 0)
-        return cnn_error_set(err,
-                             "imagefolder: every training image failed to "
-                             "decode (on_error: skip left out %d files); the "
-                             "first: %s",
-                             failed, jobs[0].message ? jobs[0].message : "?");
-    return failed;
-}
-
-/* Allocates the splits for the listing and decodes every file into them.
- * Returns the number of files left out (on_error: skip), or -1. */
-static int decode_listing(const struct imagefolder_settings *settings,
-                          const struct imagefolder_listing *listing,
-                          struct cnn_data *data, struct cnn_error *err)
+/* Allocates the splits for the listing, with their labels. */
+static int allocate_splits(const struct imagefolder_settings *settings,
+                           const struct imagefolder_listing *listing,
+                           struct cnn_data *data, struct cnn_error *err)
 {
     struct cnn_shape shape = {settings->channels, settings->size,
                               settings->size};
-    size_t image = cnn_shape_size(shape);
-    int total = 0;
     for (int s = 0; s < IMAGEFOLDER_SPLITS; s++) {
         const struct imagefolder_list *list = &listing->splits[s];
         struct cnn_dataset *set = split_of(data, s);
@@ -116,41 +87,19 @@ static int decode_listing(const struct imagefolder_settings *settings,
             return cnn_error_prefix(err, "imagefolder: ");
         for (int i = 0; i < list->count; i++)
             set->labels[i] = list->files[i].label;
-        total += list->count;
     }
-    struct imagefolder_job *jobs = calloc((size_t)total + 1, sizeof *jobs);
-    if (!jobs)
-        return cnn_error_set(err, "imagefolder: out of memory for %d files",
-                             total);
-    int job = 0;
-    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++)
-        for (int i = 0; i < listing->splits[s].count; i++, job++) {
-            jobs[job].path = listing->splits[s].files[i].path;
-            jobs[job].out = split_of(data, s)->pixels + (size_t)i * image;
-        }
-    int status = imagefolder_decode(jobs, total, settings->threads,
-                                    settings->size, settings->channels,
-                                    !settings->skip_errors, err);
-    int first_failed = -1;
-    for (int i = 0; status == 0 && i < total && first_failed < 0; i++)
-        if (jobs[i].status != 0)
-            first_failed = i;
-    if (status == 0 && first_failed >= 0) {
-        if (settings->skip_errors)
-            status = drop_failed(data, jobs, err);
-        else
-            status = cnn_error_set(err,
-                                   "imagefolder: %s: replace or remove it, or "
-                                   "set data.on_error: skip to leave such "
-                                   "files out",
-                                   jobs[first_failed].message
-                                       ? jobs[first_failed].message
-                                       : jobs[first_failed].path);
-    }
-    for (int i = 0; i < total; i++)
-        free(jobs[i].message);
-    free(jobs);
-    return status;
+    return 0;
+}
+
+/* An explicit cache path that cannot be written fails now, not after
+ * the whole folder is decoded (while training runs). */
+static int check_cache_writable(const char *path, struct cnn_error *err)
+{
+    struct cnn_atomic_file file;
+    if (cnn_atomic_open(&file, path, err) != 0)
+        return cnn_error_prefix(err, "imagefolder: cache: ");
+    cnn_atomic_abort(&file);
+    return 0;
 }
 
 static int set_names(struct cnn_data *data,
@@ -164,8 +113,10 @@ static int set_names(struct cnn_data *data,
     return 0;
 }
 
-/* Decodes the listing, through the cache when one is set. A limited load
- * (data.limit) neither reads nor writes it: it would overwrite the whole
+/* Decodes the listing, through the cache when one is set, in the
+ * background when the caller can wait per image (then the splits' sizes,
+ * labels and names are set on return). A limited load (data.limit)
+ * neither reads nor writes the cache: it would overwrite the whole
  * folder's cache with a sample. An explicit cache path that cannot be
  * written is an error; for cache: auto it only costs the next run a
  * decode. */
@@ -181,34 +132,36 @@ static int load_listing(const struct imagefolder_settings *settings,
             return -1;
         key = imagefolder_cache_key(settings, listing, request->seed);
     }
-    int skipped = 0;
+    int hit = 0, skipped = 0;
     if (cache[0]) {
-        int hit = imagefolder_cache_read(cache, key, listing, settings, data,
-                                         &skipped, err);
+        hit = imagefolder_cache_read(cache, key, listing, settings, data,
+                                     &skipped, err);
         if (hit < 0)
             return cnn_error_prefix(err, "imagefolder: ");
-        if (hit > 0) {
-            data->skipped = skipped;
-            return set_names(data, listing, err);
-        }
     }
-    if (imagefolder_limit(listing, request->limit, request->seed, err) != 0)
+    if (!hit && imagefolder_limit(listing, request->limit, request->seed,
+                                  err) != 0)
         return -1;
-    int failed = decode_listing(settings, listing, data, err);
-    if (failed < 0 || set_names(data, listing, err) != 0)
+    if (!hit && allocate_splits(settings, listing, data, err) != 0)
         return -1;
-    data->skipped = listing->skipped + failed;
-    if (cache[0]) {
-        struct cnn_error cache_error = {0};
-        if (imagefolder_cache_write(cache, key, data,
-                                    listing->skipped + failed, &cache_error)
-                != 0
-            && strcmp(settings->cache, "auto") != 0)
-            return cnn_error_set(err, "%s: set data.cache to a writable path, "
-                                 "or remove it",
-                                 cache_error.message);
+    if (set_names(data, listing, err) != 0)
+        return -1;
+    data->skipped = hit ? skipped : listing->skipped;
+    if (!hit) {
+        struct cnn_error why = {0};
+        if (cache[0] && strcmp(settings->cache, "auto") != 0 &&
+            check_cache_writable(cache, &why) != 0)
+            return cnn_error_set(err, "%s: set data.cache to a writable "
+                                 "path, or remove it", why.message);
+        if (imagefolder_decode_start(settings, listing, data, cache, key,
+                                     err) != 0)
+            return -1;
     }
-    return 0;
+    /* background: false still leaves the failed images to the core's
+     * waits, so that training sees the same splits either way. */
+    if (!request->background)
+        return cnn_data_wait_all(data, err);
+    return settings->background ? 0 : cnn_data_wait_decoded(data, err);
 }
 
 static int imagefolder_load(const struct cnn_params *params,
@@ -235,7 +188,8 @@ static int imagefolder_load(const struct cnn_params *params,
 const struct cnn_loader_type loaders_imagefolder_type = {
     .name = "imagefolder",
     .help = "JPEG files in one folder per class (mini-ImageNet's layout), "
-            "decoded on several threads and resized to size × size",
+            "decoded on several threads while training runs and resized "
+            "to size × size",
     .params = imagefolder_params,
     .param_count =
         (int)(sizeof imagefolder_params / sizeof imagefolder_params[0]),

@@ -1,5 +1,6 @@
 /* cnnlab — the imagefolder loader's parts: the folder scan, the seeded
- * splits, the decoding pool and the cache file. imagefolder.c joins them. */
+ * splits, the background decoding and the cache file. imagefolder.c joins
+ * them. */
 #ifndef CNNLAB_PLUGINS_LOADERS_IMAGEFOLDER_H
 #define CNNLAB_PLUGINS_LOADERS_IMAGEFOLDER_H
 
@@ -24,6 +25,8 @@ struct imagefolder_settings {
     int size;          /* images become channels x size x size */
     int channels;      /* 1 or 3 */
     int threads;       /* decoding threads; resolved, >= 1 */
+    int background;    /* decode while training runs (when the caller
+                          can wait per image) */
     double val, test;  /* carved split sizes: fraction < 1 or count >= 1 */
     int val_explicit, test_explicit;
     int skip_errors;   /* on_error: skip */
@@ -74,20 +77,29 @@ int imagefolder_carve(const struct imagefolder_settings *settings,
 int imagefolder_limit(struct imagefolder_listing *listing, long limit,
                       uint64_t seed, struct cnn_error *err);
 
-/* One file to decode into `out` (channels x size x size). */
-struct imagefolder_job {
-    const char *path;
-    uint8_t *out;
-    int status;    /* 0 done, -1 the file is bad, -2 the machine failed */
-    char *message; /* when status != 0; owned */
-};
+/* Starts decoding the listing's files into data's splits (allocated, with
+ * their labels) on settings->threads background threads, in the order
+ * the core asks for (imagefolder_decode.c). Takes the files' paths out of
+ * the listing. Once every image is done, writes `cache` (when not "")
+ * with `key`; a failure to write it is the stream's error unless
+ * settings->cache is auto. */
+int imagefolder_decode_start(const struct imagefolder_settings *settings,
+                             struct imagefolder_listing *listing,
+                             struct cnn_data *data, const char *cache,
+                             uint64_t key, struct cnn_error *err);
 
-/* Decodes every job on `threads` threads (imagefolder_decode.c). With
- * stop_early, no new job starts after one fails. Fails only when the
- * machine does (threads, memory); the jobs' own failures are left in them. */
-int imagefolder_decode(struct imagefolder_job *jobs, int count, int threads,
-                       int size, int channels, int stop_early,
-                       struct cnn_error *err);
+/* What the cache file holds: every split in full, with the images that
+ * failed to decode (on_error: skip) flagged rather than removed, so a
+ * cache hit trains on exactly what a fresh decode does. */
+struct imagefolder_images {
+    int classes, channels, size;
+    int skipped;                         /* files refused by name */
+    int counts[IMAGEFOLDER_SPLITS];
+    const int32_t *labels[IMAGEFOLDER_SPLITS];
+    const uint8_t *pixels[IMAGEFOLDER_SPLITS];
+    const uint8_t *failed;               /* per image, train then val then
+                                            test: 1 = left out */
+};
 
 /* The cache (imagefolder_cache.c). The key covers every file's relative
  * path, size and modification time, the class names, and the parameters
@@ -99,15 +111,16 @@ uint64_t imagefolder_cache_key(const struct imagefolder_settings *settings,
 int imagefolder_cache_path(const struct imagefolder_settings *settings,
                            char *path, unsigned long size,
                            struct cnn_error *err);
-/* 1: `data` filled from a valid cache with this key; 0: no usable cache
- * (missing, damaged, stale); -1: out of memory. */
+/* 1: `data` filled from a valid cache with this key (images that failed
+ * marked with cnn_data_exclude); 0: no usable cache (missing, damaged,
+ * stale); -1: out of memory. */
 int imagefolder_cache_read(const char *path, uint64_t key,
                            const struct imagefolder_listing *listing,
                            const struct imagefolder_settings *settings,
                            struct cnn_data *data, int *skipped,
                            struct cnn_error *err);
 int imagefolder_cache_write(const char *path, uint64_t key,
-                            const struct cnn_data *data, int skipped,
+                            const struct imagefolder_images *images,
                             struct cnn_error *err);
 
 #endif

@@ -1,11 +1,14 @@
 /* cnnlab — imagefolder: the cache file of decoded images.
  *
  * Layout (host byte order: the cache belongs to this machine): the magic
- * "CNNIMGC1", the 64-bit key, then int32 classes, channels, size, skipped
- * and the three split counts, then per split (train, val, test) its labels
- * (int32) and its pixels (uint8, NCHW). A file whose magic, key, sizes or
- * length disagree is ignored (and rebuilt by the caller): a stale or
- * damaged cache costs a decode, never wrong data. The key is FNV-1a (64
+ * "CNNIMGC2", the 64-bit key, then int32 classes, channels, size, skipped
+ * (files refused by name) and the three split counts, then per split
+ * (train, val, test) its labels (int32), one byte per image (1: it failed
+ * to decode and is left out, on_error: skip) and its pixels (uint8, NCHW).
+ * Every listed file has its place, so a hit gives the splits exactly as a
+ * fresh decode does, left-out images included. A file whose magic, key,
+ * sizes or length disagree is ignored (and rebuilt by the caller): a stale
+ * or damaged cache costs a decode, never wrong data. The key is FNV-1a (64
  * bits) of everything the decoded data depends on; it is a check against
  * accidents, not against a forged file. */
 #include <errno.h>
@@ -20,7 +23,7 @@
 #include "atomic_file.h"
 #include "imagefolder.h"
 
-#define CACHE_MAGIC "CNNIMGC1"
+#define CACHE_MAGIC "CNNIMGC2"
 /* Bump when the decoded pixels change for the same files and parameters
  * (the resize filter, the colour conversion). */
 #define CACHE_DECODE_VERSION 1
@@ -181,9 +184,9 @@ static int header_fits(const struct cache_header *header, uint64_t key,
     unsigned long long expected = sizeof *header;
     for (int s = 0; s < IMAGEFOLDER_SPLITS; s++) {
         int32_t count = header->counts[s];
-        if (count < 0 || count > listing->splits[s].count)
+        if (count != listing->splits[s].count)
             return 0;
-        expected += (unsigned long long)count * (sizeof(int32_t) + image);
+        expected += (unsigned long long)count * (sizeof(int32_t) + 1 + image);
     }
     return expected == (unsigned long long)file_size;
 }
@@ -193,21 +196,37 @@ static int read_splits(FILE *file, const struct cache_header *header,
                        struct cnn_error *err)
 {
     struct cnn_shape shape = {header->channels, header->size, header->size};
-    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++) {
+    uint8_t *failed[IMAGEFOLDER_SPLITS] = {NULL, NULL, NULL};
+    int status = 1;
+    for (int s = 0; s < IMAGEFOLDER_SPLITS && status == 1; s++) {
         struct cnn_dataset *set = split_of(data, s);
         int count = header->counts[s];
-        if (cnn_dataset_alloc(set, count, shape, err) != 0)
-            return -1;
+        failed[s] = malloc((size_t)count + 1);
+        if (!failed[s] || cnn_dataset_alloc(set, count, shape, err) != 0) {
+            status = failed[s] ? -1
+                               : cnn_error_set(err, "out of memory for %d "
+                                               "images", count);
+            break;
+        }
         size_t pixels = (size_t)count * cnn_shape_size(shape);
         if (fread(set->labels, sizeof(int32_t), (size_t)count, file)
                 != (size_t)count
+            || fread(failed[s], 1, (size_t)count, file) != (size_t)count
             || fread(set->pixels, 1, pixels, file) != pixels)
-            return 0;
-        for (int i = 0; i < count; i++)
-            if (set->labels[i] < 0 || set->labels[i] >= classes)
-                return 0;
+            status = 0;
+        for (int i = 0; status == 1 && i < count; i++)
+            if (set->labels[i] < 0 || set->labels[i] >= classes
+                || failed[s][i] > 1)
+                status = 0;
     }
-    return 1;
+    /* Marked only once the whole file has proven sound. */
+    for (int s = 0; s < IMAGEFOLDER_SPLITS && status == 1; s++)
+        for (int i = 0; status == 1 && i < header->counts[s]; i++)
+            if (failed[s][i] && cnn_data_exclude(data, s, i, err) != 0)
+                status = -1;
+    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++)
+        free(failed[s]);
+    return status;
 }
 
 int imagefolder_cache_read(const char *path, uint64_t key,
@@ -228,39 +247,40 @@ int imagefolder_cache_read(const char *path, uint64_t key,
                        (long long)info.st_size))
         status = read_splits(file, &header, listing->classes, data, err);
     fclose(file);
-    if (status == 1)
+    if (status == 1) {
         *skipped = header.skipped;
-    else
-        for (int s = 0; s < IMAGEFOLDER_SPLITS; s++)
-            cnn_dataset_free(split_of(data, s));
+        return 1;
+    }
+    cnn_data_free(data);
     return status;
 }
 
 int imagefolder_cache_write(const char *path, uint64_t key,
-                            const struct cnn_data *data, int skipped,
+                            const struct imagefolder_images *images,
                             struct cnn_error *err)
 {
-    const struct cnn_dataset *sets[IMAGEFOLDER_SPLITS] = {
-        &data->train, &data->val, &data->test};
     struct cache_header header;
     memset(&header, 0, sizeof header);
     memcpy(header.magic, CACHE_MAGIC, 8);
     header.key = key;
-    header.classes = data->classes;
-    header.channels = sets[0]->shape.c;
-    header.size = sets[0]->shape.h;
-    header.skipped = skipped;
+    header.classes = images->classes;
+    header.channels = images->channels;
+    header.size = images->size;
+    header.skipped = images->skipped;
     for (int s = 0; s < IMAGEFOLDER_SPLITS; s++)
-        header.counts[s] = sets[s]->count;
+        header.counts[s] = images->counts[s];
+    size_t image = (size_t)images->channels * images->size * images->size;
     struct cnn_atomic_file file;
     if (cnn_atomic_open(&file, path, err) != 0)
         return cnn_error_prefix(err, "imagefolder: cache: ");
     fwrite(&header, sizeof header, 1, file.stream);
+    const uint8_t *failed = images->failed;
     for (int s = 0; s < IMAGEFOLDER_SPLITS; s++) {
-        const struct cnn_dataset *set = sets[s];
-        fwrite(set->labels, sizeof(int32_t), (size_t)set->count, file.stream);
-        fwrite(set->pixels, 1,
-               (size_t)set->count * cnn_shape_size(set->shape), file.stream);
+        size_t count = (size_t)images->counts[s];
+        fwrite(images->labels[s], sizeof(int32_t), count, file.stream);
+        fwrite(failed, 1, count, file.stream);
+        fwrite(images->pixels[s], 1, count * image, file.stream);
+        failed += count;
     }
     /* commit reports any write error seen above, naming the file. */
     if (cnn_atomic_commit(&file, err) != 0)

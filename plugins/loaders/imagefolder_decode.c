@@ -1,86 +1,174 @@
-/* cnnlab — imagefolder: decoding the files on a pool of threads. Each
- * thread takes the next job under a mutex and decodes it straight into its
- * place in the dataset, so the result does not depend on which thread did
- * what. Jobs are handed out in order, so when no new job starts after a
- * failure, every job before the failing one has still run: the lowest
- * failing job is the same on every run. */
-#include <pthread.h>
+/* cnnlab — imagefolder: the source of the core's background decoding
+ * (loader.h, "Decoding in the background"). Each image is decoded straight
+ * into its place in its split, so the result does not depend on which
+ * thread did what, nor on the order the core asks for. Once every image is
+ * done, the cache file is written from the splits as they stand, with the
+ * images that failed flagged.
+ *
+ * $CNNLAB_TEST_DECODE_DELAY_US (microseconds, for tests only) makes every
+ * decode that much slower, so a test can watch training overtake
+ * decoding on any machine. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "imagefolder.h"
 #include "jpeg_decode.h"
 
-struct pool {
-    struct imagefolder_job *jobs;
-    int count, size, channels, stop_early;
-    pthread_mutex_t lock;
-    int next;    /* the next job to hand out */
-    int stopped; /* a job failed and stop_early is set */
+struct decoding {
+    char **paths;                       /* per global index; owned */
+    uint8_t *failed;                    /* per global index; each written
+                                           only by its image's thread */
+    uint8_t *pixels[IMAGEFOLDER_SPLITS];
+    int offsets[IMAGEFOLDER_SPLITS];    /* global index of each split's 0 */
+    int total;
+    int size, channels;
+    long delay_microseconds;
+    struct imagefolder_images images;   /* for the cache */
+    char *cache;                        /* NULL: none */
+    uint64_t key;
+    int cache_required;                 /* an explicit path: failing to
+                                           write it is an error */
 };
 
-static int take_job(struct pool *pool)
+static void *thread_start(void *user)
 {
-    pthread_mutex_lock(&pool->lock);
-    int job = pool->stopped || pool->next >= pool->count ? -1 : pool->next++;
-    pthread_mutex_unlock(&pool->lock);
-    return job;
+    (void)user;
+    return calloc(1, sizeof(struct loaders_jpeg_worker));
 }
 
-static void *work(void *argument)
+static void thread_end(void *user, void *scratch)
 {
-    struct pool *pool = argument;
-    struct loaders_jpeg_worker worker;
-    memset(&worker, 0, sizeof worker);
-    for (int i = take_job(pool); i >= 0; i = take_job(pool)) {
-        struct imagefolder_job *job = &pool->jobs[i];
-        struct cnn_error err = {0};
-        job->status = loaders_jpeg_decode_file(&worker, job->path, pool->size,
-                                               pool->channels, job->out,
-                                               &err);
-        if (job->status == 0)
-            continue;
-        /* Without memory for the message, the status still tells. */
-        job->message = strdup(err.message);
-        if (pool->stop_early || job->status == -2) {
-            pthread_mutex_lock(&pool->lock);
-            pool->stopped = 1;
-            pthread_mutex_unlock(&pool->lock);
-        }
-    }
-    loaders_jpeg_worker_free(&worker);
-    return NULL;
+    (void)user;
+    if (scratch)
+        loaders_jpeg_worker_free(scratch);
+    free(scratch);
 }
 
-int imagefolder_decode(struct imagefolder_job *jobs, int count, int threads,
-                       int size, int channels, int stop_early,
-                       struct cnn_error *err)
+static void pause_for_tests(long microseconds)
 {
-    struct pool pool = {jobs, count, size, channels, stop_early,
-                        PTHREAD_MUTEX_INITIALIZER, 0, 0};
-    if (threads > count)
-        threads = count;
-    if (threads < 1)
-        threads = 1;
-    pthread_t *ids = malloc((size_t)threads * sizeof *ids);
-    if (!ids)
+    if (microseconds <= 0)
+        return;
+    struct timespec delay = {microseconds / 1000000,
+                             (microseconds % 1000000) * 1000};
+    nanosleep(&delay, NULL);
+}
+
+static int decode(void *user, void *scratch, int split, int index,
+                  struct cnn_error *err)
+{
+    struct decoding *d = user;
+    int g = d->offsets[split] + index;
+    size_t image = (size_t)d->channels * d->size * d->size;
+    pause_for_tests(d->delay_microseconds);
+    struct cnn_error why = {0};
+    int status = loaders_jpeg_decode_file(scratch, d->paths[g], d->size,
+                                          d->channels,
+                                          d->pixels[split] + index * image,
+                                          &why);
+    if (status == 0)
+        return 0;
+    d->failed[g] = 1;
+    if (status == -1)
+        cnn_error_set(err,
+                      "imagefolder: %s: replace or remove it, or set "
+                      "data.on_error: skip to leave such files out",
+                      why.message);
+    else
+        cnn_error_set(err, "imagefolder: %s", why.message);
+    return status;
+}
+
+static int finished(void *user, struct cnn_error *err)
+{
+    struct decoding *d = user;
+    if (!d->cache)
+        return 0;
+    struct cnn_error why = {0};
+    if (imagefolder_cache_write(d->cache, d->key, &d->images, &why) == 0 ||
+        !d->cache_required)
+        return 0;
+    return cnn_error_set(err, "%s: set data.cache to a writable path, or "
+                         "remove it", why.message);
+}
+
+static void release(void *user)
+{
+    struct decoding *d = user;
+    for (int g = 0; d->paths && g < d->total; g++)
+        free(d->paths[g]);
+    free(d->paths);
+    free(d->failed);
+    free(d->cache);
+    free(d);
+}
+
+static long test_delay(void)
+{
+    const char *text = getenv("CNNLAB_TEST_DECODE_DELAY_US");
+    long value = text ? strtol(text, NULL, 10) : 0;
+    return value > 0 && value < 10000000 ? value : 0;
+}
+
+static struct cnn_dataset *split_of(struct cnn_data *data, int s)
+{
+    return s == IMAGEFOLDER_TRAIN ? &data->train
+         : s == IMAGEFOLDER_VAL   ? &data->val
+                                  : &data->test;
+}
+
+int imagefolder_decode_start(const struct imagefolder_settings *settings,
+                             struct imagefolder_listing *listing,
+                             struct cnn_data *data, const char *cache,
+                             uint64_t key, struct cnn_error *err)
+{
+    struct decoding *d = calloc(1, sizeof *d);
+    if (!d)
         return cnn_error_set(err, "imagefolder: out of memory");
-    /* The calling thread is one of the workers. */
-    int started = 0;
-    for (int t = 1; t < threads; t++) {
-        if (pthread_create(&ids[started], NULL, work, &pool) != 0)
-            break; /* fewer threads decode the same jobs */
-        started++;
+    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++) {
+        struct cnn_dataset *set = split_of(data, s);
+        d->offsets[s] = d->total;
+        d->total += set->count;
+        d->pixels[s] = set->pixels;
+        d->images.counts[s] = set->count;
+        d->images.labels[s] = set->labels;
+        d->images.pixels[s] = set->pixels;
     }
-    work(&pool);
-    for (int t = 0; t < started; t++)
-        pthread_join(ids[t], NULL);
-    free(ids);
-    pthread_mutex_destroy(&pool.lock);
-    for (int i = 0; i < count; i++)
-        if (jobs[i].status == -2)
-            return cnn_error_set(err, "imagefolder: %s",
-                                 jobs[i].message ? jobs[i].message
-                                                 : "out of memory");
+    d->paths = calloc((size_t)d->total + 1, sizeof *d->paths);
+    d->failed = calloc((size_t)d->total + 1, 1);
+    d->cache = cache[0] ? strdup(cache) : NULL;
+    if (!d->paths || !d->failed || (cache[0] && !d->cache)) {
+        release(d);
+        return cnn_error_set(err, "imagefolder: out of memory for %d files",
+                             listing->splits[0].count);
+    }
+    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++)
+        for (int i = 0; i < listing->splits[s].count; i++) {
+            d->paths[d->offsets[s] + i] = listing->splits[s].files[i].path;
+            listing->splits[s].files[i].path = NULL;
+        }
+    d->size = settings->size;
+    d->channels = settings->channels;
+    d->delay_microseconds = test_delay();
+    d->images.classes = data->classes;
+    d->images.channels = settings->channels;
+    d->images.size = settings->size;
+    d->images.skipped = listing->skipped;
+    d->images.failed = d->failed;
+    d->key = key;
+    d->cache_required = strcmp(settings->cache, "auto") != 0;
+    struct cnn_stream_source source = {
+        .user = d,
+        .thread_start = thread_start,
+        .thread_end = thread_end,
+        .decode = decode,
+        .finished = finished,
+        .release = release,
+    };
+    if (cnn_data_stream_start(data, &source, settings->threads,
+                              settings->skip_errors, err) != 0) {
+        release(d);
+        return cnn_error_prefix(err, "imagefolder: ");
+    }
     return 0;
 }

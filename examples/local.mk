@@ -1,0 +1,11 @@
+# The out-of-tree plugin examples (docs/plugin-guide.md), installed into
+# $(docdir)/examples/plugins; t/examples.sh builds them against an
+# installed cnnlab with their own Makefiles.
+examplesdir = $(docdir)
+nobase_dist_examples_DATA = \
+	examples/plugins/leaky-relu/Makefile \
+	examples/plugins/leaky-relu/leaky_relu.c \
+	examples/plugins/leaky-relu/leaky-relu.yaml \
+	examples/plugins/weight-norms/Makefile \
+	examples/plugins/weight-norms/weight_norms.c \
+	examples/plugins/weight-norms/weight-norms.yaml

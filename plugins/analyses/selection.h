@@ -1,0 +1,45 @@
+/* cnnlab — which layers and filters the `filters` and `ablation` analyses
+ * look at, from their shared parameters:
+ *
+ *   layers:  names as the model numbers them ("conv1, conv3"; commas or
+ *            spaces between); empty: every conv2d layer
+ *   filters: filter indices taken in each of those layers, or [-1]
+ *   random:  with filters [-1], how many filters to draw per layer
+ *
+ * Random filters come from the manifest's seed and the layer's position
+ * only, so both analyses draw the same filters of the same layer. */
+#ifndef CNNLAB_SELECTION_H
+#define CNNLAB_SELECTION_H
+
+#include "cnnlab/analysis.h"
+
+/* The three parameters' specs, for an analysis's schema. */
+#define SELECTION_PARAMS                                                    \
+    {"layers", CNN_PARAM_STRING, "", 0, 0, NULL,                           \
+     "layer names, e.g. \"conv1, conv2\" (commas or spaces); empty: every " \
+     "conv2d layer"},                                                      \
+    {"filters", CNN_PARAM_FLOAT_LIST, "[-1]", -1, 1e9, NULL,               \
+     "filter indices in each chosen layer (at most 16); -1: `random` of "  \
+     "them, drawn from the seed"},                                         \
+    {"random", CNN_PARAM_INT, "3", 1, 1e9, NULL,                           \
+     "with filters -1: filters drawn per layer (all when it has fewer)"}
+
+struct layer_choice {
+    int layer;        /* index in the model */
+    int count;        /* filters chosen, ascending */
+    int *filters;
+};
+
+struct selection {
+    int count;
+    struct layer_choice *layers; /* in model order */
+};
+
+/* Errors name the analysis, the parameter and what is there to choose
+ * from. */
+int selection_parse(struct cnn_analysis *analysis,
+                    const struct cnn_params *params, const char *analysis_name,
+                    struct selection *selection, struct cnn_error *err);
+void selection_free(struct selection *selection);
+
+#endif

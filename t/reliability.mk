@@ -1,0 +1,32 @@
+# tests: reliability (issue 7) — bad manifests, data, checkpoints and
+# plugins, faults (NaN loss, full disk, two runs in one directory); see
+# docs/reliability.md for which test checks which guarantee.
+# Test modules: a loss that turns NaN at a chosen step, a module planted in
+# the current directory (its constructor leaves a marker file), one
+# calling a function no cnnlab has, and one that would shadow a built-in.
+check_LTLIBRARIES += t/faulty-loss.la t/planted.la t/undefined-symbol.la \
+	t/shadow.la
+t_faulty_loss_la_SOURCES = t/plugins/faulty-loss.c
+t_faulty_loss_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_faulty_loss_la_LIBADD = libcnnlab.la $(LIBM)
+t_planted_la_SOURCES = t/plugins/planted.c
+t_planted_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_planted_la_LIBADD = libcnnlab.la
+t_undefined_symbol_la_SOURCES = t/plugins/undefined-symbol.c
+t_undefined_symbol_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_undefined_symbol_la_LIBADD = libcnnlab.la
+t_shadow_la_SOURCES = t/plugins/shadow.c
+t_shadow_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_shadow_la_LIBADD = libcnnlab.la
+
+check_PROGRAMS += t/test-reliability-data
+t_test_reliability_data_SOURCES = t/test-reliability-data.c \
+	$(IMAGEFOLDER_FIXTURES) $(TEST_UTIL_SOURCES)
+t_test_reliability_data_LDADD = $(CNN_TEST_LIBS) -ljpeg
+
+TESTS += t/test-reliability-data t/reliability-manifest.sh \
+	t/reliability-data.sh t/reliability-checkpoints.sh \
+	t/reliability-plugins.sh t/reliability-faults.sh t/reliability-enospc.sh
+EXTRA_DIST += t/reliability-manifest.sh t/reliability-data.sh \
+	t/reliability-checkpoints.sh t/reliability-plugins.sh \
+	t/reliability-faults.sh t/reliability-enospc.sh
