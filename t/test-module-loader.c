@@ -35,7 +35,7 @@ int main(void)
     snprintf(directory, sizeof directory, "%s", dir);
 
     expect_refusal("abi-major", "majors differ", "wrong ABI major");
-    expect_refusal("abi-major", "ABI 2.0", "wrong ABI major names versions");
+    expect_refusal("abi-major", "ABI 2.1", "wrong ABI major names versions");
     expect_refusal("abi-minor", "newer than", "newer ABI minor");
     expect_refusal("no-entry", "no entry point 'cnn_plugin_entry'",
                    "missing entry symbol");

@@ -28,9 +28,13 @@ extern "C" {
 
 /* 2.0: device modules (device.h), analyses (analysis.h); losses keep
  * running totals and take a context; optimizer steps take a context and a
- * learning-rate factor. */
+ * learning-rate factor.
+ * 2.1: analyses run the model in pieces and switch filters off
+ * (analysis.h), receptive fields (receptive_field.h); loaders may decode
+ * in the background (loader.h: cnn_data.stream, cnn_load_request.background
+ * at the ends of their structs). */
 #define CNN_ABI_MAJOR 2
-#define CNN_ABI_MINOR 0
+#define CNN_ABI_MINOR 1
 
 struct cnn_registry;
 
