@@ -85,26 +85,6 @@ static int print_variant(const struct cnn_registry *registry,
 int cnn_cli_rf(struct cnn_registry *registry,
                const struct cnn_cli_options *options)
 {
-    struct cnn_manifest manifest;
-    struct cnn_error err = {0};
-    if (cnn_cli_load_manifest(registry, options, &manifest, &err) < 0) {
-        cnn_cli_report(&err);
-        return CNN_EXIT_USAGE;
-    }
-    int several = manifest.variant_count > 1;
-    int status = CNN_EXIT_OK;
-    for (int i = 0; i < manifest.variant_count; i++) {
-        if (print_variant(registry, &manifest, &manifest.variants[i],
-                          several ? i + 1 : 0, &err) < 0) {
-            cnn_cli_report(&err);
-            status = CNN_EXIT_USAGE;
-            break;
-        }
-    }
-    if (fflush(stdout) != 0 && status == CNN_EXIT_OK) {
-        fprintf(stderr, "cnnlab: writing the table failed\n");
-        status = CNN_EXIT_RUN_FAILED;
-    }
-    cnn_manifest_free(&manifest);
-    return status;
+    return cnn_cli_print_variants(registry, options, print_variant,
+                                  "table");
 }

@@ -103,3 +103,31 @@ int cnn_cli_validate_variant(const struct cnn_registry *registry,
     }
     return 0;
 }
+
+int cnn_cli_print_variants(struct cnn_registry *registry,
+                           const struct cnn_cli_options *options,
+                           cnn_cli_variant_printer print, const char *what)
+{
+    struct cnn_manifest manifest;
+    struct cnn_error err = {0};
+    if (cnn_cli_load_manifest(registry, options, &manifest, &err) < 0) {
+        cnn_cli_report(&err);
+        return CNN_EXIT_USAGE;
+    }
+    int several = manifest.variant_count > 1;
+    int status = CNN_EXIT_OK;
+    for (int i = 0; i < manifest.variant_count; i++) {
+        if (print(registry, &manifest, &manifest.variants[i],
+                  several ? i + 1 : 0, &err) < 0) {
+            cnn_cli_report(&err);
+            status = CNN_EXIT_USAGE;
+            break;
+        }
+    }
+    if (fflush(stdout) != 0 && status == CNN_EXIT_OK) {
+        fprintf(stderr, "cnnlab: writing the %s failed\n", what);
+        status = CNN_EXIT_RUN_FAILED;
+    }
+    cnn_manifest_free(&manifest);
+    return status;
+}

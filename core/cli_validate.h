@@ -21,4 +21,18 @@ int cnn_cli_validate_variant(const struct cnn_registry *registry,
                              struct cnn_run_config *config,
                              struct cnn_model *model, struct cnn_error *err);
 
+/* Prints something about each variant of the manifest that `options`
+ * names, without training (`cnnlab summary`, `cnnlab rf`): `print` gets a
+ * heading number (0 when the manifest has one variant; else 1, 2, ... for
+ * a head(1)-like "==> name <==" line). Stops at the first variant that
+ * fails. `what` names the output in the message when writing it fails.
+ * Returns the command's exit status. */
+typedef int (*cnn_cli_variant_printer)(const struct cnn_registry *registry,
+                                       const struct cnn_manifest *manifest,
+                                       const struct cnn_variant *variant,
+                                       int heading, struct cnn_error *err);
+int cnn_cli_print_variants(struct cnn_registry *registry,
+                           const struct cnn_cli_options *options,
+                           cnn_cli_variant_printer print, const char *what);
+
 #endif
