@@ -230,11 +230,13 @@ static int build_model(struct trainer *t, const struct cnn_registry *registry,
         status = cnn_model_build(&t->model, registry, model_node,
                                  CNN_DEVICE_CPU, err);
     cnn_node_free(root);
+    /* Before reserve, which prepares the kernels: oneDNN fixes a
+     * primitive's thread count when it creates it. */
+    t->model.context.threads = o->threads;
     if (status == 0)
         status = cnn_model_allocate(&t->model, 1, err);
     if (status == 0)
         status = cnn_model_reserve(&t->model, o->batch, err);
-    t->model.context.threads = o->threads;
     return status;
 }
 
