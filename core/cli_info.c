@@ -24,6 +24,8 @@ static const char *param_type_name(enum cnn_param_type type)
         return "int or [int, int]";
     case CNN_PARAM_FLOAT_LIST:
         return "float list";
+    case CNN_PARAM_NAME_LIST:
+        return "name list";
     }
     return "?";
 }
@@ -238,6 +240,8 @@ static void print_reference_values(const struct cnn_param_spec *spec)
         }
     } else if (spec->type == CNN_PARAM_BOOL)
         printf("`true`, `false`");
+    else if (spec->type == CNN_PARAM_NAME_LIST)
+        printf("distinct names, `[a, b]`");
     else if (spec->min != 0 || spec->max != 0)
         printf("%.15g to %.15g", spec->min, spec->max);
     else

@@ -13,7 +13,7 @@ libcnnlab_la_SOURCES = \
 	core/error.c \
 	core/tensor.c \
 	core/rng.c \
-	core/params.c core/params_get.c \
+	core/params.c core/params_get.c core/params_names.c \
 	core/did_you_mean.c \
 	core/node.c \
 	core/node_load.c \

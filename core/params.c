@@ -41,7 +41,15 @@ struct scratch {
     long ints[CNN_PARAM_LIST_MAX];
     double floats[CNN_PARAM_LIST_MAX];
     char *text;
+    struct cnn_name_list names;
 };
+
+static void scratch_free(struct scratch *parsed)
+{
+    free(parsed->text);
+    parsed->text = NULL;
+    cnn_params_names_free(&parsed->names);
+}
 
 static int has_range(const struct cnn_param_spec *spec)
 {
@@ -222,13 +230,19 @@ static int split_flow_list(char *copy, char **items, int capacity)
     return count;
 }
 
-/* Parses scalar (or "[a, b]" flow) text for any parameter type. */
+/* Parses scalar (or "[a, b]" flow) text for any parameter type;
+ * `from_manifest` is 0 for a schema's default. */
 static int parse_text(const struct cnn_param_spec *spec, const char *text,
-                      struct cnn_mark mark, const char *component,
-                      struct scratch *out, struct cnn_error *err)
+                      struct cnn_mark mark, int from_manifest,
+                      const char *component, struct scratch *out,
+                      struct cnn_error *err)
 {
     memset(out, 0, sizeof *out);
     switch (spec->type) {
+    case CNN_PARAM_NAME_LIST:
+        out->count = 1;
+        return cnn_params_names_from_text(spec, text, mark, from_manifest,
+                                          component, &out->names, err);
     case CNN_PARAM_INT:
     case CNN_PARAM_FLOAT:
         out->count = 1;
@@ -290,12 +304,19 @@ static void store(struct cnn_param_value *value, struct scratch *parsed,
                   int explicit_value)
 {
     free(value->text);
+    struct cnn_name_list old = {value->name_count, value->names,
+                                value->name_marks};
+    cnn_params_names_free(&old);
     value->count = parsed->count;
     memcpy(value->ints, parsed->ints, sizeof value->ints);
     memcpy(value->floats, parsed->floats, sizeof value->floats);
     value->text = parsed->text;
     value->explicit_value = explicit_value;
+    value->name_count = parsed->names.count;
+    value->names = parsed->names.names;
+    value->name_marks = parsed->names.marks;
     parsed->text = NULL;
+    memset(&parsed->names, 0, sizeof parsed->names);
 }
 
 int cnn_params_set_text(struct cnn_params *params, const char *name,
@@ -306,9 +327,9 @@ int cnn_params_set_text(struct cnn_params *params, const char *name,
     if (index < 0)
         return cnn_params_unknown_error(params, name, mark, component, err);
     struct scratch parsed;
-    if (parse_text(&params->specs[index], text ? text : "", mark, component,
-                   &parsed, err) != 0) {
-        free(parsed.text);
+    if (parse_text(&params->specs[index], text ? text : "", mark, 1,
+                   component, &parsed, err) != 0) {
+        scratch_free(&parsed);
         return -1;
     }
     store(&params->values[index], &parsed, 1);
@@ -324,11 +345,18 @@ int cnn_params_set_marked_list(struct cnn_params *params, const char *name,
     int index = cnn_params_find_index(params, name);
     if (index < 0)
         return cnn_params_unknown_error(params, name, mark, component, err);
+    const struct cnn_param_spec *spec = &params->specs[index];
     struct scratch parsed;
     memset(&parsed, 0, sizeof parsed);
-    if (parse_list(&params->specs[index], items, item_marks, count, 1, mark,
-                   component, &parsed, err) != 0)
+    if (spec->type == CNN_PARAM_NAME_LIST) {
+        parsed.count = 1;
+        if (cnn_params_names_parse(spec, items, item_marks, count, mark, 1,
+                                   component, &parsed.names, err) != 0)
+            return -1;
+    } else if (parse_list(spec, items, item_marks, count, 1, mark,
+                          component, &parsed, err) != 0) {
         return -1;
+    }
     store(&params->values[index], &parsed, 1);
     return 0;
 }
@@ -358,7 +386,7 @@ static int check_spec(const struct cnn_param_spec *specs, int index,
                                  "(a plugin bug)",
                                  who, spec->name);
     if ((int)spec->type < CNN_PARAM_INT ||
-        (int)spec->type > CNN_PARAM_FLOAT_LIST)
+        (int)spec->type > CNN_PARAM_NAME_LIST)
         return cnn_error_set(err, "%s: parameter '%s' has an unknown type %d "
                              "(a plugin bug)",
                              who, spec->name, (int)spec->type);
@@ -398,9 +426,9 @@ int cnn_params_init_defaults(struct cnn_params *params,
         if (!specs[i].default_value)
             continue; /* required: count stays 0 until set */
         struct scratch parsed;
-        if (parse_text(&specs[i], specs[i].default_value, none, component,
+        if (parse_text(&specs[i], specs[i].default_value, none, 0, component,
                        &parsed, err) != 0) {
-            free(parsed.text);
+            scratch_free(&parsed);
             cnn_error_prefix(err, "the default of '%s' does not parse (a "
                              "plugin bug): ",
                              specs[i].name);
@@ -441,8 +469,13 @@ void cnn_params_free(struct cnn_params *params)
 {
     if (!params)
         return;
-    for (int i = 0; params->values && i < params->count; i++)
-        free(params->values[i].text);
+    for (int i = 0; params->values && i < params->count; i++) {
+        struct cnn_param_value *value = &params->values[i];
+        struct cnn_name_list names = {value->name_count, value->names,
+                                      value->name_marks};
+        free(value->text);
+        cnn_params_names_free(&names);
+    }
     free(params->values);
     memset(params, 0, sizeof *params);
 }
@@ -462,15 +495,30 @@ int cnn_params_copy(struct cnn_params *dst, const struct cnn_params *src,
     dst->specs = src->specs;
     dst->count = src->count;
     for (int i = 0; i < src->count; i++) {
-        dst->values[i] = src->values[i];
-        dst->values[i].text = NULL;
-        if (src->values[i].text) {
-            dst->values[i].text = strdup(src->values[i].text);
-            if (!dst->values[i].text) {
+        const struct cnn_param_value *from = &src->values[i];
+        struct cnn_param_value *to = &dst->values[i];
+        *to = *from;
+        to->text = NULL;
+        to->name_count = 0;
+        to->names = NULL;
+        to->name_marks = NULL;
+        if (from->text) {
+            to->text = strdup(from->text);
+            if (!to->text) {
                 cnn_params_free(dst);
                 return cnn_error_set(err, "out of memory");
             }
         }
+        struct cnn_name_list names, copy;
+        names = (struct cnn_name_list){from->name_count, from->names,
+                                       from->name_marks};
+        if (cnn_params_names_copy(&copy, &names, err) != 0) {
+            cnn_params_free(dst);
+            return -1;
+        }
+        to->name_count = copy.count;
+        to->names = copy.names;
+        to->name_marks = copy.marks;
     }
     return 0;
 }

@@ -92,6 +92,20 @@ int cnn_param_floats(const struct cnn_params *params, const char *name,
     return value->count;
 }
 
+int cnn_param_names(const struct cnn_params *params, const char *name,
+                    const char *const **names,
+                    const struct cnn_mark **marks)
+{
+    const struct cnn_param_value *value = value_for_getter(
+        params, name, "cnn_param_names", CNN_PARAM_NAME_LIST,
+        CNN_PARAM_NAME_LIST);
+    if (names)
+        *names = (const char *const *)value->names;
+    if (marks)
+        *marks = value->name_marks;
+    return value->name_count;
+}
+
 int cnn_param_is_explicit(const struct cnn_params *params, const char *name)
 {
     int index = cnn_params_find_index(params, name);
@@ -148,6 +162,21 @@ static int is_plain_word(const char *text)
     return 1;
 }
 
+/* A word as it is, other text quoted so that YAML reads it back. */
+static void append_text(char *buf, unsigned long size, unsigned long *used,
+                        const char *text)
+{
+    if (is_plain_word(text)) {
+        append(buf, size, used, "%s", text);
+        return;
+    }
+    append(buf, size, used, "\"");
+    for (const char *p = text; *p; p++)
+        append(buf, size, used, "%s%c",
+               *p == '"' || *p == '\\' ? "\\" : "", *p);
+    append(buf, size, used, "\"");
+}
+
 void cnn_params_format(const struct cnn_params *params, char *buf,
                        unsigned long size)
 {
@@ -179,15 +208,15 @@ void cnn_params_format(const struct cnn_params *params, char *buf,
             break;
         case CNN_PARAM_STRING:
         case CNN_PARAM_CHOICE:
-            if (is_plain_word(value->text)) {
-                append(buf, size, &used, "%s", value->text);
-                break;
+            append_text(buf, size, &used, value->text);
+            break;
+        case CNN_PARAM_NAME_LIST:
+            append(buf, size, &used, "[");
+            for (int j = 0; j < value->name_count; j++) {
+                append(buf, size, &used, "%s", j ? ", " : "");
+                append_text(buf, size, &used, value->names[j]);
             }
-            append(buf, size, &used, "\"");
-            for (const char *p = value->text; *p; p++)
-                append(buf, size, &used, "%s%c",
-                       *p == '"' || *p == '\\' ? "\\" : "", *p);
-            append(buf, size, &used, "\"");
+            append(buf, size, &used, "]");
             break;
         case CNN_PARAM_INT_PAIR:
             if (value->count == 1)

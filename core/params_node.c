@@ -73,6 +73,8 @@ const char *cnn_param_type_description(const struct cnn_param_spec *spec,
         return "an integer or a list of two integers";
     case CNN_PARAM_FLOAT_LIST:
         return "a number or a list of numbers";
+    case CNN_PARAM_NAME_LIST:
+        return "a list of names";
     }
     return "a value";
 }
@@ -90,7 +92,8 @@ static const struct cnn_param_spec *spec_of(const struct cnn_params *params,
  * text of them. */
 static int wants_plain(const struct cnn_param_spec *spec)
 {
-    return spec->type != CNN_PARAM_STRING && spec->type != CNN_PARAM_CHOICE;
+    return spec->type != CNN_PARAM_STRING && spec->type != CNN_PARAM_CHOICE &&
+           spec->type != CNN_PARAM_NAME_LIST;
 }
 
 static int check_scalar(const struct cnn_param_spec *spec,
@@ -112,11 +115,85 @@ static int check_scalar(const struct cnn_param_spec *spec,
     return 0;
 }
 
+/* What an unquoted scalar reads as in YAML when that is not text: "the
+ * number 3", "true", "null"; NULL for text. */
+static const char *not_text(const struct cnn_node *item, char *buf,
+                            size_t size)
+{
+    long integer;
+    double number;
+    int flag;
+    if (item->quoted)
+        return NULL;
+    if (!item->text[0] || strcmp(item->text, "~") == 0 ||
+        strcmp(item->text, "null") == 0 || strcmp(item->text, "Null") == 0 ||
+        strcmp(item->text, "NULL") == 0)
+        return "null (nothing)";
+    if (cnn_text_to_long(item->text, &integer) == CNN_TEXT_OK ||
+        cnn_text_to_double(item->text, &number) == CNN_TEXT_OK) {
+        snprintf(buf, size, "the number %s", item->text);
+        return buf;
+    }
+    if (cnn_text_to_bool(item->text, &flag) == CNN_TEXT_OK) {
+        snprintf(buf, size, "the boolean %s", item->text);
+        return buf;
+    }
+    return NULL;
+}
+
+/* A NAME_LIST from a sequence: each element a name (text), with its own
+ * place, so that later errors about one name can point at it. */
+static int set_names_from_sequence(struct cnn_params *params,
+                                   const struct cnn_param_spec *spec,
+                                   const struct cnn_node *list,
+                                   const char *component,
+                                   struct cnn_error *err)
+{
+    int count = list->count;
+    const char **texts = malloc((size_t)(count ? count : 1) * sizeof *texts);
+    struct cnn_mark *marks =
+        malloc((size_t)(count ? count : 1) * sizeof *marks);
+    if (!texts || !marks) {
+        free(texts);
+        free(marks);
+        return cnn_error_set(err, "out of memory");
+    }
+    int status = 0;
+    for (int i = 0; status == 0 && i < count; i++) {
+        const struct cnn_node *item = list->items[i];
+        char what[128];
+        const char *other = NULL;
+        if (item->kind != CNN_NODE_SCALAR)
+            other = cnn_node_kind_name(item->kind);
+        else
+            other = not_text(item, what, sizeof what);
+        if (other)
+            status = cnn_error_at(err, item->mark,
+                                  "%s: each element of '%s' must be a name, "
+                                  "got %s%s",
+                                  component, spec->name, other,
+                                  other == what ? " (quote it if it is a "
+                                                  "name)"
+                                                : "");
+        texts[i] = item->text;
+        marks[i] = item->mark;
+    }
+    if (status == 0)
+        status = cnn_params_set_marked_list(params, spec->name, texts, marks,
+                                            count, list->mark, component,
+                                            err);
+    free(texts);
+    free(marks);
+    return status;
+}
+
 static int set_from_sequence(struct cnn_params *params,
                              const struct cnn_param_spec *spec,
                              const struct cnn_node *list,
                              const char *component, struct cnn_error *err)
 {
+    if (spec->type == CNN_PARAM_NAME_LIST)
+        return set_names_from_sequence(params, spec, list, component, err);
     char described[512];
     const char *what =
         cnn_param_type_description(spec, described, sizeof described);

@@ -32,6 +32,35 @@ int cnn_params_set_marked_list(struct cnn_params *params, const char *name,
                                struct cnn_mark mark, const char *component,
                                struct cnn_error *err);
 
+/* The names of a NAME_LIST value while they are parsed and copied. */
+struct cnn_name_list {
+    int count;
+    char **names;             /* count, owned */
+    struct cnn_mark *marks;   /* count */
+};
+
+/* Checks and copies the elements of a NAME_LIST: each a non-empty name,
+ * none twice (placed at the second, naming the first's line), and from a
+ * manifest (`from_manifest`) at least one. item_marks may be NULL: `mark`
+ * places every element. */
+int cnn_params_names_parse(const struct cnn_param_spec *spec,
+                           const char *const *items,
+                           const struct cnn_mark *item_marks, int count,
+                           struct cnn_mark mark, int from_manifest,
+                           const char *component, struct cnn_name_list *out,
+                           struct cnn_error *err);
+/* The same from one text: flow "[a, b]", or names between commas or
+ * blanks ("a, b"); `mark` places every element. */
+int cnn_params_names_from_text(const struct cnn_param_spec *spec,
+                               const char *text, struct cnn_mark mark,
+                               int from_manifest, const char *component,
+                               struct cnn_name_list *out,
+                               struct cnn_error *err);
+int cnn_params_names_copy(struct cnn_name_list *dst,
+                          const struct cnn_name_list *src,
+                          struct cnn_error *err);
+void cnn_params_names_free(struct cnn_name_list *list);
+
 /* What a parameter accepts, for messages: "an integer", "true or false",
  * "one of avg, max", "an integer or a list of two integers", ... */
 const char *cnn_param_type_description(const struct cnn_param_spec *spec,

@@ -97,6 +97,15 @@ static void write_param(FILE *out, const struct cnn_params *params,
         /* Layer parameters are names and choices: no quotes to escape. */
         fprintf(out, "\"%s\"", cnn_param_string(params, spec->name));
         break;
+    case CNN_PARAM_NAME_LIST: {
+        const char *const *names;
+        int count = cnn_param_names(params, spec->name, &names, NULL);
+        fputc('[', out);
+        for (int i = 0; i < count; i++)
+            fprintf(out, "%s\"%s\"", i ? ", " : "", names[i]);
+        fputc(']', out);
+        break;
+    }
     }
 }
 

@@ -27,7 +27,7 @@ train:
 analyses:
   - occlusion: {window: 3, stride: 2}
   - filters: {random: 2, top: 4}
-  - ablation: {layers: "conv2, fc1", random: 2, misses: 4}
+  - ablation: {layers: [conv2, fc1], random: 2, misses: 4}
 YAML
 
 "$CNNLAB" run --quiet --out "$scratch/out" "$scratch/partb.yaml" \
@@ -103,13 +103,15 @@ like "$(cat "$scratch/bad.stderr")" "bad.yaml:19:" "placed in the file"
 like "$(cat "$scratch/bad.stderr")" "clip, valid" "naming the choices"
 
 # A layer the model lacks fails that analysis only.
-sed 's/layers: "conv2, fc1"/layers: "conv2, conv9"/' \
+sed 's/layers: \[conv2, fc1\]/layers: [conv2, conv9]/' \
     "$scratch/partb.yaml" > "$scratch/missing.yaml"
 "$CNNLAB" run --quiet --out "$scratch/missing" "$scratch/missing.yaml" \
     > /dev/null 2> "$scratch/missing.stderr"
 is "$?" 1 "an analysis naming a missing layer fails the command"
 info=$(cat "$scratch/missing/partb/main/run.json" 2> /dev/null)
-like "$info" "no layer 'conv9' (layers with filters: conv1, conv2, fc1)" \
+like "$info" "missing.yaml:21:32: ablation: layers: the model has no layer 'conv9'; did you mean" \
+    "run.json places the unknown layer at its element"
+like "$info" "(layers with filters: conv1, conv2, fc1)" \
     "run.json says which layers have filters"
 like "$info" '"filters": "ok"' "the other analyses still ran"
 

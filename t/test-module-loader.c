@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnnlab/plugin.h"
 #include "test-util.h"
 
 static char directory[1024];
@@ -35,8 +36,24 @@ int main(void)
     snprintf(directory, sizeof directory, "%s", dir);
 
     expect_refusal("abi-major", "majors differ", "wrong ABI major");
-    expect_refusal("abi-major", "ABI 2.1", "wrong ABI major names versions");
+    char current[32];
+    snprintf(current, sizeof current, "ABI %d.%d", CNN_ABI_MAJOR,
+             CNN_ABI_MINOR);
+    expect_refusal("abi-major", current, "wrong ABI major names versions");
     expect_refusal("abi-minor", "newer than", "newer ABI minor");
+    /* Minors only add: modules built for 2.0 and 2.1 still load. */
+    for (int minor = 0; minor < 2; minor++) {
+        char name[32];
+        snprintf(name, sizeof name, "abi-older-%d", minor);
+        struct cnn_registry *older = cnn_registry_new();
+        struct cnn_error older_err = {0};
+        ok(cnn_registry_load_module(older, module_path(name), &older_err) ==
+               0,
+           "a module built for ABI %d.%d loads", CNN_ABI_MAJOR, minor);
+        if (older_err.failed)
+            diag("%s", older_err.message);
+        cnn_registry_free(older);
+    }
     expect_refusal("no-entry", "no entry point 'cnn_plugin_entry'",
                    "missing entry symbol");
     expect_refusal("init-fails", "the test module refuses to start",

@@ -258,9 +258,11 @@ static void filters(struct fixture *f)
         const char *setting[2];
         const char *says;
     } cases[] = {
-        {{"layers=conv9", NULL}, "no layer 'conv9' (layers with filters: "
-                                 "conv1, fc1)"},
-        {{"layers=conv1 conv1", NULL}, "named twice"},
+        /* A name given twice is the core's to refuse (test-param-names). */
+        {{"layers=conv9", NULL}, "no layer 'conv9'; did you mean 'conv1'? "
+                                 "(layers with filters: conv1, fc1)"},
+        {{"layers=[fc1, cnv1]", NULL}, "no layer 'cnv1'; did you mean "
+                                       "'conv1'?"},
         {{"filters=[2]", NULL}, "filters 0..1, not 2"},
         {{"filters=[0, 0]", NULL}, "listed twice"},
     };

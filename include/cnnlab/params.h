@@ -23,6 +23,10 @@ enum cnn_param_type {
     CNN_PARAM_CHOICE,     /* one of spec->choices, e.g. "avg|max" */
     CNN_PARAM_INT_PAIR,   /* k or [kh, kw]: a scalar is used for both */
     CNN_PARAM_FLOAT_LIST, /* [a, b, ...] (a scalar is a list of one) */
+    /* ABI 2.2: distinct names, [a, b, ...] (a sequence, flow or block), or
+     * one text of names between commas or spaces ("a, b"). A manifest's
+     * list names at least one; the default may be empty ("[]"). */
+    CNN_PARAM_NAME_LIST,
 };
 
 #define CNN_PARAM_LIST_MAX 16
@@ -34,18 +38,26 @@ struct cnn_param_spec {
      * parameter is required. */
     const char *default_value;
     /* Inclusive range for numbers (each element of a pair or list);
-     * min == max == 0 means unbounded. */
+     * min == max == 0 means unbounded. Unused by NAME_LIST. */
     double min, max;
     const char *choices; /* CNN_PARAM_CHOICE: "a|b|c" */
     const char *help;    /* one line, shown by `cnnlab plugins` */
 };
 
+/* Plugins read values through the getters below: minor versions add
+ * fields at the end, so an entry's size is the core's, not the plugin's. */
 struct cnn_param_value {
-    int count;                         /* elements (1 for scalars, 2 pairs) */
+    int count;                         /* elements (1 for scalars, 2 pairs,
+                                          1 for a NAME_LIST); 0: unset */
     long ints[CNN_PARAM_LIST_MAX];     /* INT, BOOL (0/1), INT_PAIR */
     double floats[CNN_PARAM_LIST_MAX]; /* FLOAT, FLOAT_LIST */
     char *text;                        /* STRING, CHOICE; owned */
     int explicit_value;                /* 1 when set by the manifest */
+    /* ABI 2.2, NAME_LIST: name_count names and where each was written
+     * (line 0: a default); owned. Read them with cnn_param_names. */
+    int name_count;
+    char **names;
+    struct cnn_mark *name_marks;
 };
 
 struct cnn_params {
@@ -61,13 +73,15 @@ int cnn_params_init_defaults(struct cnn_params *params,
                              const char *component, struct cnn_error *err);
 
 /* Sets one parameter from YAML scalar text (for a pair or list, a scalar
- * is one element; "[1, 2]" flow text is also accepted); checks type and
- * range. `mark` places the error. */
+ * is one element; "[1, 2]" flow text is also accepted; a NAME_LIST's text
+ * is names between commas or blanks); checks type and range. `mark` places
+ * the error (and every name of a NAME_LIST). */
 int cnn_params_set_text(struct cnn_params *params, const char *name,
                         const char *text, struct cnn_mark mark,
                         const char *component, struct cnn_error *err);
 
-/* Sets a list or pair parameter from the texts of its elements. */
+/* Sets a list, pair or name-list parameter from the texts of its
+ * elements. */
 int cnn_params_set_list(struct cnn_params *params, const char *name,
                         const char *const *items, int count,
                         struct cnn_mark mark, const char *component,
@@ -98,6 +112,13 @@ void cnn_param_pair(const struct cnn_params *params, const char *name,
 /* FLOAT_LIST: number of elements, and a pointer to them. */
 int cnn_param_floats(const struct cnn_params *params, const char *name,
                      const double **values);
+/* NAME_LIST (ABI 2.2): number of names (0 only for an empty default),
+ * the names in the manifest's order (distinct), and where each was
+ * written (marks may be NULL; a default's have line 0), for errors that
+ * point at one element. */
+int cnn_param_names(const struct cnn_params *params, const char *name,
+                    const char *const **names,
+                    const struct cnn_mark **marks);
 /* 1 when the manifest gave this parameter (not the default). */
 int cnn_param_is_explicit(const struct cnn_params *params, const char *name);
 

@@ -32,9 +32,12 @@ extern "C" {
  * 2.1: analyses run the model in pieces and switch filters off
  * (analysis.h), receptive fields (receptive_field.h); loaders may decode
  * in the background (loader.h: cnn_data.stream, cnn_load_request.background
- * at the ends of their structs). */
+ * at the ends of their structs).
+ * 2.2: parameters of type CNN_PARAM_NAME_LIST, read with cnn_param_names
+ * (params.h: the enum's last value, fields at the end of struct
+ * cnn_param_value). */
 #define CNN_ABI_MAJOR 2
-#define CNN_ABI_MINOR 1
+#define CNN_ABI_MINOR 2
 
 struct cnn_registry;
 

@@ -17,31 +17,38 @@ static int is_conv(const struct cnn_layer *layer)
     return strcmp(layer->type->name, "conv2d") == 0;
 }
 
-/* "conv1 (conv2d), pool1 (maxpool2d), ..." of the layers with filters. */
-static void layers_with_filters(struct cnn_analysis *a, char *buf,
-                                size_t size)
+/* The names of the layers with filters (for did-you-mean), and the same
+ * as "conv1, conv2, fc1" (or "none"). */
+static int layers_with_filters(struct cnn_analysis *a, const char ***names,
+                               int *count, char *buf, size_t size,
+                               struct cnn_error *err)
 {
+    int layers = cnn_analysis_layer_count(a);
+    *count = 0;
+    *names = malloc((size_t)(layers > 0 ? layers : 1) * sizeof **names);
+    if (!*names)
+        return cnn_error_set(err, "out of memory");
     size_t used = 0;
     buf[0] = '\0';
-    for (int i = 0; i < cnn_analysis_layer_count(a) && used < size; i++) {
+    for (int i = 0; i < layers; i++) {
         if (cnn_analysis_filter_count(a, i) == 0)
             continue;
-        const struct cnn_layer *layer = cnn_analysis_layer(a, i);
-        used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", "
-                                                                     : "",
-                                 layer->name);
+        const char *name = cnn_analysis_layer(a, i)->name;
+        (*names)[(*count)++] = name;
+        if (used < size)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                     used ? ", " : "", name);
     }
     if (!buf[0])
         snprintf(buf, size, "none");
+    return 0;
 }
 
-static int find_layer(struct cnn_analysis *a, const char *name, size_t length)
+static int find_layer(struct cnn_analysis *a, const char *name)
 {
-    for (int i = 0; i < cnn_analysis_layer_count(a); i++) {
-        const char *layer = cnn_analysis_layer(a, i)->name;
-        if (strlen(layer) == length && strncmp(layer, name, length) == 0)
+    for (int i = 0; i < cnn_analysis_layer_count(a); i++)
+        if (strcmp(cnn_analysis_layer(a, i)->name, name) == 0)
             return i;
-    }
     return -1;
 }
 
@@ -56,55 +63,75 @@ static int add_layer(struct selection *s, int layer, struct cnn_error *err)
     return 0;
 }
 
-/* The `layers` text into layer indices, in the model's order. */
-static int parse_layers(struct cnn_analysis *a, const char *text,
+static int every_conv_layer(struct cnn_analysis *a, const char *name,
+                            const char *known, struct selection *s,
+                            struct cnn_error *err)
+{
+    for (int i = 0; i < cnn_analysis_layer_count(a); i++)
+        if (is_conv(cnn_analysis_layer(a, i)) &&
+            cnn_analysis_filter_count(a, i) > 0 && add_layer(s, i, err) < 0)
+            return -1;
+    if (s->count == 0)
+        return cnn_error_set(err,
+                             "%s: the model has no conv2d layer; name the "
+                             "layers in `layers` (layers with filters: %s)",
+                             name, known);
+    return 0;
+}
+
+/* One name of `layers` into s, or an error placed at that name. The core
+ * has checked that no name comes twice. */
+static int choose_layer(struct cnn_analysis *a, const char *layer_name,
+                        struct cnn_mark mark, const char *const *candidates,
+                        int candidate_count, const char *known,
                         const char *name, struct selection *s,
                         struct cnn_error *err)
 {
+    int layer = find_layer(a, layer_name);
+    if (layer < 0) {
+        const char *suggestion =
+            cnn_did_you_mean(layer_name, candidates, candidate_count);
+        char hint[256] = "";
+        if (suggestion)
+            snprintf(hint, sizeof hint, "; did you mean '%s'?", suggestion);
+        return cnn_error_at(err, mark,
+                            "%s: layers: the model has no layer '%s'%s "
+                            "(layers with filters: %s)",
+                            name, layer_name, hint, known);
+    }
+    const struct cnn_layer *chosen = cnn_analysis_layer(a, layer);
+    if (cnn_analysis_filter_count(a, layer) == 0)
+        return cnn_error_at(err, mark,
+                            "%s: layers: layer '%s' (%s) has no filters "
+                            "(layers with filters: %s)",
+                            name, chosen->name, chosen->type->name, known);
+    return add_layer(s, layer, err);
+}
+
+/* The `layers` names into layer indices, in the model's order. */
+static int parse_layers(struct cnn_analysis *a,
+                        const struct cnn_params *params, const char *name,
+                        struct selection *s, struct cnn_error *err)
+{
+    const char *const *wanted;
+    const struct cnn_mark *marks;
+    int wanted_count = cnn_param_names(params, "layers", &wanted, &marks);
+    const char **candidates;
+    int candidate_count;
     char known[1024];
-    layers_with_filters(a, known, sizeof known);
-    if (!text[strspn(text, " ,\t")]) {
-        for (int i = 0; i < cnn_analysis_layer_count(a); i++)
-            if (is_conv(cnn_analysis_layer(a, i)) &&
-                cnn_analysis_filter_count(a, i) > 0 &&
-                add_layer(s, i, err) < 0)
-                return -1;
-        if (s->count == 0)
-            return cnn_error_set(err,
-                                 "%s: the model has no conv2d layer; name "
-                                 "the layers in `layers` (layers with "
-                                 "filters: %s)",
-                                 name, known);
-        return 0;
-    }
-    for (const char *p = text; *p;) {
-        p += strspn(p, " ,\t");
-        size_t length = strcspn(p, " ,\t");
-        if (length == 0)
-            break;
-        int layer = find_layer(a, p, length);
-        if (layer < 0)
-            return cnn_error_set(err,
-                                 "%s: layers: the model has no layer '%.*s' "
-                                 "(layers with filters: %s)",
-                                 name, (int)length, p, known);
-        if (cnn_analysis_filter_count(a, layer) == 0)
-            return cnn_error_set(err,
-                                 "%s: layers: layer '%s' (%s) has no filters "
-                                 "(layers with filters: %s)",
-                                 name, cnn_analysis_layer(a, layer)->name,
-                                 cnn_analysis_layer(a, layer)->type->name,
-                                 known);
-        for (int i = 0; i < s->count; i++)
-            if (s->layers[i].layer == layer)
-                return cnn_error_set(err,
-                                     "%s: layers: '%s' is named twice",
-                                     name, cnn_analysis_layer(a, layer)->name);
-        if (add_layer(s, layer, err) < 0)
-            return -1;
-        p += length;
-    }
-    /* Model order, whatever the text's. */
+    if (layers_with_filters(a, &candidates, &candidate_count, known,
+                            sizeof known, err) < 0)
+        return -1;
+    int status = 0;
+    if (wanted_count == 0)
+        status = every_conv_layer(a, name, known, s, err);
+    for (int i = 0; status == 0 && i < wanted_count; i++)
+        status = choose_layer(a, wanted[i], marks[i], candidates,
+                              candidate_count, known, name, s, err);
+    free(candidates);
+    if (status < 0)
+        return -1;
+    /* Model order, whatever the manifest's. */
     for (int i = 1; i < s->count; i++)
         for (int j = i; j > 0 && s->layers[j - 1].layer > s->layers[j].layer;
              j--) {
@@ -186,8 +213,7 @@ int selection_parse(struct cnn_analysis *a, const struct cnn_params *params,
     int count = cnn_param_floats(params, "filters", &values);
     int random = count == 1 && values[0] == -1;
     long wanted = cnn_param_int(params, "random");
-    int status = parse_layers(a, cnn_param_string(params, "layers"), name, s,
-                              err);
+    int status = parse_layers(a, params, name, s, err);
     for (int i = 0; status == 0 && i < s->count; i++)
         status = random ? draw_filters(a, &s->layers[i], wanted, err)
                         : listed_filters(a, &s->layers[i], values, count,

@@ -1,8 +1,8 @@
 /* cnnlab — which layers and filters the `filters` and `ablation` analyses
  * look at, from their shared parameters:
  *
- *   layers:  names as the model numbers them ("conv1, conv3"; commas or
- *            spaces between); empty: every conv2d layer
+ *   layers:  names as the model numbers them, [conv1, conv3] (the older
+ *            text "conv1, conv3" too); left out: every conv2d layer
  *   filters: filter indices taken in each of those layers, or [-1]
  *   random:  with filters [-1], how many filters to draw per layer
  *
@@ -15,9 +15,9 @@
 
 /* The three parameters' specs, for an analysis's schema. */
 #define SELECTION_PARAMS                                                    \
-    {"layers", CNN_PARAM_STRING, "", 0, 0, NULL,                           \
-     "layer names, e.g. \"conv1, conv2\" (commas or spaces); empty: every " \
-     "conv2d layer"},                                                      \
+    {"layers", CNN_PARAM_NAME_LIST, "[]", 0, 0, NULL,                      \
+     "layers to look at, e.g. [conv1, conv2] (or the text \"conv1, "       \
+     "conv2\"); left out: every conv2d layer"},                            \
     {"filters", CNN_PARAM_FLOAT_LIST, "[-1]", -1, 1e9, NULL,               \
      "filter indices in each chosen layer (at most 16); -1: `random` of "  \
      "them, drawn from the seed"},                                         \
@@ -36,7 +36,7 @@ struct selection {
 };
 
 /* Errors name the analysis, the parameter and what is there to choose
- * from. */
+ * from, placed at the manifest's element when it is a layer name. */
 int selection_parse(struct cnn_analysis *analysis,
                     const struct cnn_params *params, const char *analysis_name,
                     struct selection *selection, struct cnn_error *err);
