@@ -5,4 +5,11 @@
 # of date.
 dist_doc_DATA = README.md docs/manifest.md docs/part-a.md docs/cluster.md \
 	docs/reference.md docs/plugin-guide.md docs/datasets.md \
-	docs/reliability.md docs/pages.md
+	docs/reliability.md docs/pages.md \
+	docs/part-b.md docs/tour.md
+
+# The pictures docs/part-b.md shows, beside it in $(docdir).
+partbdocdir = $(docdir)/part-b
+dist_partbdoc_DATA = docs/part-b/occlusion.png \
+	docs/part-b/filters-conv5-151.png docs/part-b/filters-conv2-19.png \
+	docs/part-b/ablation-conv2-19.png
