@@ -5,17 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onednn.h"
-
-struct conv2d_config {
-    int in, out;
-    int kernel_h, kernel_w;
-    int stride_h, stride_w;
-    int pad_h, pad_w;
-    int dilation_h, dilation_w;
-    int bias; /* 1: a bias tensor (out) */
-    int relu; /* 1: ReLU fused after the bias */
-};
+#include "conv2d.h"
 
 static const struct cnn_param_spec conv2d_params[] = {
     {"out", CNN_PARAM_INT, NULL, 1, 65536, NULL,
@@ -32,6 +22,10 @@ static const struct cnn_param_spec conv2d_params[] = {
      "learn a bias per output channel"},
     {"activation", CNN_PARAM_CHOICE, "none", 0, 0, "none|relu",
      "activation fused into the convolution"},
+    {"algorithm", CNN_PARAM_CHOICE, "auto", 0, 0, "auto|direct|winograd",
+     "CPU forward: winograd (Winograd F(2x2, 3x3); kernel 3, stride 1, "
+     "dilation 1 only), direct (oneDNN), or auto: winograd for those from "
+     "32 input channels on"},
 };
 
 /* floor((size + 2 pad - dilation (kernel - 1) - 1) / stride) + 1, or 0 when
@@ -93,6 +87,18 @@ static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
     cnn_param_pair(p, "dilation", &c.dilation_h, &c.dilation_w);
     c.bias = cnn_param_bool(p, "bias");
     c.relu = strcmp(cnn_param_string(p, "activation"), "relu") == 0;
+    const char *algorithm = cnn_param_string(p, "algorithm");
+    c.algorithm = strcmp(algorithm, "direct") == 0     ? CONV2D_DIRECT
+                  : strcmp(algorithm, "winograd") == 0 ? CONV2D_WINOGRAD
+                                                       : CONV2D_AUTO;
+    if (c.algorithm == CONV2D_WINOGRAD && !cnn_conv2d_winograd_fits(&c))
+        return cnn_error_set(err, "layer %s (conv2d): algorithm: winograd "
+                             "needs kernel 3, stride 1 and dilation 1, but "
+                             "this layer has kernel (%d, %d), stride (%d, "
+                             "%d), dilation (%d, %d); use algorithm: auto "
+                             "or direct", layer->name, c.kernel_h,
+                             c.kernel_w, c.stride_h, c.stride_w,
+                             c.dilation_h, c.dilation_w);
 
     int out_h = conv2d_output_size(layer->input.h, c.kernel_h, c.stride_h,
                                    c.pad_h, c.dilation_h);
@@ -291,8 +297,9 @@ static int conv2d_primitives(struct cnn_onednn_weighted *k,
         err);
 }
 
-static int conv2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
-                          int batch, struct cnn_error *err)
+int cnn_conv2d_direct_prepare(struct cnn_context *ctx,
+                              struct cnn_layer *layer, int batch,
+                              struct cnn_error *err)
 {
     const struct conv2d_config *c = layer->state;
     struct cnn_onednn_weighted *k;
@@ -328,13 +335,4 @@ const struct cnn_layer_type cnn_layers_conv2d_type = {
     .destroy = cnn_layer_free_state,
     .describe = conv2d_describe,
     .geometry = conv2d_geometry,
-};
-
-const struct cnn_layer_kernels cnn_layers_conv2d_cpu = {
-    .layer = "conv2d",
-    .device = CNN_DEVICE_CPU,
-    .prepare = conv2d_prepare,
-    .forward = cnn_onednn_weighted_forward,
-    .backward = cnn_onednn_weighted_backward,
-    .release = cnn_onednn_weighted_release,
 };

@@ -4,7 +4,9 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/module.c \
 	plugins/layers/onednn.c plugins/layers/onednn.h \
 	plugins/layers/weighted.c \
-	plugins/layers/conv2d.c \
+	plugins/layers/conv2d.c plugins/layers/conv2d.h \
+	plugins/layers/conv2d_cpu.c \
+	plugins/layers/conv2d_winograd.c plugins/layers/conv2d_winograd.h \
 	plugins/layers/linear.c \
 	plugins/layers/maxpool2d.c \
 	plugins/layers/relu.c \

@@ -1,0 +1,403 @@
+/* cnnlab layers module — Winograd F(2x2, 3x3) forward convolution.
+ *
+ * With d a 4x4 input patch, g a 3x3 filter and the 2x2 outputs Y they give
+ * (cross-correlation, as PyTorch's conv2d):
+ *     Y = A^T [(G g G^T) . (B^T d B)] A
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
+ * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
+ * A^T = [1 1 1 0; 0 1 -1 -1].
+ * Summed over input channels, the elementwise product becomes, for each of
+ * the 16 positions k of the 4x4 transform, one matrix product
+ *     M[k] (out x tiles) = U[k] (out x in) V[k] (in x tiles).
+ *
+ * The tiles of a sample are processed in chunks of whole tile rows, one
+ * chunk per thread at a time, with that thread's own scratch: transform
+ * the chunk's input (V), 16 sgemm calls (on one thread: inside a parallel
+ * region OpenMP gives a nested one a single thread), transform back and
+ * add the bias and ReLU. A chunk never spans two samples, so a sample's result
+ * does not depend on the batch it came in or on the thread count. All
+ * layouts keep the tiles innermost, contiguous along a tile row as NCHW
+ * keeps the columns, so every transform is a loop over contiguous floats. */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "conv2d_winograd.h"
+
+/* Tiles per chunk to aim for: at 64 input and output channels, V and M of
+ * a chunk then take about 330 KB together, within a core's L2 cache, and
+ * the products are wide enough for sgemm's kernels. */
+enum { WINOGRAD_CHUNK_TILES = 80 };
+
+struct winograd_scratch {
+    float *input;   /* V: [16][in][chunk_tiles] */
+    float *product; /* M: [16][out][chunk_tiles] */
+    float *lines;   /* 5 lines of 2 tiles_w + 2: a row of zeros, then the
+                       4 rows of B^T d with their padding columns */
+    float *outputs; /* 2 lines of 2 tiles_w: a tile row of outputs where
+                       the output's last tile row or column is cut */
+};
+
+struct cnn_winograd {
+    struct cnn_winograd_shape shape;
+    int tiles_h, tiles_w;   /* ceil(out_h / 2), ceil(out_w / 2) */
+    int rows_per_chunk;     /* tile rows per chunk */
+    int chunks_per_sample;
+    int threads;            /* scratch sets allocated */
+    size_t chunk_tiles;     /* rows_per_chunk * tiles_w */
+    int transformed;        /* U holds the transform of seen_weights */
+    float *seen_weights;    /* (out, in, 3, 3): what U was made from */
+    float *transformed_weights; /* U: [16][out][in] */
+    struct winograd_scratch *scratch;
+};
+
+static float *floats(size_t count)
+{
+    /* 64-byte alignment: whole cache lines, and aligned vector loads. */
+    size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+void cnn_winograd_destroy(struct cnn_winograd *w)
+{
+    if (!w)
+        return;
+    if (w->scratch)
+        for (int t = 0; t < w->threads; t++) {
+            free(w->scratch[t].input);
+            free(w->scratch[t].product);
+            free(w->scratch[t].lines);
+            free(w->scratch[t].outputs);
+        }
+    free(w->scratch);
+    free(w->seen_weights);
+    free(w->transformed_weights);
+    free(w);
+}
+
+int cnn_winograd_create(struct cnn_winograd **winograd,
+                        const struct cnn_winograd_shape *shape, int threads,
+                        const struct cnn_layer *layer,
+                        struct cnn_error *err)
+{
+    *winograd = NULL;
+    struct cnn_winograd *w = calloc(1, sizeof *w);
+    if (!w)
+        goto out_of_memory;
+    w->shape = *shape;
+    w->tiles_h = (shape->out_h + 1) / 2;
+    w->tiles_w = (shape->out_w + 1) / 2;
+    w->rows_per_chunk =
+        (WINOGRAD_CHUNK_TILES + w->tiles_w - 1) / w->tiles_w;
+    if (w->rows_per_chunk > w->tiles_h)
+        w->rows_per_chunk = w->tiles_h;
+    w->chunks_per_sample =
+        (w->tiles_h + w->rows_per_chunk - 1) / w->rows_per_chunk;
+    w->chunk_tiles = (size_t)w->rows_per_chunk * w->tiles_w;
+    w->threads = threads < 1 ? 1 : threads;
+
+    size_t filters = (size_t)shape->out * shape->in;
+    size_t line = 2 * (size_t)w->tiles_w + 2;
+    w->seen_weights = floats(filters * 9);
+    w->transformed_weights = floats(filters * 16);
+    w->scratch = calloc((size_t)w->threads, sizeof *w->scratch);
+    if (!w->seen_weights || !w->transformed_weights || !w->scratch)
+        goto out_of_memory;
+    for (int t = 0; t < w->threads; t++) {
+        struct winograd_scratch *s = &w->scratch[t];
+        s->input = floats(16 * (size_t)shape->in * w->chunk_tiles);
+        s->product = floats(16 * (size_t)shape->out * w->chunk_tiles);
+        s->lines = floats(5 * line);
+        s->outputs = floats(2 * line);
+        if (!s->input || !s->product || !s->lines || !s->outputs)
+            goto out_of_memory;
+    }
+    *winograd = w;
+    return 0;
+out_of_memory:
+    cnn_winograd_destroy(w);
+    return cnn_error_set(err, "layer %s (%s): out of memory for the Winograd "
+                         "convolution's scratch (use algorithm: direct, or "
+                         "fewer threads)", layer->name, layer->type->name);
+}
+
+/* U[k][o][i] = (G g G^T)[k / 4][k % 4] for every filter g = weight[o][i]. */
+static void transform_weights(struct cnn_winograd *w, const float *weight)
+{
+    size_t filters = (size_t)w->shape.out * w->shape.in;
+    float *u = w->transformed_weights;
+    CNN_PARALLEL_FOR(filters * 16)
+    for (size_t f = 0; f < filters; f++) {
+        const float *g = weight + 9 * f;
+        float t[4][3], r[16];
+        for (int q = 0; q < 3; q++) {
+            t[0][q] = g[q];
+            t[1][q] = 0.5f * (g[q] + g[3 + q] + g[6 + q]);
+            t[2][q] = 0.5f * (g[q] - g[3 + q] + g[6 + q]);
+            t[3][q] = g[6 + q];
+        }
+        for (int a = 0; a < 4; a++) {
+            r[4 * a] = t[a][0];
+            r[4 * a + 1] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+            r[4 * a + 2] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+            r[4 * a + 3] = t[a][2];
+        }
+        for (int k = 0; k < 16; k++)
+            u[(size_t)k * filters + f] = r[k];
+    }
+}
+
+/* The transforms are add/sub loops over contiguous tiles: `omp simd`
+ * lets -O2 vectorise them despite the pointers it cannot prove distinct,
+ * and an AVX2 clone (chosen at load time where the CPU has it) doubles
+ * the vector width. Both clones give the same bits: additions and
+ * subtractions only, so nothing for the compiler to fuse. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define WINOGRAD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define WINOGRAD_CLONES
+#endif
+#ifdef _OPENMP
+#define WINOGRAD_SIMD _Pragma("omp simd")
+#else
+#define WINOGRAD_SIMD
+#endif
+
+/* The rows of B^T d for one tile row: rows[a][pad_w + j] for the input
+ * columns j, from the 4 input rows d (a zero row where outside the
+ * input); the line's padding columns stay 0. */
+static inline __attribute__((always_inline)) void
+transform_input_rows(const float *const d[4], int width, float *const rows[4])
+{
+    const float *restrict d0 = d[0], *restrict d1 = d[1];
+    const float *restrict d2 = d[2], *restrict d3 = d[3];
+    float *restrict e0 = rows[0], *restrict e1 = rows[1];
+    float *restrict e2 = rows[2], *restrict e3 = rows[3];
+    WINOGRAD_SIMD
+    for (int j = 0; j < width; j++) {
+        e0[j] = d0[j] - d2[j];
+        e1[j] = d1[j] + d2[j];
+        e2[j] = d2[j] - d1[j];
+        e3[j] = d1[j] - d3[j];
+    }
+}
+
+/* One row of B^T d times B: columns 2 tx .. 2 tx + 3 give tile tx's
+ * values v0..v3 (each `stride` floats apart in V). */
+static inline __attribute__((always_inline)) void
+transform_input_columns(const float *restrict row, int tiles_w,
+                        float *restrict v, size_t stride)
+{
+    float *restrict v0 = v, *restrict v1 = v + stride;
+    float *restrict v2 = v + 2 * stride, *restrict v3 = v + 3 * stride;
+    WINOGRAD_SIMD
+    for (int tx = 0; tx < tiles_w; tx++) {
+        float c0 = row[2 * tx], c1 = row[2 * tx + 1];
+        float c2 = row[2 * tx + 2], c3 = row[2 * tx + 3];
+        v0[tx] = c0 - c2;
+        v1[tx] = c1 + c2;
+        v2[tx] = c2 - c1;
+        v3[tx] = c1 - c3;
+    }
+}
+
+/* V[k][c][t] = (B^T d B)[k / 4][k % 4] for the chunk's tiles t (tile rows
+ * ty0 .. ty0 + rows - 1 of one sample x) and every channel c. */
+WINOGRAD_CLONES
+static void transform_input(const struct cnn_winograd *w, const float *x,
+                            int ty0, int rows, size_t tiles,
+                            struct winograd_scratch *s)
+{
+    const struct cnn_winograd_shape *shape = &w->shape;
+    int tiles_w = w->tiles_w;
+    int width = 2 * tiles_w + 2;
+    size_t plane_size = (size_t)shape->in_h * shape->in_w;
+    size_t k_stride = (size_t)shape->in * tiles;
+    /* Columns of the input that the tiles read (the rest are padding). */
+    int columns = shape->in_w;
+    if (shape->pad_w + columns > width)
+        columns = width - shape->pad_w;
+    const float *zeros = s->lines;
+    memset(s->lines, 0, (size_t)width * sizeof(float));
+    float *e[4];
+    for (int a = 0; a < 4; a++) {
+        e[a] = s->lines + (1 + a) * (size_t)width;
+        memset(e[a], 0, (size_t)width * sizeof(float));
+        e[a] += shape->pad_w;
+    }
+    for (int c = 0; c < shape->in; c++) {
+        const float *plane = x + c * plane_size;
+        for (int r = 0; r < rows; r++) {
+            int iy = 2 * (ty0 + r) - shape->pad_h;
+            const float *d[4];
+            for (int i = 0; i < 4; i++)
+                d[i] = iy + i < 0 || iy + i >= shape->in_h
+                           ? zeros
+                           : plane + (size_t)(iy + i) * shape->in_w;
+            transform_input_rows(d, columns, e);
+            float *v = s->input + (size_t)c * tiles + (size_t)r * tiles_w;
+            for (int a = 0; a < 4; a++)
+                transform_input_columns(e[a] - shape->pad_w, tiles_w,
+                                        v + 4 * a * k_stride, k_stride);
+        }
+    }
+}
+
+/* One output row pair from one tile row of M: A^T M A plus bias, then
+ * ReLU, 2 columns per tile into `top` and `bottom`. */
+static inline __attribute__((always_inline)) void
+transform_output_row(const float *const m[16], int tiles_w, float bias,
+                     int relu, float *restrict top, float *restrict bottom)
+{
+    const float *restrict m0 = m[0], *restrict m1 = m[1];
+    const float *restrict m2 = m[2], *restrict m3 = m[3];
+    const float *restrict m4 = m[4], *restrict m5 = m[5];
+    const float *restrict m6 = m[6], *restrict m7 = m[7];
+    const float *restrict m8 = m[8], *restrict m9 = m[9];
+    const float *restrict m10 = m[10], *restrict m11 = m[11];
+    const float *restrict m12 = m[12], *restrict m13 = m[13];
+    const float *restrict m14 = m[14], *restrict m15 = m[15];
+    WINOGRAD_SIMD
+    for (int tx = 0; tx < tiles_w; tx++) {
+        float a0 = m0[tx] + m4[tx] + m8[tx];
+        float a1 = m1[tx] + m5[tx] + m9[tx];
+        float a2 = m2[tx] + m6[tx] + m10[tx];
+        float a3 = m3[tx] + m7[tx] + m11[tx];
+        float b0 = m4[tx] - m8[tx] - m12[tx];
+        float b1 = m5[tx] - m9[tx] - m13[tx];
+        float b2 = m6[tx] - m10[tx] - m14[tx];
+        float b3 = m7[tx] - m11[tx] - m15[tx];
+        float y00 = a0 + a1 + a2 + bias, y01 = a1 - a2 - a3 + bias;
+        float y10 = b0 + b1 + b2 + bias, y11 = b1 - b2 - b3 + bias;
+        if (relu) {
+            y00 = y00 > 0.0f ? y00 : 0.0f;
+            y01 = y01 > 0.0f ? y01 : 0.0f;
+            y10 = y10 > 0.0f ? y10 : 0.0f;
+            y11 = y11 > 0.0f ? y11 : 0.0f;
+        }
+        top[2 * tx] = y00;
+        top[2 * tx + 1] = y01;
+        bottom[2 * tx] = y10;
+        bottom[2 * tx + 1] = y11;
+    }
+}
+
+/* y (one sample) = A^T M A for the chunk's tiles, plus bias, then ReLU;
+ * the last tile row and column are cut to the output size. */
+WINOGRAD_CLONES
+static void transform_output(const struct cnn_winograd *w, float *y,
+                             const float *bias, int ty0, int rows,
+                             size_t tiles, struct winograd_scratch *s)
+{
+    const struct cnn_winograd_shape *shape = &w->shape;
+    int tiles_w = w->tiles_w;
+    int out_w = shape->out_w;
+    int odd = out_w % 2;
+    size_t k_stride = (size_t)shape->out * tiles;
+    size_t plane_size = (size_t)shape->out_h * out_w;
+    float *top_line = s->outputs, *bottom_line = s->outputs + 2 * tiles_w;
+    for (int o = 0; o < shape->out; o++) {
+        float b = bias ? bias[o] : 0.0f;
+        for (int r = 0; r < rows; r++) {
+            const float *m[16];
+            for (int k = 0; k < 16; k++)
+                m[k] = s->product + k * k_stride + (size_t)o * tiles +
+                       (size_t)r * tiles_w;
+            int oy = 2 * (ty0 + r);
+            float *out = y + o * plane_size + (size_t)oy * out_w;
+            int has_bottom = oy + 1 < shape->out_h;
+            /* Whole rows go straight to y unless a tile sticks out (odd
+             * width: one column too many; odd height: no bottom row). */
+            float *top = odd ? top_line : out;
+            float *bottom = odd || !has_bottom ? bottom_line : out + out_w;
+            transform_output_row(m, tiles_w, b, shape->relu, top, bottom);
+            if (odd) {
+                memcpy(out, top_line, (size_t)out_w * sizeof *out);
+                if (has_bottom)
+                    memcpy(out + out_w, bottom_line,
+                           (size_t)out_w * sizeof *out);
+            }
+        }
+    }
+}
+
+/* One chunk: tile rows ty0 .. ty0 + rows - 1 of sample x into sample y. */
+static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
+                                    const float *x, float *y,
+                                    const float *bias, int ty0, int rows,
+                                    struct winograd_scratch *s)
+{
+    const struct cnn_winograd_shape *shape = &w->shape;
+    size_t tiles = (size_t)rows * w->tiles_w;
+    size_t filters = (size_t)shape->out * shape->in;
+    transform_input(w, x, ty0, rows, tiles, s);
+    for (int k = 0; k < 16; k++) {
+        dnnl_status_t status = dnnl_sgemm(
+            'N', 'N', shape->out, (dnnl_dim_t)tiles, shape->in, 1.0f,
+            w->transformed_weights + k * filters, shape->in,
+            s->input + k * (size_t)shape->in * tiles, (dnnl_dim_t)tiles,
+            0.0f, s->product + k * (size_t)shape->out * tiles,
+            (dnnl_dim_t)tiles);
+        if (status != dnnl_success)
+            return status;
+    }
+    transform_output(w, y, bias, ty0, rows, tiles, s);
+    return dnnl_success;
+}
+
+int cnn_winograd_forward(struct cnn_winograd *w, const float *x, float *y,
+                         const float *weight, const float *bias,
+                         const struct cnn_layer *layer,
+                         struct cnn_error *err)
+{
+    const struct cnn_winograd_shape *shape = &w->shape;
+    size_t weight_count = (size_t)shape->out * shape->in * 9;
+    if (!w->transformed ||
+        memcmp(w->seen_weights, weight, weight_count * sizeof *weight)) {
+        transform_weights(w, weight);
+        memcpy(w->seen_weights, weight, weight_count * sizeof *weight);
+        w->transformed = 1;
+    }
+
+    size_t x_sample = (size_t)shape->in * shape->in_h * shape->in_w;
+    size_t y_sample = (size_t)shape->out * shape->out_h * shape->out_w;
+    int chunks = shape->batch * w->chunks_per_sample;
+    int threads = w->threads;
+#ifdef _OPENMP
+    if (omp_get_max_threads() < threads)
+        threads = omp_get_max_threads();
+#endif
+    dnnl_status_t failed = dnnl_success;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        int thread = 0;
+#ifdef _OPENMP
+        thread = omp_get_thread_num();
+#pragma omp for schedule(dynamic)
+#endif
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            int n = chunk / w->chunks_per_sample;
+            int ty0 = chunk % w->chunks_per_sample * w->rows_per_chunk;
+            int rows = w->tiles_h - ty0 < w->rows_per_chunk
+                           ? w->tiles_h - ty0
+                           : w->rows_per_chunk;
+            dnnl_status_t status =
+                winograd_chunk(w, x + n * x_sample, y + n * y_sample, bias,
+                               ty0, rows, &w->scratch[thread]);
+            if (status != dnnl_success) {
+#ifdef _OPENMP
+#pragma omp critical(cnn_winograd_status)
+#endif
+                failed = status;
+            }
+        }
+    }
+    (void)threads; /* without OpenMP */
+    return failed == dnnl_success
+               ? 0
+               : cnn_onednn_check(failed, "dnnl_sgemm", layer, err);
+}

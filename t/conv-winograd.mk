@@ -1,0 +1,8 @@
+# tests: conv2d's Winograd F(2x2, 3x3) forward against the direct oneDNN
+# forward and the float64 reference (plugins/layers/conv2d_winograd.c).
+check_PROGRAMS += t/test-conv-winograd
+TESTS += t/test-conv-winograd
+t_test_conv_winograd_SOURCES = t/test-conv-winograd.c t/tap.h \
+	t/layer-harness.c t/layer-harness.h \
+	t/layer-reference.c t/layer-reference.h
+t_test_conv_winograd_LDADD = $(CNN_TEST_LIBS)

@@ -1,0 +1,381 @@
+/* conv2d's Winograd F(2x2, 3x3) forward (plugins/layers/conv2d_winograd.c)
+ * against the direct oneDNN forward and the float64 reference, on random
+ * data: odd and even sizes, padding 0 to 2, channel counts that are not
+ * multiples of 8, batch 1 and 5, with and without bias and ReLU, tiles
+ * cut at the output's edges and samples of several chunks.
+ *
+ * Tolerance: 1e-5 of the output's scale (its largest |value|, at least 1).
+ * The transforms' coefficients are 1 and 1/2, and each stage adds at most
+ * 4 terms, so the float32 Winograd error is of the order of a direct dot
+ * product's: a few units of 2^-24 times the sum of |terms|, a sum that for
+ * these U(-1, 1) values and at most 40 x 9 terms per output stays within
+ * 10x the output scale; measured errors are near 1e-6 of the scale. A wrong
+ * tile, channel or transform coefficient errs by O(1).
+ *
+ * Also: the weights are transformed again after any in-place change (a
+ * training step, an ablated filter, a loaded checkpoint), a sample's
+ * output does not depend on its batch or on the thread count, `auto`
+ * picks the measured rule, a training forward on Winograd leaves backward
+ * correct, and `algorithm: winograd` on a 5x5 kernel is refused. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layer-harness.h"
+#include "layer-reference.h"
+#include "tap.h"
+
+#define TOLERANCE 1e-5
+/* Gradients come from oneDNN's backward (conv-paths' tolerance). */
+#define GRADIENT_TOLERANCE 1e-4
+
+struct conv_case {
+    int n, in, h, w, out, p, bias, relu;
+};
+
+static const struct conv_case cases[] = {
+    {1, 16, 9, 9, 12, 1, 1, 1},   /* odd output, one tile cut */
+    {5, 19, 10, 7, 10, 0, 0, 0},  /* batch 5, even by odd */
+    {5, 3, 8, 8, 5, 1, 1, 0},     /* a first layer's 3 channels */
+    {1, 21, 6, 11, 17, 2, 0, 1},  /* padding 2 */
+    {2, 9, 34, 35, 8, 1, 1, 1},   /* several chunks per sample */
+    {5, 8, 3, 3, 3, 0, 1, 0},     /* a single 1x1 output */
+    {2, 40, 13, 13, 33, 1, 1, 1}, /* the best model's conv6 map size */
+};
+
+static void report(struct check_result r)
+{
+    if (!ok(r.passed, "%s", r.message))
+        diag("  %s", r.detail);
+}
+
+/* A conv2d layer of case k with the given algorithm, prepared for
+ * `batch`, with the parameter values of `like` when not NULL. */
+static int layer_make(struct test_layer *t, const struct conv_case *k,
+                      const char *algorithm, int batch,
+                      const struct test_layer *like)
+{
+    char out[16], padding[16];
+    snprintf(out, sizeof out, "%d", k->out);
+    snprintf(padding, sizeof padding, "%d", k->p);
+    struct cnn_shape input = {k->in, k->h, k->w};
+    if (test_layer_make(t, "conv2d", input, "out", out, "kernel", "3",
+                        "padding", padding, "bias",
+                        k->bias ? "true" : "false", "activation",
+                        k->relu ? "relu" : "none", "algorithm", algorithm,
+                        NULL)) {
+        diag("  setup: %s", t->err.message);
+        return -1;
+    }
+    if (like)
+        memcpy(t->values, like->values, t->parameter_count * sizeof(float));
+    return test_layer_prepare(t, batch);
+}
+
+static struct check_result compare_reference(const struct test_layer *t,
+                                             const struct conv_case *k,
+                                             const struct cnn_tensor *x,
+                                             const float *y,
+                                             const char *what)
+{
+    struct ref_conv c = {k->n, k->in, k->h, k->w, k->out, 3, 3, 1, 1,
+                         k->p, k->p, 1, 1, 0, 0};
+    ref_conv_output(&c);
+    size_t count = (size_t)k->n * k->out * c.oh * c.ow;
+    double *want = doubles_new(count);
+    ref_conv_forward(&c, x->data, t->layer.tensors[0].data,
+                     k->bias ? t->layer.tensors[1].data : NULL, k->relu,
+                     want);
+    struct check_result r = compare(y, want, count, TOLERANCE, what);
+    free(want);
+    return r;
+}
+
+static struct check_result compare_floats(const float *got,
+                                          const float *want, size_t count,
+                                          const char *what)
+{
+    double *wide = doubles_new(count);
+    for (size_t i = 0; i < count; i++)
+        wide[i] = want[i];
+    struct check_result r = compare(got, wide, count, TOLERANCE, what);
+    free(wide);
+    return r;
+}
+
+/* Winograd against direct and the reference; then again after changing
+ * the weights in place (an ablated filter, then a rescaled tensor). */
+static void check_case(const struct conv_case *k)
+{
+    char label[128], what[256];
+    snprintf(label, sizeof label, "n=%d %d->%d %dx%d p=%d%s%s", k->n,
+             k->in, k->out, k->h, k->w, k->p, k->bias ? " bias" : "",
+             k->relu ? " relu" : "");
+    struct test_layer direct, winograd;
+    memset(&winograd, 0, sizeof winograd);
+    if (layer_make(&direct, k, "direct", k->n, NULL) ||
+        layer_make(&winograd, k, "winograd", k->n, &direct)) {
+        ok(0, "%s: layers made and prepared", label);
+        test_layer_free(&direct);
+        test_layer_free(&winograd);
+        return;
+    }
+    struct cnn_shape input = {k->in, k->h, k->w};
+    struct cnn_tensor x = tensor_new(k->n, input);
+    struct cnn_tensor y_direct = tensor_new(k->n, direct.layer.output);
+    struct cnn_tensor y = tensor_new(k->n, direct.layer.output);
+    size_t y_count = cnn_tensor_count(&y);
+    fill_uniform(x.data, cnn_tensor_count(&x), -1.0f, 1.0f);
+
+    for (int round = 0; round < 3; round++) {
+        const char *when = round == 0   ? "first forward"
+                           : round == 1 ? "after filter 0 zeroed"
+                                        : "after weights scaled by -3";
+        if (round == 1) {
+            /* What an ablation does: one filter's weights set to 0. */
+            memset(winograd.layer.tensors[0].data, 0,
+                   (size_t)k->in * 9 * sizeof(float));
+            memcpy(direct.values, winograd.values,
+                   direct.parameter_count * sizeof(float));
+        } else if (round == 2) {
+            for (size_t i = 0; i < winograd.parameter_count; i++)
+                winograd.values[i] *= -3.0f;
+            memcpy(direct.values, winograd.values,
+                   direct.parameter_count * sizeof(float));
+        }
+        int ran = !test_layer_forward(&direct, &x, &y_direct, 0) &&
+                  !test_layer_forward(&winograd, &x, &y, 0);
+        snprintf(what, sizeof what, "%s, %s: winograd ~ direct", label,
+                 when);
+        report(ran ? compare_floats(y.data, y_direct.data, y_count, what)
+                   : check_not_run(what));
+        snprintf(what, sizeof what, "%s, %s: winograd ~ reference", label,
+                 when);
+        report(ran ? compare_reference(&winograd, k, &x, y.data, what)
+                   : check_not_run(what));
+    }
+    tensor_free(&x);
+    tensor_free(&y_direct);
+    tensor_free(&y);
+    test_layer_free(&direct);
+    test_layer_free(&winograd);
+}
+
+/* A sample's output is the same bits whether it runs alone or in a batch
+ * of 5, on 2 threads or 1: for large samples (chunks of tile rows) and
+ * small ones (several samples share a chunk, so its products have more
+ * columns). */
+static void check_independence(const struct conv_case *case_)
+{
+    const struct conv_case k = *case_;
+    struct test_layer batch5, batch1;
+    char what[160];
+    memset(&batch1, 0, sizeof batch1);
+    if (layer_make(&batch5, &k, "winograd", 5, NULL) ||
+        layer_make(&batch1, &k, "winograd", 1, &batch5)) {
+        ok(0, "independence %dx%d: layers made and prepared", k.h, k.w);
+        test_layer_free(&batch5);
+        test_layer_free(&batch1);
+        return;
+    }
+    struct cnn_shape input = {k.in, k.h, k.w};
+    struct cnn_tensor x = tensor_new(5, input);
+    struct cnn_tensor y = tensor_new(5, batch5.layer.output);
+    struct cnn_tensor y_one_thread = tensor_new(5, batch5.layer.output);
+    fill_uniform(x.data, cnn_tensor_count(&x), -1.0f, 1.0f);
+    size_t x_sample = cnn_shape_size(input);
+    size_t y_sample = cnn_shape_size(batch5.layer.output);
+    struct cnn_tensor x3 = {.n = 1, .shape = input, .device = CNN_DEVICE_CPU,
+                            .data = x.data + 3 * x_sample};
+    struct cnn_tensor y3 = tensor_new(1, batch5.layer.output);
+
+    int ran = !test_layer_forward(&batch5, &x, &y, 0) &&
+              !test_layer_forward(&batch1, &x3, &y3, 0);
+    snprintf(what, sizeof what,
+             "%dx%d: sample 3 alone == sample 3 of a batch of 5", k.h, k.w);
+    report(ran ? compare_bits(y3.data, y.data + 3 * y_sample, y_sample,
+                              what)
+               : check_not_run(what));
+    harness_context.threads = 1;
+    ran = !test_layer_forward(&batch5, &x, &y_one_thread, 0);
+    harness_context.threads = 2;
+    snprintf(what, sizeof what, "%dx%d: 1 thread == 2 threads", k.h, k.w);
+    report(ran ? compare_bits(y_one_thread.data, y.data, 5 * y_sample,
+                              what)
+               : check_not_run(what));
+    tensor_free(&x);
+    tensor_free(&y);
+    tensor_free(&y3);
+    tensor_free(&y_one_thread);
+    test_layer_free(&batch5);
+    test_layer_free(&batch1);
+}
+
+/* `auto`: the same bits as winograd from 32 input channels on (3x3,
+ * stride 1; plugins/layers/conv2d_cpu.c's CONV2D_WINOGRAD_MIN_IN), as
+ * direct below and for other geometries; for training forwards too. */
+static void check_auto(void)
+{
+    static const struct {
+        struct conv_case k;
+        const char *same_as;
+    } rules[] = {
+        {{2, 32, 10, 10, 8, 1, 1, 1}, "winograd"},
+        {{2, 31, 10, 10, 8, 1, 1, 1}, "direct"},
+        {{2, 3, 10, 10, 8, 1, 1, 1}, "direct"},
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
+        const struct conv_case *k = &rules[i].k;
+        struct test_layer automatic, other;
+        memset(&other, 0, sizeof other);
+        char what[128];
+        snprintf(what, sizeof what, "auto with %d input channels: %s", k->in,
+                 rules[i].same_as);
+        if (layer_make(&automatic, k, "auto", k->n, NULL) ||
+            layer_make(&other, k, rules[i].same_as, k->n, &automatic)) {
+            ok(0, "%s", what);
+            test_layer_free(&automatic);
+            test_layer_free(&other);
+            continue;
+        }
+        struct cnn_shape input = {k->in, k->h, k->w};
+        struct cnn_tensor x = tensor_new(k->n, input);
+        struct cnn_tensor y = tensor_new(k->n, automatic.layer.output);
+        struct cnn_tensor y_other = tensor_new(k->n, automatic.layer.output);
+        fill_uniform(x.data, cnn_tensor_count(&x), -1.0f, 1.0f);
+        for (int training = 0; training < 2; training++) {
+            char label[160];
+            snprintf(label, sizeof label, "%s (%s forward)", what,
+                     training ? "training" : "inference");
+            int ran = !test_layer_forward(&automatic, &x, &y, training) &&
+                      !test_layer_forward(&other, &x, &y_other, training);
+            report(ran ? compare_bits(y.data, y_other.data,
+                                      cnn_tensor_count(&y), label)
+                       : check_not_run(label));
+        }
+        tensor_free(&x);
+        tensor_free(&y);
+        tensor_free(&y_other);
+        test_layer_free(&automatic);
+        test_layer_free(&other);
+    }
+}
+
+/* Backward (oneDNN's) after a Winograd forward: after a training forward
+ * under `winograd` (17 channels) and `auto` (33 channels), and, under
+ * `direct`, after a training forward then an inference forward on new
+ * values in the same buffer, which must not leave the training forward's
+ * reordered input for backward to reuse. */
+static void check_backward(int in)
+{
+    const struct conv_case k = {2, in, 9, 8, 11, 1, 1, 1};
+    struct ref_conv c = {k.n, k.in, k.h, k.w, k.out, 3, 3, 1, 1,
+                         k.p, k.p, 1, 1, 0, 0};
+    ref_conv_output(&c);
+    const char *algorithms[] = {"winograd", "auto", "direct"};
+    for (int a = 0; a < 3; a++) {
+        struct test_layer t;
+        char what[160];
+        if (layer_make(&t, &k, algorithms[a], k.n, NULL)) {
+            ok(0, "%s: layer made and prepared", algorithms[a]);
+            test_layer_free(&t);
+            continue;
+        }
+        struct cnn_shape input = {k.in, k.h, k.w};
+        struct cnn_tensor x = tensor_new(k.n, input);
+        struct cnn_tensor dx = tensor_new(k.n, input);
+        struct cnn_tensor y = tensor_new(k.n, t.layer.output);
+        struct cnn_tensor dy = tensor_new(k.n, t.layer.output);
+        size_t x_count = cnn_tensor_count(&x);
+        size_t y_count = cnn_tensor_count(&y);
+        fill_uniform(x.data, x_count, -1.0f, 1.0f);
+        fill_uniform(dy.data, y_count, -1.0f, 1.0f);
+        int ran = !test_layer_forward(&t, &x, &y, 1);
+        if (a > 0) {
+            fill_uniform(x.data, x_count, -1.0f, 1.0f);
+            ran = ran && !test_layer_forward(&t, &x, &y, 0);
+        }
+        poison(t.gradients, t.parameter_count);
+        ran = ran && !test_layer_backward(&t, &x, &y, &dy, &dx);
+
+        const struct cnn_param_tensor *weight = &t.layer.tensors[0];
+        const struct cnn_param_tensor *bias = &t.layer.tensors[1];
+        double *want_y = doubles_new(y_count);
+        double *masked = doubles_new(y_count);
+        double *want_dx = doubles_new(x_count);
+        double *want_dw = doubles_new(weight->count);
+        double *want_db = doubles_new((size_t)k.out);
+        ref_conv_forward(&c, x.data, weight->data, bias->data, 1, want_y);
+        ref_relu_mask((int)y_count, y.data, dy.data, masked);
+        ref_conv_backward(&c, x.data, weight->data, masked, want_dx, want_dw,
+                          want_db);
+        snprintf(what, sizeof what, "%s, %d channels: output ~ reference",
+                 algorithms[a], in);
+        report(ran ? compare(y.data, want_y, y_count, TOLERANCE, what)
+                   : check_not_run(what));
+        snprintf(what, sizeof what,
+                 "%s, %d channels: input gradient ~ reference", algorithms[a],
+                 in);
+        report(ran ? compare(dx.data, want_dx, x_count, GRADIENT_TOLERANCE,
+                             what)
+                   : check_not_run(what));
+        snprintf(what, sizeof what,
+                 "%s, %d channels: weight gradient ~ reference", algorithms[a],
+                 in);
+        report(ran ? compare(weight->grad, want_dw, weight->count,
+                             GRADIENT_TOLERANCE, what)
+                   : check_not_run(what));
+        snprintf(what, sizeof what,
+                 "%s, %d channels: bias gradient ~ reference", algorithms[a],
+                 in);
+        report(ran ? compare(bias->grad, want_db, (size_t)k.out,
+                             GRADIENT_TOLERANCE, what)
+                   : check_not_run(what));
+        free(want_y);
+        free(masked);
+        free(want_dx);
+        free(want_dw);
+        free(want_db);
+        tensor_free(&x);
+        tensor_free(&dx);
+        tensor_free(&y);
+        tensor_free(&dy);
+        test_layer_free(&t);
+    }
+}
+
+static void check_refused(void)
+{
+    struct test_layer t;
+    struct cnn_shape input = {4, 9, 9};
+    int status = test_layer_make(&t, "conv2d", input, "out", "2", "kernel",
+                                 "5", "algorithm", "winograd", NULL);
+    ok(status != 0 && strstr(t.err.message, "winograd needs kernel 3"),
+       "algorithm: winograd with kernel 5 is refused, naming what it needs");
+    diag("  %s", t.err.message);
+    test_layer_free(&t);
+}
+
+int main(void)
+{
+    struct cnn_error err = {0};
+    if (harness_init(&err)) {
+        printf("Bail out! cannot load layers.so: %s\n", err.message);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        check_case(&cases[i]);
+    const struct conv_case large = {5, 19, 12, 31, 9, 1, 1, 1};
+    const struct conv_case small = {5, 19, 7, 6, 9, 1, 1, 1};
+    const struct conv_case one_tile = {5, 19, 4, 4, 9, 0, 1, 1};
+    check_independence(&large);
+    check_independence(&small);
+    check_independence(&one_tile);
+    check_auto();
+    check_backward(17);
+    check_backward(33);
+    check_refused();
+    harness_finish();
+    return done_testing();
+}
