@@ -3,5 +3,5 @@ check_PROGRAMS += t/test-node t/test-params
 TESTS += t/test-node t/test-params
 t_test_node_SOURCES = t/test-node.c t/tap.h
 t_test_node_LDADD = $(CNN_TEST_LIBS)
-t_test_params_SOURCES = t/test-params.c t/tap.h
+t_test_params_SOURCES = t/test-params.c t/tap.h t/test-aborts.h
 t_test_params_LDADD = $(CNN_TEST_LIBS)

@@ -1,7 +1,7 @@
 # tests: NAME_LIST parameters (ABI 2.2), and modules of older ABI minors
 check_PROGRAMS += t/test-param-names
 TESTS += t/test-param-names
-t_test_param_names_SOURCES = t/test-param-names.c t/tap.h
+t_test_param_names_SOURCES = t/test-param-names.c t/tap.h t/test-aborts.h
 t_test_param_names_LDADD = $(CNN_TEST_LIBS)
 
 # One source, modules built for ABI 2.0 and 2.1 (t/test-module-loader).

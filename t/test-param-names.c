@@ -14,6 +14,7 @@
 #include "cnnlab/params.h"
 #include "params_node.h"
 #include "tap.h"
+#include "test-aborts.h"
 
 static const struct cnn_param_spec specs[] = {
     {"layers", CNN_PARAM_NAME_LIST, "[]", 0, 0, NULL,
@@ -179,38 +180,6 @@ static void names_of_string(void)
     cnn_param_names(&defaults, "title", NULL, NULL);
 }
 
-/* Runs `call` in a child; passes when it aborts naming `expected`. */
-static void aborts(void (*call)(void), const char *expected, const char *what)
-{
-    int pipe_ends[2];
-    if (pipe(pipe_ends) != 0) {
-        ok(0, "pipe for %s", what);
-        return;
-    }
-    fflush(stdout);
-    pid_t child = fork();
-    if (child == 0) {
-        dup2(pipe_ends[1], 2);
-        close(pipe_ends[0]);
-        call();
-        _exit(0);
-    }
-    close(pipe_ends[1]);
-    char output[1024] = "";
-    size_t used = 0;
-    ssize_t got;
-    while (used + 1 < sizeof output &&
-           (got = read(pipe_ends[0], output + used,
-                       sizeof output - 1 - used)) > 0)
-        used += (size_t)got;
-    output[used] = '\0';
-    close(pipe_ends[0]);
-    int status = 0;
-    waitpid(child, &status, 0);
-    ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "%s aborts", what);
-    like(output, expected, "%s names the parameter", what);
-}
-
 static void test_api(void)
 {
     struct cnn_error err;
@@ -264,9 +233,10 @@ static void test_api(void)
     is_int(marks[0].column, 3, "and places");
     cnn_params_free(&copy);
 
-    aborts(names_of_string, "cnn_param_names(\"title\"): parameter 'title' "
-                            "is declared as text",
-           "cnn_param_names of a string");
+    test_aborts(names_of_string,
+                "cnn_param_names(\"title\"): parameter 'title' "
+                "is declared as text",
+                "cnn_param_names of a string");
 
     const struct cnn_param_spec past[] = {
         {"x", (enum cnn_param_type)(CNN_PARAM_NAME_LIST + 1), "1", 0, 0,

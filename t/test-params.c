@@ -13,6 +13,7 @@
 #include "cnnlab/params.h"
 #include "params_node.h"
 #include "tap.h"
+#include "test-aborts.h"
 
 static const struct cnn_param_spec conv_specs[] = {
     {"out", CNN_PARAM_INT, NULL, 1, 65536, NULL, "output channels"},
@@ -389,39 +390,6 @@ static void test_did_you_mean(void)
     ok(cnn_did_you_mean("epochs", NULL, 0) == NULL, "no candidates");
 }
 
-/* Runs `call` in a child; passes when it aborts and its stderr names
- * `expected`. */
-static void aborts(void (*call)(void), const char *expected, const char *what)
-{
-    int pipe_ends[2];
-    if (pipe(pipe_ends) != 0) {
-        ok(0, "pipe for %s", what);
-        return;
-    }
-    fflush(stdout);
-    pid_t child = fork();
-    if (child == 0) {
-        dup2(pipe_ends[1], 2);
-        close(pipe_ends[0]);
-        call();
-        _exit(0);
-    }
-    close(pipe_ends[1]);
-    char output[1024] = "";
-    size_t used = 0;
-    ssize_t got;
-    while (used + 1 < sizeof output &&
-           (got = read(pipe_ends[0], output + used,
-                       sizeof output - 1 - used)) > 0)
-        used += (size_t)got;
-    output[used] = '\0';
-    close(pipe_ends[0]);
-    int status = 0;
-    waitpid(child, &status, 0);
-    ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "%s aborts", what);
-    like(output, expected, "%s names the parameter", what);
-}
-
 static void float_of_int(void)
 {
     cnn_param_float(&misc, "epochs");
@@ -448,17 +416,18 @@ static void explicit_of_undeclared(void)
 
 static void test_getter_bugs(void)
 {
-    aborts(float_of_int, "cnn_param_float(\"epochs\"): parameter 'epochs' is "
-           "declared as an integer",
-           "wrong type");
-    aborts(int_of_undeclared, "declares no parameter 'epoch'",
-           "undeclared name");
-    aborts(pair_of_list, "'mean' is declared as a number or a list",
-           "pair of a list");
-    aborts(unset_required, "required parameter 'out' has no value",
-           "unset required");
-    aborts(explicit_of_undeclared, "declares no parameter 'nothing'",
-           "is_explicit of an undeclared name");
+    test_aborts(float_of_int,
+                "cnn_param_float(\"epochs\"): parameter 'epochs' is "
+                "declared as an integer",
+                "wrong type");
+    test_aborts(int_of_undeclared, "declares no parameter 'epoch'",
+                "undeclared name");
+    test_aborts(pair_of_list, "'mean' is declared as a number or a list",
+                "pair of a list");
+    test_aborts(unset_required, "required parameter 'out' has no value",
+                "unset required");
+    test_aborts(explicit_of_undeclared, "declares no parameter 'nothing'",
+                "is_explicit of an undeclared name");
 }
 
 /* Loads `text` and checks `path` (a map of conv2d parameters). */
