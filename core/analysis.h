@@ -34,6 +34,16 @@ int cnn_analysis_list_parse(struct cnn_analysis_list *list,
                             struct cnn_error *err);
 void cnn_analysis_list_free(struct cnn_analysis_list *list);
 
+/* Checks each listed analysis's parameters against the model with its
+ * validate hook (analysis.h), before anything trains: `model` is built
+ * (its weights need not be allocated) and `train` parsed. The first
+ * failure is the error, as the analysis words it. */
+int cnn_analysis_list_validate(const struct cnn_analysis_list *list,
+                               struct cnn_model *model,
+                               const struct cnn_train_config *train,
+                               const char *variant, int threads,
+                               struct cnn_error *err);
+
 /* What an analysis sees. Pointers are borrowed: they must outlive the
  * analysis (the history is copied). */
 struct cnn_analysis_setup {

@@ -98,6 +98,49 @@ void cnn_analysis_list_free(struct cnn_analysis_list *list)
     memset(list, 0, sizeof *list);
 }
 
+int cnn_analysis_list_validate(const struct cnn_analysis_list *list,
+                               struct cnn_model *model,
+                               const struct cnn_train_config *train,
+                               const char *variant, int threads,
+                               struct cnn_error *err)
+{
+    int hooks = 0;
+    for (int i = 0; i < list->count; i++)
+        hooks += list->items[i].type->validate != NULL;
+    if (hooks == 0)
+        return 0;
+    /* No data, history or directory: a validate hook gets the handle
+     * const, so it can only read the model's description. */
+    struct cnn_analysis_setup setup = {.directory = "",
+                                       .variant = variant,
+                                       .model = model,
+                                       .train = train,
+                                       .threads = threads};
+    struct cnn_analysis *analysis;
+    if (cnn_analysis_new(&analysis, &setup, err) < 0)
+        return -1;
+    int status = 0;
+    for (int i = 0; status == 0 && i < list->count; i++) {
+        const struct cnn_analysis_request *item = &list->items[i];
+        if (!item->type->validate)
+            continue;
+        cnn_error_clear(err);
+        status = item->type->validate(analysis, &item->params, err);
+        if (status < 0 && !err->failed)
+            cnn_error_at(err, item->mark,
+                         "analysis '%s' refused its parameters without "
+                         "saying why (a bug of the analysis)",
+                         item->type->name);
+        else if (status < 0 && !err->file[0]) {
+            /* A mistake without a place of its own is the entry's. */
+            struct cnn_error placeless = *err;
+            cnn_error_at(err, item->mark, "%s", placeless.message);
+        }
+    }
+    cnn_analysis_free(analysis);
+    return status < 0 ? -1 : 0;
+}
+
 int cnn_analysis_run_list(struct cnn_analysis *analysis,
                           const struct cnn_analysis_list *list,
                           json_t *outcomes, cnn_analysis_report_fn report,

@@ -101,6 +101,15 @@ int cnn_cli_validate_variant(const struct cnn_registry *registry,
         cnn_run_config_free(config);
         return -1;
     }
+    /* The analyses run after the training: a parameter that does not fit
+     * the model (a layer it lacks) must not wait for it to be found. */
+    if (cnn_analysis_list_validate(&config->analyses, model, &config->train,
+                                   variant->name, config->threads,
+                                   err) < 0) {
+        cnn_model_free(model);
+        cnn_run_config_free(config);
+        return -1;
+    }
     return 0;
 }
 

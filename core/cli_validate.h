@@ -15,7 +15,8 @@ int cnn_cli_load_manifest(struct cnn_registry *registry,
                           struct cnn_error *err);
 
 /* Checks a variant completely without data: every key, every component,
- * every shape. On success the caller frees config and model. */
+ * every shape, and each analysis's parameters against the model (its
+ * validate hook). On success the caller frees config and model. */
 int cnn_cli_validate_variant(const struct cnn_registry *registry,
                              const struct cnn_variant *variant,
                              struct cnn_run_config *config,

@@ -1,9 +1,11 @@
 /* cnnlab — the registry: every component the loaded modules registered,
  * looked up by kind, name and device. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnnlab/plugin.h"
 #include "cnnlab/registry.h"
 #include "registry_internal.h"
 
@@ -26,6 +28,9 @@ void cnn_registry_free(struct cnn_registry *registry)
     if (!registry)
         return;
     cnn_registry_close_modules(registry);
+    for (int i = 0; i < registry->older_analysis_count; i++)
+        free(registry->older_analyses[i]);
+    free(registry->older_analyses);
     free(registry->components);
     free(registry);
 }
@@ -188,10 +193,41 @@ const struct cnn_loader_type *cnn_registry_loader(
     return c ? c->definition : NULL;
 }
 
+/* A module built for ABI 2.0-2.2 gave a struct that ends before
+ * `validate` (added in 2.3): the registry keeps a copy of what the module
+ * has, the newer members NULL, so that nothing reads past its end. */
+static const struct cnn_analysis_type *analysis_of_this_abi(
+    struct cnn_registry *registry, const struct cnn_analysis_type *type,
+    struct cnn_error *err)
+{
+    const struct cnn_plugin *plugin = registry->loading_plugin;
+    if (!plugin || plugin->abi_minor >= 3)
+        return type;
+    struct cnn_analysis_type **grown =
+        realloc(registry->older_analyses,
+                (size_t)(registry->older_analysis_count + 1) * sizeof *grown);
+    if (!grown) {
+        cnn_error_set(err, "out of memory in the registry");
+        return NULL;
+    }
+    registry->older_analyses = grown;
+    struct cnn_analysis_type *copy = calloc(1, sizeof *copy);
+    if (!copy) {
+        cnn_error_set(err, "out of memory in the registry");
+        return NULL;
+    }
+    memcpy(copy, type, offsetof(struct cnn_analysis_type, validate));
+    grown[registry->older_analysis_count++] = copy;
+    return copy;
+}
+
 int cnn_register_analysis(struct cnn_registry *registry,
                           const struct cnn_analysis_type *type,
                           struct cnn_error *err)
 {
+    type = analysis_of_this_abi(registry, type, err);
+    if (!type)
+        return -1;
     return add(registry, CNN_COMPONENT_ANALYSIS, type->name, CNN_DEVICE_CPU,
                type->help, type->params, type->param_count, type, err);
 }

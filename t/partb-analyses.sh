@@ -102,17 +102,19 @@ is "$?" 2 "border: edge is a manifest error"
 like "$(cat "$scratch/bad.stderr")" "bad.yaml:19:" "placed in the file"
 like "$(cat "$scratch/bad.stderr")" "clip, valid" "naming the choices"
 
-# A layer the model lacks fails that analysis only.
+# A layer the model lacks is a manifest error too: checked against the
+# model before training (t/analysis-validate.sh), so nothing trains.
 sed 's/layers: \[conv2, fc1\]/layers: [conv2, conv9]/' \
     "$scratch/partb.yaml" > "$scratch/missing.yaml"
 "$CNNLAB" run --quiet --out "$scratch/missing" "$scratch/missing.yaml" \
     > /dev/null 2> "$scratch/missing.stderr"
-is "$?" 1 "an analysis naming a missing layer fails the command"
-info=$(cat "$scratch/missing/partb/main/run.json" 2> /dev/null)
+is "$?" 2 "an analysis naming a missing layer is a manifest error"
+info=$(cat "$scratch/missing.stderr")
 like "$info" "missing.yaml:21:32: ablation: layers: the model has no layer 'conv9'; did you mean" \
-    "run.json places the unknown layer at its element"
+    "the error places the unknown layer at its element"
 like "$info" "(layers with filters: conv1, conv2, fc1)" \
-    "run.json says which layers have filters"
-like "$info" '"filters": "ok"' "the other analyses still ran"
+    "the error says which layers have filters"
+is "$(find "$scratch/missing" -type f 2> /dev/null | wc -l | tr -d ' ')" 0 \
+    "nothing was trained"
 
 done_testing

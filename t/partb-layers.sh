@@ -3,8 +3,8 @@
 # block, and the older text "conv1, conv2" choose the same layers (the same
 # bytes of filters.csv and the ablation tables); a bad element is an error
 # at that element's file:line:column: an unknown layer (with did-you-mean)
-# or one without filters when the analysis runs, a name twice, a number, a
-# nested list or an empty list before anything runs.
+# or one without filters, a name twice, a number, a nested list or an empty
+# list, all before anything runs (t/analysis-validate.sh: before training).
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
 
 # $1: the filters entry, $2: the ablation entry (lines 16 and 17).
@@ -75,13 +75,14 @@ manifest "
       misses: 1" > "$scratch/form.yaml"
 same_selection "block lists"
 
-# Checked when the analysis runs (the model is known then): the error is
-# at the element, and names what there is to choose.
+# Checked against the model before anything runs (exit status 2, as for
+# any manifest error): the error is at the element, and names what there
+# is to choose.
 fails_at() { # fails_at FILTERS ABLATION PLACE MESSAGE WHAT
     manifest "$1" "$2" > "$scratch/bad.yaml"
     "$CNNLAB" analyse --out "$scratch/out" "$scratch/bad.yaml" \
         > /dev/null 2> "$scratch/bad.stderr"
-    is "$?" 1 "$5: the analysis fails"
+    is "$?" 2 "$5: refused before the analysis runs"
     like "$(cat "$scratch/bad.stderr")" "bad.yaml:$3: $4" \
         "$5: said at the element"
 }

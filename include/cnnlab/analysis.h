@@ -47,6 +47,21 @@ struct cnn_analysis_type {
      * naming what is missing. */
     int (*run)(struct cnn_analysis *analysis, const struct cnn_params *params,
                struct cnn_error *err);
+    /* ABI 2.3 (read only from modules built for 2.3 or later), may be
+     * NULL: checks `params` against the model before anything trains
+     * (`cnnlab check`, and `cnnlab run` and `cnnlab analyse` before their
+     * first variant), so that a parameter that does not fit the model (a
+     * layer it lacks, one without filters, a fill colour for the wrong
+     * number of channels) is reported at once, not after the training.
+     * The handle describes the model as built from the manifest: input
+     * shape, layers (names, types, shapes, declared parameter tensors),
+     * cnn_analysis_filter_count, the variant, seed, threads and training
+     * batch; it has no trained weights, no data (cnn_analysis_data is
+     * NULL), no history and no run directory, and being const it cannot
+     * run the model or write files. Share the checking code with `run`,
+     * so that both report a mistake in the same words. */
+    int (*validate)(const struct cnn_analysis *analysis,
+                    const struct cnn_params *params, struct cnn_error *err);
 };
 
 /* Where the run's files are (results/<experiment>/<variant>). */

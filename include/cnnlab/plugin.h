@@ -35,9 +35,11 @@ extern "C" {
  * at the ends of their structs).
  * 2.2: parameters of type CNN_PARAM_NAME_LIST, read with cnn_param_names
  * (params.h: the enum's last value, fields at the end of struct
- * cnn_param_value). */
+ * cnn_param_value).
+ * 2.3: analyses check their parameters against the model before training
+ * (analysis.h: cnn_analysis_type.validate, at the end of the struct). */
 #define CNN_ABI_MAJOR 2
-#define CNN_ABI_MINOR 2
+#define CNN_ABI_MINOR 3
 
 struct cnn_registry;
 

@@ -210,6 +210,13 @@ static int ablation_run(struct cnn_analysis *a,
     return status;
 }
 
+static int ablation_validate(const struct cnn_analysis *a,
+                             const struct cnn_params *params,
+                             struct cnn_error *err)
+{
+    return selection_validate(a, params, "ablation", err);
+}
+
 const struct cnn_analysis_type analyses_ablation_type = {
     .name = "ablation",
     .help = "filter ablation: each chosen filter off alone, accuracy and "
@@ -218,4 +225,5 @@ const struct cnn_analysis_type analyses_ablation_type = {
     .params = ablation_params,
     .param_count = sizeof ablation_params / sizeof *ablation_params,
     .run = ablation_run,
+    .validate = ablation_validate,
 };

@@ -211,6 +211,13 @@ static int filters_run(struct cnn_analysis *a,
     return status;
 }
 
+static int filters_validate(const struct cnn_analysis *a,
+                            const struct cnn_params *params,
+                            struct cnn_error *err)
+{
+    return selection_validate(a, params, "filters", err);
+}
+
 const struct cnn_analysis_type analyses_filters_type = {
     .name = "filters",
     .help = "filter identification: the top-k activations of chosen "
@@ -219,4 +226,5 @@ const struct cnn_analysis_type analyses_filters_type = {
     .params = filters_params,
     .param_count = sizeof filters_params / sizeof *filters_params,
     .run = filters_run,
+    .validate = filters_validate,
 };

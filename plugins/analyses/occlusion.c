@@ -224,7 +224,8 @@ static int occlude_image(struct cnn_analysis *a, const struct cnn_data *data,
                       : 0;
 }
 
-static int read_config(struct cnn_analysis *a, const struct cnn_params *params,
+static int read_config(const struct cnn_analysis *a,
+                       const struct cnn_params *params,
                        struct occlusion_config *c, struct cnn_error *err)
 {
     struct cnn_shape shape = cnn_analysis_input_shape(a);
@@ -240,6 +241,23 @@ static int read_config(struct cnn_analysis *a, const struct cnn_params *params,
                              "%dx%d images with border: valid (use a "
                              "smaller window, or border: clip)",
                              c->window_h, c->window_w, shape.h, shape.w);
+    return 0;
+}
+
+/* The window grid and the fill colour (at most 64 channels) on the
+ * model's images: what run uses and validate checks before training. */
+static int read_settings(const struct cnn_analysis *a,
+                         const struct cnn_params *params,
+                         struct occlusion_config *c, uint8_t *fill,
+                         struct cnn_error *err)
+{
+    int channels = cnn_analysis_input_shape(a).c;
+    if (channels > 64)
+        return cnn_error_set(err, "occlusion: %d channels (at most 64)",
+                             channels);
+    if (read_config(a, params, c, err) < 0 ||
+        read_fill(params, channels, fill, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -272,11 +290,7 @@ static int occlusion_run(struct cnn_analysis *a,
     struct cnn_shape shape = cnn_analysis_input_shape(a);
     struct occlusion_config c;
     uint8_t fill_colour[64];
-    if (shape.c > 64)
-        return cnn_error_set(err, "occlusion: %d channels (at most 64)",
-                             shape.c);
-    if (read_config(a, params, &c, err) < 0 ||
-        read_fill(params, shape.c, fill_colour, err) < 0)
+    if (read_settings(a, params, &c, fill_colour, err) < 0)
         return -1;
     const double *values;
     int listed = cnn_param_floats(params, "images", &values);
@@ -324,6 +338,15 @@ static int occlusion_run(struct cnn_analysis *a,
     return status;
 }
 
+static int occlusion_validate(const struct cnn_analysis *a,
+                              const struct cnn_params *params,
+                              struct cnn_error *err)
+{
+    struct occlusion_config c;
+    uint8_t fill_colour[64];
+    return read_settings(a, params, &c, fill_colour, err);
+}
+
 const struct cnn_analysis_type analyses_occlusion_type = {
     .name = "occlusion",
     .help = "occlusion sensitivity maps of test images: occlusion.csv, "
@@ -331,4 +354,5 @@ const struct cnn_analysis_type analyses_occlusion_type = {
     .params = occlusion_params,
     .param_count = sizeof occlusion_params / sizeof *occlusion_params,
     .run = occlusion_run,
+    .validate = occlusion_validate,
 };

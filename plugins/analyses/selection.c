@@ -19,9 +19,9 @@ static int is_conv(const struct cnn_layer *layer)
 
 /* The names of the layers with filters (for did-you-mean), and the same
  * as "conv1, conv2, fc1" (or "none"). */
-static int layers_with_filters(struct cnn_analysis *a, const char ***names,
-                               int *count, char *buf, size_t size,
-                               struct cnn_error *err)
+static int layers_with_filters(const struct cnn_analysis *a,
+                               const char ***names, int *count, char *buf,
+                               size_t size, struct cnn_error *err)
 {
     int layers = cnn_analysis_layer_count(a);
     *count = 0;
@@ -44,7 +44,7 @@ static int layers_with_filters(struct cnn_analysis *a, const char ***names,
     return 0;
 }
 
-static int find_layer(struct cnn_analysis *a, const char *name)
+static int find_layer(const struct cnn_analysis *a, const char *name)
 {
     for (int i = 0; i < cnn_analysis_layer_count(a); i++)
         if (strcmp(cnn_analysis_layer(a, i)->name, name) == 0)
@@ -63,7 +63,7 @@ static int add_layer(struct selection *s, int layer, struct cnn_error *err)
     return 0;
 }
 
-static int every_conv_layer(struct cnn_analysis *a, const char *name,
+static int every_conv_layer(const struct cnn_analysis *a, const char *name,
                             const char *known, struct selection *s,
                             struct cnn_error *err)
 {
@@ -81,7 +81,7 @@ static int every_conv_layer(struct cnn_analysis *a, const char *name,
 
 /* One name of `layers` into s, or an error placed at that name. The core
  * has checked that no name comes twice. */
-static int choose_layer(struct cnn_analysis *a, const char *layer_name,
+static int choose_layer(const struct cnn_analysis *a, const char *layer_name,
                         struct cnn_mark mark, const char *const *candidates,
                         int candidate_count, const char *known,
                         const char *name, struct selection *s,
@@ -109,7 +109,7 @@ static int choose_layer(struct cnn_analysis *a, const char *layer_name,
 }
 
 /* The `layers` names into layer indices, in the model's order. */
-static int parse_layers(struct cnn_analysis *a,
+static int parse_layers(const struct cnn_analysis *a,
                         const struct cnn_params *params, const char *name,
                         struct selection *s, struct cnn_error *err)
 {
@@ -149,8 +149,9 @@ static int compare_ints(const void *x, const void *y)
 }
 
 /* `random` filters of the layer, drawn by a seeded shuffle. */
-static int draw_filters(struct cnn_analysis *a, struct layer_choice *choice,
-                        long wanted, struct cnn_error *err)
+static int draw_filters(const struct cnn_analysis *a,
+                        struct layer_choice *choice, long wanted,
+                        struct cnn_error *err)
 {
     int total = cnn_analysis_filter_count(a, choice->layer);
     int *all = malloc((size_t)total * sizeof *all);
@@ -169,9 +170,9 @@ static int draw_filters(struct cnn_analysis *a, struct layer_choice *choice,
     return 0;
 }
 
-static int listed_filters(struct cnn_analysis *a, struct layer_choice *choice,
-                          const double *values, int count, const char *name,
-                          struct cnn_error *err)
+static int listed_filters(const struct cnn_analysis *a,
+                          struct layer_choice *choice, const double *values,
+                          int count, const char *name, struct cnn_error *err)
 {
     const struct cnn_layer *layer = cnn_analysis_layer(a, choice->layer);
     int total = cnn_analysis_filter_count(a, choice->layer);
@@ -204,9 +205,9 @@ static int listed_filters(struct cnn_analysis *a, struct layer_choice *choice,
     return 0;
 }
 
-int selection_parse(struct cnn_analysis *a, const struct cnn_params *params,
-                    const char *name, struct selection *s,
-                    struct cnn_error *err)
+int selection_parse(const struct cnn_analysis *a,
+                    const struct cnn_params *params, const char *name,
+                    struct selection *s, struct cnn_error *err)
 {
     memset(s, 0, sizeof *s);
     const double *values;
@@ -220,6 +221,16 @@ int selection_parse(struct cnn_analysis *a, const struct cnn_params *params,
                                          name, err);
     if (status < 0)
         selection_free(s);
+    return status;
+}
+
+int selection_validate(const struct cnn_analysis *a,
+                       const struct cnn_params *params, const char *name,
+                       struct cnn_error *err)
+{
+    struct selection s;
+    int status = selection_parse(a, params, name, &s, err);
+    selection_free(&s);
     return status;
 }
 

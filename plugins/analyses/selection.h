@@ -36,10 +36,17 @@ struct selection {
 };
 
 /* Errors name the analysis, the parameter and what is there to choose
- * from, placed at the manifest's element when it is a layer name. */
-int selection_parse(struct cnn_analysis *analysis,
+ * from, placed at the manifest's element when it is a layer name. Needs
+ * only the model's description, so it works on a validate hook's handle
+ * too. */
+int selection_parse(const struct cnn_analysis *analysis,
                     const struct cnn_params *params, const char *analysis_name,
                     struct selection *selection, struct cnn_error *err);
 void selection_free(struct selection *selection);
+
+/* The analyses' validate hook: selection_parse's errors, before training. */
+int selection_validate(const struct cnn_analysis *analysis,
+                       const struct cnn_params *params,
+                       const char *analysis_name, struct cnn_error *err);
 
 #endif

@@ -1,5 +1,5 @@
 /* A module built against an older ABI minor of this major (OLDER_MINOR:
- * 2.0, 2.1): the version rule says it loads. */
+ * 2.0, 2.1, 2.2): the version rule says it loads. */
 #include "cnnlab/plugin.h"
 
 static int init(struct cnn_registry *registry, struct cnn_error *err)
