@@ -1,8 +1,9 @@
-/* conv2d's Winograd F(2x2, 3x3) forward (plugins/layers/conv2d_winograd.c)
- * against the direct oneDNN forward and the float64 reference, on random
- * data: odd and even sizes, padding 0 to 2, channel counts that are not
- * multiples of 8, batch 1 and 5, with and without bias and ReLU, tiles
- * cut at the output's edges and samples of several chunks.
+/* conv2d's Winograd kernels (plugins/layers/conv2d_winograd.c: forward and
+ * input gradient; conv2d_winograd_weights.c: weight gradient) against the
+ * direct oneDNN ones and the float64 reference, on random data: odd and
+ * even sizes, padding 0 to 2, channel counts that are not multiples of 8,
+ * batch 1 and 5, with and without bias and ReLU, tiles cut at the
+ * output's edges and samples of several chunks.
  *
  * Tolerance: 1e-5 of the output's scale (its largest |value|, at least 1).
  * The transforms' coefficients are 1 and 1/2, and each stage adds at most
@@ -12,11 +13,19 @@
  * 10x the output scale; measured errors are near 1e-6 of the scale. A wrong
  * tile, channel or transform coefficient errs by O(1).
  *
+ * Gradients: 1e-4 of their scale. The weight gradient sums a product
+ * over every output position of the batch (up to 5 x 34 x 35 here), so
+ * its float32 error grows with that count while its scale grows with its
+ * square root: measured errors stay below 1e-6 of the scale, and a wrong
+ * transform coefficient or tile errs by O(1).
+ *
  * Also: the weights are transformed again after any in-place change (a
  * training step, an ablated filter, a loaded checkpoint), a sample's
  * output does not depend on its batch or on the thread count, `auto`
- * picks the measured rule, a training forward on Winograd leaves backward
- * correct, and `algorithm: winograd` on a 5x5 kernel is refused. */
+ * picks the measured rule, the weights that backward uses are those of
+ * the step (changed in place after a forward), padding 3 falls back to
+ * oneDNN's backward, and `algorithm: winograd` on a 5x5 kernel is
+ * refused. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,11 +271,11 @@ static void check_auto(void)
     }
 }
 
-/* Backward (oneDNN's) after a Winograd forward: after a training forward
- * under `winograd` (17 channels) and `auto` (33 channels), and, under
- * `direct`, after a training forward then an inference forward on new
- * values in the same buffer, which must not leave the training forward's
- * reordered input for backward to reuse. */
+/* Backward after a training forward under `winograd` and `auto` (with 17
+ * channels `auto` runs direct, with 33 Winograd), and, after a training
+ * forward then an inference forward on new values in the same buffer
+ * (which must not leave the training forward's reordered input for a
+ * direct backward to reuse), under all three. */
 static void check_backward(int in)
 {
     const struct conv_case k = {2, in, 9, 8, 11, 1, 1, 1};
@@ -345,6 +354,160 @@ static void check_backward(int in)
     }
 }
 
+/* Winograd's backward (case k, `winograd`) against the float64
+ * reference and oneDNN's direct backward, after a training forward; with
+ * `change_weights`, the weights are rescaled in place between forward and
+ * backward (what no trainer does, but backward must then use them, not
+ * the forward's transform). */
+static void check_case_backward(const struct conv_case *k, int change_weights)
+{
+    char label[160], what[256];
+    snprintf(label, sizeof label, "backward n=%d %d->%d %dx%d p=%d%s%s%s",
+             k->n, k->in, k->out, k->h, k->w, k->p, k->bias ? " bias" : "",
+             k->relu ? " relu" : "",
+             change_weights ? ", weights changed after forward" : "");
+    struct test_layer direct, winograd;
+    memset(&winograd, 0, sizeof winograd);
+    if (layer_make(&direct, k, "direct", k->n, NULL) ||
+        layer_make(&winograd, k, "winograd", k->n, &direct)) {
+        ok(0, "%s: layers made and prepared", label);
+        test_layer_free(&direct);
+        test_layer_free(&winograd);
+        return;
+    }
+    struct ref_conv c = {k->n, k->in, k->h, k->w, k->out, 3, 3, 1, 1,
+                         k->p, k->p, 1, 1, 0, 0};
+    ref_conv_output(&c);
+    struct cnn_shape input = {k->in, k->h, k->w};
+    struct cnn_tensor x = tensor_new(k->n, input);
+    struct cnn_tensor y = tensor_new(k->n, direct.layer.output);
+    struct cnn_tensor dy = tensor_new(k->n, direct.layer.output);
+    struct cnn_tensor dx = tensor_new(k->n, input);
+    struct cnn_tensor dx_direct = tensor_new(k->n, input);
+    size_t x_count = cnn_tensor_count(&x), y_count = cnn_tensor_count(&y);
+    fill_uniform(x.data, x_count, -1.0f, 1.0f);
+    fill_uniform(dy.data, y_count, -1.0f, 1.0f);
+
+    int ran = !test_layer_forward(&winograd, &x, &y, 1) &&
+              !test_layer_forward(&direct, &x, &y, 1);
+    if (change_weights) {
+        for (size_t i = 0; i < winograd.parameter_count; i++)
+            winograd.values[i] *= -3.0f;
+        memcpy(direct.values, winograd.values,
+               direct.parameter_count * sizeof(float));
+    }
+    poison(winograd.gradients, winograd.parameter_count);
+    ran = ran && !test_layer_backward(&winograd, &x, &y, &dy, &dx) &&
+          !test_layer_backward(&direct, &x, &y, &dy, &dx_direct);
+
+    const struct cnn_param_tensor *weight = &winograd.layer.tensors[0];
+    double *masked = doubles_new(y_count);
+    double *want_dx = doubles_new(x_count);
+    double *want_dw = doubles_new(weight->count);
+    double *want_db = doubles_new((size_t)k->out);
+    if (k->relu) {
+        ref_relu_mask((int)y_count, y.data, dy.data, masked);
+    } else {
+        for (size_t i = 0; i < y_count; i++)
+            masked[i] = dy.data[i];
+    }
+    ref_conv_backward(&c, x.data, weight->data, masked, want_dx, want_dw,
+                      want_db);
+    snprintf(what, sizeof what, "%s: input gradient ~ reference", label);
+    report(ran ? compare(dx.data, want_dx, x_count, GRADIENT_TOLERANCE, what)
+               : check_not_run(what));
+    snprintf(what, sizeof what, "%s: input gradient ~ direct", label);
+    for (size_t i = 0; i < x_count; i++)
+        want_dx[i] = dx_direct.data[i];
+    report(ran ? compare(dx.data, want_dx, x_count, GRADIENT_TOLERANCE, what)
+               : check_not_run(what));
+    snprintf(what, sizeof what, "%s: weight gradient ~ reference", label);
+    report(ran ? compare(weight->grad, want_dw, weight->count,
+                         GRADIENT_TOLERANCE, what)
+               : check_not_run(what));
+    snprintf(what, sizeof what, "%s: weight gradient ~ direct", label);
+    for (size_t i = 0; i < weight->count; i++)
+        want_dw[i] = direct.layer.tensors[0].grad[i];
+    report(ran ? compare(weight->grad, want_dw, weight->count,
+                         GRADIENT_TOLERANCE, what)
+               : check_not_run(what));
+    if (k->bias) {
+        snprintf(what, sizeof what, "%s: bias gradient ~ reference", label);
+        report(ran ? compare(winograd.layer.tensors[1].grad, want_db,
+                             (size_t)k->out, GRADIENT_TOLERANCE, what)
+                   : check_not_run(what));
+    }
+    free(masked);
+    free(want_dx);
+    free(want_dw);
+    free(want_db);
+    tensor_free(&x);
+    tensor_free(&y);
+    tensor_free(&dy);
+    tensor_free(&dx);
+    tensor_free(&dx_direct);
+    test_layer_free(&direct);
+    test_layer_free(&winograd);
+}
+
+/* The input gradient is computed per sample, so it is the same bits on 1
+ * thread as on 2; the weight gradient's sums are split among the threads,
+ * so it agrees within the tolerance; a backward without an input gradient
+ * (a first layer) gives the same weight gradient. */
+static void check_backward_threads(void)
+{
+    const struct conv_case k = {5, 19, 12, 31, 9, 1, 1, 1};
+    struct test_layer t;
+    char what[160];
+    if (layer_make(&t, &k, "winograd", k.n, NULL)) {
+        ok(0, "backward threads: layer made and prepared");
+        test_layer_free(&t);
+        return;
+    }
+    struct cnn_shape input = {k.in, k.h, k.w};
+    struct cnn_tensor x = tensor_new(k.n, input);
+    struct cnn_tensor y = tensor_new(k.n, t.layer.output);
+    struct cnn_tensor dy = tensor_new(k.n, t.layer.output);
+    struct cnn_tensor dx = tensor_new(k.n, input);
+    struct cnn_tensor dx_one = tensor_new(k.n, input);
+    size_t x_count = cnn_tensor_count(&x);
+    size_t weight_count = t.layer.tensors[0].count;
+    float *dw = malloc(weight_count * sizeof *dw);
+    double *dw_one = doubles_new(weight_count);
+    fill_uniform(x.data, x_count, -1.0f, 1.0f);
+    fill_uniform(dy.data, cnn_tensor_count(&dy), -1.0f, 1.0f);
+    int ran = dw && !test_layer_forward(&t, &x, &y, 1) &&
+              !test_layer_backward(&t, &x, &y, &dy, &dx);
+    if (ran)
+        memcpy(dw, t.layer.tensors[0].grad, weight_count * sizeof *dw);
+    harness_context.threads = 1;
+    ran = ran && !test_layer_backward(&t, &x, &y, &dy, &dx_one);
+    harness_context.threads = 2;
+    for (size_t i = 0; ran && i < weight_count; i++)
+        dw_one[i] = t.layer.tensors[0].grad[i];
+    snprintf(what, sizeof what, "backward: input gradient, 1 thread == 2");
+    report(ran ? compare_bits(dx_one.data, dx.data, x_count, what)
+               : check_not_run(what));
+    snprintf(what, sizeof what, "backward: weight gradient, 1 thread ~ 2");
+    report(ran ? compare(dw, dw_one, weight_count, GRADIENT_TOLERANCE, what)
+               : check_not_run(what));
+    poison(t.gradients, t.parameter_count);
+    ran = ran && !test_layer_backward(&t, &x, &y, &dy, NULL);
+    snprintf(what, sizeof what,
+             "backward without input gradient: same weight gradient");
+    report(ran ? compare_bits(t.layer.tensors[0].grad, dw, weight_count,
+                              what)
+               : check_not_run(what));
+    free(dw);
+    free(dw_one);
+    tensor_free(&x);
+    tensor_free(&y);
+    tensor_free(&dy);
+    tensor_free(&dx);
+    tensor_free(&dx_one);
+    test_layer_free(&t);
+}
+
 static void check_refused(void)
 {
     struct test_layer t;
@@ -375,6 +538,14 @@ int main(void)
     check_auto();
     check_backward(17);
     check_backward(33);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        check_case_backward(&cases[i], 0);
+    check_case_backward(&cases[0], 1);
+    /* Padding 3: the input gradient would need padding -1; oneDNN's
+     * backward runs instead. */
+    const struct conv_case wide = {2, 33, 7, 8, 6, 3, 1, 1};
+    check_case_backward(&wide, 0);
+    check_backward_threads();
     check_refused();
     harness_finish();
     return done_testing();

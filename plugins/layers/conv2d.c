@@ -23,9 +23,10 @@ static const struct cnn_param_spec conv2d_params[] = {
     {"activation", CNN_PARAM_CHOICE, "none", 0, 0, "none|relu",
      "activation fused into the convolution"},
     {"algorithm", CNN_PARAM_CHOICE, "auto", 0, 0, "auto|direct|winograd",
-     "CPU forward: winograd (Winograd F(2x2, 3x3); kernel 3, stride 1, "
-     "dilation 1 only), direct (oneDNN), or auto: winograd for those from "
-     "32 input channels on"},
+     "CPU algorithm: winograd (Winograd F(2x2, 3x3) forward and, with "
+     "padding up to 2, backward; kernel 3, stride 1, dilation 1 only), "
+     "direct (oneDNN), or auto: winograd for those from 32 input channels "
+     "on"},
 };
 
 /* floor((size + 2 pad - dilation (kernel - 1) - 1) / stride) + 1, or 0 when

@@ -1,16 +1,16 @@
 /* cnnlab layers module — conv2d's configuration, shared by its definition
  * and direct oneDNN kernels (conv2d.c) and its CPU kernel dispatch between
- * those and the Winograd forward (conv2d_cpu.c). */
+ * those and the Winograd kernels (conv2d_cpu.c). */
 #ifndef CNNLAB_LAYERS_CONV2D_H
 #define CNNLAB_LAYERS_CONV2D_H
 
 #include "onednn.h"
 
-/* The `algorithm` parameter: which CPU forward runs. */
+/* The `algorithm` parameter: which CPU kernels run. */
 enum conv2d_algorithm {
     CONV2D_AUTO,     /* Winograd where it pays off (conv2d_cpu.c) */
     CONV2D_DIRECT,   /* oneDNN's direct convolution, always */
-    CONV2D_WINOGRAD, /* Winograd for every forward, training included */
+    CONV2D_WINOGRAD, /* Winograd forwards, and backward up to padding 2 */
 };
 
 struct conv2d_config {

@@ -1,4 +1,7 @@
-/* cnnlab layers module — Winograd F(2x2, 3x3) forward convolution.
+/* cnnlab layers module — Winograd F(2x2, 3x3) convolution: conv2d's
+ * forward, and its input gradient, which is the convolution of the output
+ * gradient with the filters transposed (in <-> out) and turned by 180
+ * degrees, padded by 2 minus the forward's padding.
  *
  * With d a 4x4 input patch, g a 3x3 filter and the 2x2 outputs Y they give
  * (cross-correlation, as PyTorch's conv2d):
@@ -24,34 +27,7 @@
 #include <omp.h>
 #endif
 
-#include "conv2d_winograd.h"
-
-/* Tiles per chunk to aim for: at 64 input and output channels, V and M of
- * a chunk then take about 330 KB together, within a core's L2 cache, and
- * the products are wide enough for sgemm's kernels. */
-enum { WINOGRAD_CHUNK_TILES = 80 };
-
-struct winograd_scratch {
-    float *input;   /* V: [16][in][chunk_tiles] */
-    float *product; /* M: [16][out][chunk_tiles] */
-    float *lines;   /* 5 lines of 2 tiles_w + 2: a row of zeros, then the
-                       4 rows of B^T d with their padding columns */
-    float *outputs; /* 2 lines of 2 tiles_w: a tile row of outputs where
-                       the output's last tile row or column is cut */
-};
-
-struct cnn_winograd {
-    struct cnn_winograd_shape shape;
-    int tiles_h, tiles_w;   /* ceil(out_h / 2), ceil(out_w / 2) */
-    int rows_per_chunk;     /* tile rows per chunk */
-    int chunks_per_sample;
-    int threads;            /* scratch sets allocated */
-    size_t chunk_tiles;     /* rows_per_chunk * tiles_w */
-    int transformed;        /* U holds the transform of seen_weights */
-    float *seen_weights;    /* (out, in, 3, 3): what U was made from */
-    float *transformed_weights; /* U: [16][out][in] */
-    struct winograd_scratch *scratch;
-};
+#include "conv2d_winograd_tiles.h"
 
 static float *floats(size_t count)
 {
@@ -70,6 +46,8 @@ void cnn_winograd_destroy(struct cnn_winograd *w)
             free(w->scratch[t].product);
             free(w->scratch[t].lines);
             free(w->scratch[t].outputs);
+            free(w->scratch[t].weight_sums);
+            free(w->scratch[t].bias_sums);
         }
     free(w->scratch);
     free(w->seen_weights);
@@ -77,10 +55,13 @@ void cnn_winograd_destroy(struct cnn_winograd *w)
     free(w);
 }
 
-int cnn_winograd_create(struct cnn_winograd **winograd,
-                        const struct cnn_winograd_shape *shape, int threads,
-                        const struct cnn_layer *layer,
-                        struct cnn_error *err)
+/* A convolution's state; `own_weights`: it transforms its own (else it
+ * uses another one's, set by the caller). */
+static int winograd_create(struct cnn_winograd **winograd,
+                           const struct cnn_winograd_shape *shape,
+                           int threads, int own_weights,
+                           const struct cnn_layer *layer,
+                           struct cnn_error *err)
 {
     *winograd = NULL;
     struct cnn_winograd *w = calloc(1, sizeof *w);
@@ -100,11 +81,15 @@ int cnn_winograd_create(struct cnn_winograd **winograd,
 
     size_t filters = (size_t)shape->out * shape->in;
     size_t line = 2 * (size_t)w->tiles_w + 2;
-    w->seen_weights = floats(filters * 9);
-    w->transformed_weights = floats(filters * 16);
     w->scratch = calloc((size_t)w->threads, sizeof *w->scratch);
-    if (!w->seen_weights || !w->transformed_weights || !w->scratch)
+    if (!w->scratch)
         goto out_of_memory;
+    if (own_weights) {
+        w->seen_weights = floats(filters * 9);
+        w->transformed_weights = floats(filters * 16);
+        if (!w->seen_weights || !w->transformed_weights)
+            goto out_of_memory;
+    }
     for (int t = 0; t < w->threads; t++) {
         struct winograd_scratch *s = &w->scratch[t];
         s->input = floats(16 * (size_t)shape->in * w->chunk_tiles);
@@ -113,6 +98,12 @@ int cnn_winograd_create(struct cnn_winograd **winograd,
         s->outputs = floats(2 * line);
         if (!s->input || !s->product || !s->lines || !s->outputs)
             goto out_of_memory;
+        if (shape->weight_gradient) {
+            s->weight_sums = floats(filters * 16);
+            s->bias_sums = calloc((size_t)shape->out, sizeof(double));
+            if (!s->weight_sums || !s->bias_sums)
+                goto out_of_memory;
+        }
     }
     *winograd = w;
     return 0;
@@ -123,47 +114,70 @@ out_of_memory:
                          "fewer threads)", layer->name, layer->type->name);
 }
 
+int cnn_winograd_create(struct cnn_winograd **winograd,
+                        const struct cnn_winograd_shape *shape, int threads,
+                        const struct cnn_layer *layer,
+                        struct cnn_error *err)
+{
+    return winograd_create(winograd, shape, threads, 1, layer, err);
+}
+
+int cnn_winograd_create_input_gradient(struct cnn_winograd **winograd,
+                                       struct cnn_winograd *forward,
+                                       const struct cnn_layer *layer,
+                                       struct cnn_error *err)
+{
+    const struct cnn_winograd_shape *f = &forward->shape;
+    struct cnn_winograd_shape shape = {
+        .batch = f->batch, .in = f->out, .out = f->in,
+        .in_h = f->out_h, .in_w = f->out_w,
+        .out_h = f->in_h, .out_w = f->in_w,
+        .pad_h = 2 - f->pad_h, .pad_w = 2 - f->pad_w,
+    };
+    if (winograd_create(winograd, &shape, forward->threads, 0, layer, err))
+        return -1;
+    (*winograd)->weights_from = forward;
+    return 0;
+}
+
+/* Filters per block of the weight transform: the block's 16 positions
+ * (16 KB) are gathered in L1, then written as 16 contiguous runs (one
+ * store stream at a time instead of 16 interleaved ones). */
+enum { WEIGHT_BLOCK = 256 };
+
 /* U[k][o][i] = (G g G^T)[k / 4][k % 4] for every filter g = weight[o][i]. */
 static void transform_weights(struct cnn_winograd *w, const float *weight)
 {
     size_t filters = (size_t)w->shape.out * w->shape.in;
+    size_t blocks = (filters + WEIGHT_BLOCK - 1) / WEIGHT_BLOCK;
     float *u = w->transformed_weights;
     CNN_PARALLEL_FOR(filters * 16)
-    for (size_t f = 0; f < filters; f++) {
-        const float *g = weight + 9 * f;
-        float t[4][3], r[16];
-        for (int q = 0; q < 3; q++) {
-            t[0][q] = g[q];
-            t[1][q] = 0.5f * (g[q] + g[3 + q] + g[6 + q]);
-            t[2][q] = 0.5f * (g[q] - g[3 + q] + g[6 + q]);
-            t[3][q] = g[6 + q];
-        }
-        for (int a = 0; a < 4; a++) {
-            r[4 * a] = t[a][0];
-            r[4 * a + 1] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
-            r[4 * a + 2] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
-            r[4 * a + 3] = t[a][2];
+    for (size_t block = 0; block < blocks; block++) {
+        size_t first = block * WEIGHT_BLOCK;
+        size_t count = filters - first < WEIGHT_BLOCK ? filters - first
+                                                      : WEIGHT_BLOCK;
+        float r[16][WEIGHT_BLOCK];
+        for (size_t j = 0; j < count; j++) {
+            const float *g = weight + 9 * (first + j);
+            float t[4][3];
+            for (int q = 0; q < 3; q++) {
+                t[0][q] = g[q];
+                t[1][q] = 0.5f * (g[q] + g[3 + q] + g[6 + q]);
+                t[2][q] = 0.5f * (g[q] - g[3 + q] + g[6 + q]);
+                t[3][q] = g[6 + q];
+            }
+            for (int a = 0; a < 4; a++) {
+                r[4 * a][j] = t[a][0];
+                r[4 * a + 1][j] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+                r[4 * a + 2][j] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+                r[4 * a + 3][j] = t[a][2];
+            }
         }
         for (int k = 0; k < 16; k++)
-            u[(size_t)k * filters + f] = r[k];
+            memcpy(u + (size_t)k * filters + first, r[k],
+                   count * sizeof(float));
     }
 }
-
-/* The transforms are add/sub loops over contiguous tiles: `omp simd`
- * lets -O2 vectorise them despite the pointers it cannot prove distinct,
- * and an AVX2 clone (chosen at load time where the CPU has it) doubles
- * the vector width. Both clones give the same bits: additions and
- * subtractions only, so nothing for the compiler to fuse. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define WINOGRAD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define WINOGRAD_CLONES
-#endif
-#ifdef _OPENMP
-#define WINOGRAD_SIMD _Pragma("omp simd")
-#else
-#define WINOGRAD_SIMD
-#endif
 
 /* The rows of B^T d for one tile row: rows[a][pad_w + j] for the input
  * columns j, from the 4 input rows d (a zero row where outside the
@@ -203,12 +217,10 @@ transform_input_columns(const float *restrict row, int tiles_w,
     }
 }
 
-/* V[k][c][t] = (B^T d B)[k / 4][k % 4] for the chunk's tiles t (tile rows
- * ty0 .. ty0 + rows - 1 of one sample x) and every channel c. */
 WINOGRAD_CLONES
-static void transform_input(const struct cnn_winograd *w, const float *x,
-                            int ty0, int rows, size_t tiles,
-                            struct winograd_scratch *s)
+void cnn_winograd_transform_input(const struct cnn_winograd *w,
+                                  const float *x, int ty0, int rows,
+                                  size_t tiles, struct winograd_scratch *s)
 {
     const struct cnn_winograd_shape *shape = &w->shape;
     int tiles_w = w->tiles_w;
@@ -323,6 +335,14 @@ static void transform_output(const struct cnn_winograd *w, float *y,
     }
 }
 
+/* The input gradient convolves with each filter turned by 180 degrees,
+ * J g J (J reverses the 3 rows or columns). G J is G with its rows 0 and 3
+ * swapped (P G), so G (J g J) G^T = P (G g G^T) P^T: the turned filter's
+ * transform is the filter's with positions 0 and 3 swapped along both
+ * axes, k = 4 a + b -> 4 p(a) + p(b), p = (3 1 2 0). */
+static const int turned[16] = {15, 13, 14, 12, 7, 5, 6, 4,
+                               11, 9, 10, 8, 3, 1, 2, 0};
+
 /* One chunk: tile rows ty0 .. ty0 + rows - 1 of sample x into sample y. */
 static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
                                     const float *x, float *y,
@@ -332,11 +352,17 @@ static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
     const struct cnn_winograd_shape *shape = &w->shape;
     size_t tiles = (size_t)rows * w->tiles_w;
     size_t filters = (size_t)shape->out * shape->in;
-    transform_input(w, x, ty0, rows, tiles, s);
+    cnn_winograd_transform_input(w, x, ty0, rows, tiles, s);
     for (int k = 0; k < 16; k++) {
+        /* An input gradient's U[k] is the forward's U[turned[k]] (in x
+         * out), transposed. */
+        const float *u = w->weights_from
+                             ? w->weights_from->transformed_weights +
+                                   turned[k] * filters
+                             : w->transformed_weights + k * filters;
         dnnl_status_t status = dnnl_sgemm(
-            'N', 'N', shape->out, (dnnl_dim_t)tiles, shape->in, 1.0f,
-            w->transformed_weights + k * filters, shape->in,
+            w->weights_from ? 'T' : 'N', 'N', shape->out, (dnnl_dim_t)tiles,
+            shape->in, 1.0f, u, w->weights_from ? shape->out : shape->in,
             s->input + k * (size_t)shape->in * tiles, (dnnl_dim_t)tiles,
             0.0f, s->product + k * (size_t)shape->out * tiles,
             (dnnl_dim_t)tiles);
@@ -347,28 +373,50 @@ static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
     return dnnl_success;
 }
 
-int cnn_winograd_forward(struct cnn_winograd *w, const float *x, float *y,
-                         const float *weight, const float *bias,
-                         const struct cnn_layer *layer,
-                         struct cnn_error *err)
+int cnn_winograd_threads(const struct cnn_winograd *w)
 {
-    const struct cnn_winograd_shape *shape = &w->shape;
-    size_t weight_count = (size_t)shape->out * shape->in * 9;
-    if (!w->transformed ||
-        memcmp(w->seen_weights, weight, weight_count * sizeof *weight)) {
-        transform_weights(w, weight);
-        memcpy(w->seen_weights, weight, weight_count * sizeof *weight);
-        w->transformed = 1;
-    }
-
-    size_t x_sample = (size_t)shape->in * shape->in_h * shape->in_w;
-    size_t y_sample = (size_t)shape->out * shape->out_h * shape->out_w;
-    int chunks = shape->batch * w->chunks_per_sample;
     int threads = w->threads;
 #ifdef _OPENMP
     if (omp_get_max_threads() < threads)
         threads = omp_get_max_threads();
 #endif
+    return threads;
+}
+
+void cnn_winograd_chunk_rows(const struct cnn_winograd *w, int chunk,
+                             int *sample, int *first_row, int *rows)
+{
+    *sample = chunk / w->chunks_per_sample;
+    *first_row = chunk % w->chunks_per_sample * w->rows_per_chunk;
+    *rows = w->tiles_h - *first_row < w->rows_per_chunk
+                ? w->tiles_h - *first_row
+                : w->rows_per_chunk;
+}
+
+/* Transforms the weights again when they differ from the ones U was made
+ * from. */
+static void winograd_update_weights(struct cnn_winograd *w,
+                                    const float *weight)
+{
+    size_t weight_bytes =
+        (size_t)w->shape.out * w->shape.in * 9 * sizeof *weight;
+    if (w->transformed && !memcmp(w->seen_weights, weight, weight_bytes))
+        return;
+    transform_weights(w, weight);
+    memcpy(w->seen_weights, weight, weight_bytes);
+    w->transformed = 1;
+}
+
+/* y = the convolution of x with the U in place. */
+static int winograd_run(struct cnn_winograd *w, const float *x, float *y,
+                        const float *bias, const struct cnn_layer *layer,
+                        struct cnn_error *err)
+{
+    const struct cnn_winograd_shape *shape = &w->shape;
+    size_t x_sample = (size_t)shape->in * shape->in_h * shape->in_w;
+    size_t y_sample = (size_t)shape->out * shape->out_h * shape->out_w;
+    int chunks = shape->batch * w->chunks_per_sample;
+    int threads = cnn_winograd_threads(w);
     dnnl_status_t failed = dnnl_success;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
@@ -380,11 +428,8 @@ int cnn_winograd_forward(struct cnn_winograd *w, const float *x, float *y,
 #pragma omp for schedule(dynamic)
 #endif
         for (int chunk = 0; chunk < chunks; chunk++) {
-            int n = chunk / w->chunks_per_sample;
-            int ty0 = chunk % w->chunks_per_sample * w->rows_per_chunk;
-            int rows = w->tiles_h - ty0 < w->rows_per_chunk
-                           ? w->tiles_h - ty0
-                           : w->rows_per_chunk;
+            int n, ty0, rows;
+            cnn_winograd_chunk_rows(w, chunk, &n, &ty0, &rows);
             dnnl_status_t status =
                 winograd_chunk(w, x + n * x_sample, y + n * y_sample, bias,
                                ty0, rows, &w->scratch[thread]);
@@ -400,4 +445,22 @@ int cnn_winograd_forward(struct cnn_winograd *w, const float *x, float *y,
     return failed == dnnl_success
                ? 0
                : cnn_onednn_check(failed, "dnnl_sgemm", layer, err);
+}
+
+int cnn_winograd_forward(struct cnn_winograd *w, const float *x, float *y,
+                         const float *weight, const float *bias,
+                         const struct cnn_layer *layer,
+                         struct cnn_error *err)
+{
+    winograd_update_weights(w, weight);
+    return winograd_run(w, x, y, bias, layer, err);
+}
+
+int cnn_winograd_input_gradient(struct cnn_winograd *w, const float *dy,
+                                float *dx, const float *weight,
+                                const struct cnn_layer *layer,
+                                struct cnn_error *err)
+{
+    winograd_update_weights(w->weights_from, weight);
+    return winograd_run(w, dy, dx, NULL, layer, err);
 }

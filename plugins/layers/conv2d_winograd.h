@@ -1,9 +1,10 @@
-/* cnnlab layers module — Winograd F(2x2, 3x3) forward convolution for
- * conv2d's 3x3, stride 1, dilation 1 layers (Lavin and Gray, "Fast
- * Algorithms for Convolutional Neural Networks", 2016): each 2x2 block of
- * outputs ("tile") costs 16 multiply-adds per input channel instead of 36,
- * and those 16 run as 16 matrix products in oneDNN's sgemm, which is
- * faster per multiply-add than its direct convolution. */
+/* cnnlab layers module — Winograd convolutions for conv2d's 3x3, stride
+ * 1, dilation 1 layers (Lavin and Gray, "Fast Algorithms for Convolutional
+ * Neural Networks", 2016): F(2x2, 3x3) for the forward and the input
+ * gradient (a convolution too), F(3x3, 2x2) for the weight gradient. Each
+ * 2x2 block of outputs ("tile") costs 16 multiply-adds per input channel
+ * instead of 36, and those 16 run as 16 matrix products in oneDNN's sgemm,
+ * which is faster per multiply-add than its direct convolution. */
 #ifndef CNNLAB_LAYERS_CONV2D_WINOGRAD_H
 #define CNNLAB_LAYERS_CONV2D_WINOGRAD_H
 
@@ -20,6 +21,9 @@ struct cnn_winograd_shape {
     int out_h, out_w;
     int pad_h, pad_w;
     int bias, relu;
+    /* 1: cnn_winograd_weight_gradient may be called (allocates its
+     * scratch: 16 * out * in floats per thread). */
+    int weight_gradient;
 };
 
 struct cnn_winograd;
@@ -42,6 +46,34 @@ int cnn_winograd_forward(struct cnn_winograd *winograd, const float *x,
                          float *y, const float *weight, const float *bias,
                          const struct cnn_layer *layer,
                          struct cnn_error *err);
+
+/* The input gradient of the convolution `forward` computes: the
+ * convolution of the output gradient with the filters transposed (in <->
+ * out) and turned by 180 degrees, padded by 2 minus forward's padding (at
+ * most 2). It shares forward's transformed weights. */
+int cnn_winograd_create_input_gradient(struct cnn_winograd **winograd,
+                                       struct cnn_winograd *forward,
+                                       const struct cnn_layer *layer,
+                                       struct cnn_error *err);
+/* dx (the forward's input shape) from dy (ReLU mask already applied) and
+ * the forward's weights, transformed again if they changed. */
+int cnn_winograd_input_gradient(struct cnn_winograd *input_gradient,
+                                const float *dy, float *dx,
+                                const float *weight,
+                                const struct cnn_layer *layer,
+                                struct cnn_error *err);
+
+/* The weight gradient (out, in, 3, 3) of the forward convolution
+ * `winograd` computes, from its input x and the gradient dy of its output
+ * (ReLU mask already applied), written (not added) to dweight, and the
+ * bias gradient (out) to dbias unless NULL. The sums over the batch's
+ * tiles are split among the threads, so the last bits depend on the
+ * thread count (as oneDNN's do), not on anything else. */
+int cnn_winograd_weight_gradient(struct cnn_winograd *winograd,
+                                 const float *x, const float *dy,
+                                 float *dweight, float *dbias,
+                                 const struct cnn_layer *layer,
+                                 struct cnn_error *err);
 
 void cnn_winograd_destroy(struct cnn_winograd *winograd);
 

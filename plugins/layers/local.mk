@@ -7,6 +7,8 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/conv2d.c plugins/layers/conv2d.h \
 	plugins/layers/conv2d_cpu.c \
 	plugins/layers/conv2d_winograd.c plugins/layers/conv2d_winograd.h \
+	plugins/layers/conv2d_winograd_weights.c \
+	plugins/layers/conv2d_winograd_tiles.h \
 	plugins/layers/linear.c \
 	plugins/layers/maxpool2d.c \
 	plugins/layers/relu.c \

@@ -191,6 +191,20 @@ int cnn_onednn_weighted_backward(struct cnn_context *ctx,
                                  struct cnn_tensor *dx,
                                  struct cnn_error *err);
 void cnn_onednn_weighted_release(struct cnn_layer *layer);
+/* Backward's checks: the tensors' shapes and batch (dx may be NULL), and
+ * that the parameters have gradients. */
+int cnn_onednn_weighted_check_backward(const struct cnn_onednn_weighted *k,
+                                       const struct cnn_layer *layer,
+                                       const struct cnn_tensor *x,
+                                       const struct cnn_tensor *y,
+                                       const struct cnn_tensor *dy,
+                                       const struct cnn_tensor *dx,
+                                       struct cnn_error *err);
+/* The gradient before the fused ReLU: dy itself, or with relu dy masked by
+ * y > 0 into the state's scratch (valid until the next call). */
+const float *cnn_onednn_weighted_masked_gradient(
+    struct cnn_onednn_weighted *k, const struct cnn_tensor *y,
+    const struct cnn_tensor *dy);
 
 /* Common helpers of the module's kernels. */
 

@@ -377,6 +377,38 @@ static int weighted_backward_data(struct cnn_onednn_weighted *k,
                        "input gradient reorder", layer, err);
 }
 
+int cnn_onednn_weighted_check_backward(const struct cnn_onednn_weighted *k,
+                                       const struct cnn_layer *layer,
+                                       const struct cnn_tensor *x,
+                                       const struct cnn_tensor *y,
+                                       const struct cnn_tensor *dy,
+                                       const struct cnn_tensor *dx,
+                                       struct cnn_error *err)
+{
+    if (cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
+        cnn_check_tensor(y, layer->output, k->batch, "output", layer, err) ||
+        cnn_check_tensor(dy, layer->output, k->batch, "output gradient",
+                         layer, err) ||
+        (dx && cnn_check_tensor(dx, layer->input, k->batch,
+                                "input gradient", layer, err)))
+        return -1;
+    if (!layer->tensors[0].grad || (k->bias && !layer->tensors[1].grad))
+        return cnn_error_set(err, "layer %s (%s): backward without parameter"
+                             " gradients", layer->name, layer->type->name);
+    return 0;
+}
+
+const float *cnn_onednn_weighted_masked_gradient(
+    struct cnn_onednn_weighted *k, const struct cnn_tensor *y,
+    const struct cnn_tensor *dy)
+{
+    if (!k->relu)
+        return dy->data;
+    cnn_relu_mask_gradient(k->masked_dy, dy->data, y->data,
+                           cnn_tensor_count(dy));
+    return k->masked_dy;
+}
+
 int cnn_onednn_weighted_backward(struct cnn_context *ctx,
                                  struct cnn_layer *layer,
                                  const struct cnn_tensor *x,
@@ -387,26 +419,11 @@ int cnn_onednn_weighted_backward(struct cnn_context *ctx,
 {
     struct cnn_onednn_weighted *k = weighted_state(layer, err);
     if (!k ||
-        cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
-        cnn_check_tensor(y, layer->output, k->batch, "output", layer, err) ||
-        cnn_check_tensor(dy, layer->output, k->batch, "output gradient",
-                         layer, err) ||
-        (dx && cnn_check_tensor(dx, layer->input, k->batch,
-                                "input gradient", layer, err)))
+        cnn_onednn_weighted_check_backward(k, layer, x, y, dy, dx, err))
         return -1;
-    const struct cnn_param_tensor *weight = &layer->tensors[0];
-    const struct cnn_param_tensor *bias = k->bias ? &layer->tensors[1] : NULL;
-    if (!weight->grad || (bias && !bias->grad))
-        return cnn_error_set(err, "layer %s (%s): backward without parameter"
-                             " gradients", layer->name, layer->type->name);
 
     cnn_onednn_set_threads(ctx);
-    const float *diff_dst = dy->data;
-    if (k->relu) {
-        cnn_relu_mask_gradient(k->masked_dy, dy->data, y->data,
-                               cnn_tensor_count(dy));
-        diff_dst = k->masked_dy;
-    }
+    const float *diff_dst = cnn_onednn_weighted_masked_gradient(k, y, dy);
     if (cnn_onednn_bind(k->diff_dst, diff_dst, layer, err) ||
         weighted_backward_weights(k, layer, x, err))
         return -1;

@@ -1,0 +1,82 @@
+/* cnnlab layers module — what the Winograd kernels share inside the
+ * module: the state of one convolution (conv2d_winograd.c: forward and
+ * input gradient; conv2d_winograd_weights.c: weight gradient), its tiling
+ * and scratch, and the input transform both use. */
+#ifndef CNNLAB_LAYERS_CONV2D_WINOGRAD_TILES_H
+#define CNNLAB_LAYERS_CONV2D_WINOGRAD_TILES_H
+
+#include <stddef.h>
+
+#include "conv2d_winograd.h"
+
+/* Tiles per chunk to aim for: at 64 input and output channels, V and M of
+ * a chunk then take about 330 KB together, within a core's L2 cache, and
+ * the products are wide enough for sgemm's kernels. */
+enum { WINOGRAD_CHUNK_TILES = 80 };
+
+/* One thread's scratch. */
+struct winograd_scratch {
+    float *input;   /* V: [16][in][chunk_tiles] */
+    float *product; /* M: [16][out][chunk_tiles]; for the weight gradient,
+                       the transformed output gradient instead */
+    float *lines;   /* 5 lines of 2 tiles_w + 2: a row of zeros, then the
+                       4 rows of B^T d with their padding columns */
+    float *outputs; /* 2 lines of 2 tiles_w: a tile row of outputs where
+                       the output's last tile row or column is cut */
+    /* Only with shape.weight_gradient: this thread's share of the sums
+     * over tiles, in the transformed domain ([16][out][in]), and of the
+     * bias gradient (out). */
+    float *weight_sums;
+    double *bias_sums;
+};
+
+struct cnn_winograd {
+    struct cnn_winograd_shape shape;
+    int tiles_h, tiles_w;   /* ceil(out_h / 2), ceil(out_w / 2) */
+    int rows_per_chunk;     /* tile rows per chunk */
+    int chunks_per_sample;
+    int threads;            /* scratch sets allocated */
+    size_t chunk_tiles;     /* rows_per_chunk * tiles_w */
+    int transformed;        /* U holds the transform of seen_weights */
+    float *seen_weights;    /* the weights U was made from */
+    float *transformed_weights; /* U: [16][out][in] */
+    /* An input gradient's: the forward whose U it uses (then it has no
+     * seen or transformed weights of its own). */
+    struct cnn_winograd *weights_from;
+    struct winograd_scratch *scratch;
+};
+
+/* The threads a call runs on: those allocated for, at most OpenMP's
+ * current maximum. */
+int cnn_winograd_threads(const struct cnn_winograd *winograd);
+
+/* Chunk `chunk` (of batch * chunks_per_sample): its sample, first tile
+ * row and number of tile rows. */
+void cnn_winograd_chunk_rows(const struct cnn_winograd *winograd, int chunk,
+                             int *sample, int *first_row, int *rows);
+
+/* V[k][c][t] = (B^T d B)[k / 4][k % 4] for the tiles t of tile rows
+ * first_row .. first_row + rows - 1 (`tiles` of them) of one sample x, for
+ * every input channel c, into s->input. */
+void cnn_winograd_transform_input(const struct cnn_winograd *winograd,
+                                  const float *x, int first_row, int rows,
+                                  size_t tiles, struct winograd_scratch *s);
+
+/* The transforms are add/sub loops over contiguous tiles: `omp simd`
+ * lets -O2 vectorise them despite the pointers it cannot prove distinct,
+ * and an AVX2 clone (chosen at load time where the CPU has it) doubles
+ * the vector width. Both clones give the same bits: additions and
+ * subtractions only, so nothing for the compiler to fuse (loops that
+ * also multiply get no clones). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define WINOGRAD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define WINOGRAD_CLONES
+#endif
+#ifdef _OPENMP
+#define WINOGRAD_SIMD _Pragma("omp simd")
+#else
+#define WINOGRAD_SIMD
+#endif
+
+#endif
