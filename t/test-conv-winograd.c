@@ -1,31 +1,35 @@
 /* conv2d's Winograd kernels (plugins/layers/conv2d_winograd.c: forward and
- * input gradient; conv2d_winograd_weights.c: weight gradient) against the
- * direct oneDNN ones and the float64 reference, on random data: odd and
- * even sizes, padding 0 to 2, channel counts that are not multiples of 8,
- * batch 1 and 5, with and without bias and ReLU, tiles cut at the
- * output's edges and samples of several chunks.
+ * input gradient; conv2d_winograd_weights.c: weight gradient;
+ * conv2d_winograd_general.c: the 5x5 transforms) against the direct
+ * oneDNN ones and the float64 reference, on random data, 3x3 and 5x5: odd
+ * and even sizes, padding 0 to kernel - 1, channel counts that are not
+ * multiples of 8, batch 1 and 5, with and without bias and ReLU, tiles
+ * cut at the output's edges and samples of several chunks.
  *
  * Tolerance: 1e-5 of the output's scale (its largest |value|, at least 1).
- * The transforms' coefficients are 1 and 1/2, and each stage adds at most
- * 4 terms, so the float32 Winograd error is of the order of a direct dot
- * product's: a few units of 2^-24 times the sum of |terms|, a sum that for
- * these U(-1, 1) values and at most 40 x 9 terms per output stays within
- * 10x the output scale; measured errors are near 1e-6 of the scale. A wrong
- * tile, channel or transform coefficient errs by O(1).
+ * F(2x2, 3x3)'s coefficients are 1 and 1/2, and each stage adds at most
+ * 4 terms, so its float32 error is of the order of a direct dot product's:
+ * a few units of 2^-24 times the sum of |terms|, a sum that for these
+ * U(-1, 1) values and at most 40 x 9 terms per output stays within 10x
+ * the output scale; measured errors are near 1e-6 of the scale.
+ * F(2x2, 5x5)'s coefficients reach 5 and 1/24 and its stages add 6 terms,
+ * so its error is several times larger: measured up to 4e-6 of the scale
+ * (40 x 25 terms). A wrong tile, channel or transform coefficient errs by
+ * O(1).
  *
  * Gradients: 1e-4 of their scale. The weight gradient sums a product
  * over every output position of the batch (up to 5 x 34 x 35 here), so
  * its float32 error grows with that count while its scale grows with its
- * square root: measured errors stay below 1e-6 of the scale, and a wrong
- * transform coefficient or tile errs by O(1).
+ * square root: measured errors stay below 1e-6 of the scale for 3x3 and
+ * 1e-5 for 5x5, and a wrong transform coefficient or tile errs by O(1).
  *
  * Also: the weights are transformed again after any in-place change (a
  * training step, an ablated filter, a loaded checkpoint), a sample's
  * output does not depend on its batch or on the thread count, `auto`
  * picks the measured rule, the weights that backward uses are those of
- * the step (changed in place after a forward), padding 3 falls back to
- * oneDNN's backward, and `algorithm: winograd` on a 5x5 kernel is
- * refused. */
+ * the step (changed in place after a forward), padding kernel (3 or 5)
+ * falls back to oneDNN's backward, and `algorithm: winograd` on a 7x7
+ * kernel is refused. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,16 +45,34 @@
 
 struct conv_case {
     int n, in, h, w, out, p, bias, relu;
+    int kernel; /* 3 or 5 */
 };
 
+/* The float64 reference's description of case k. */
+static struct ref_conv reference_of(const struct conv_case *k)
+{
+    struct ref_conv c = {k->n, k->in, k->h, k->w, k->out, k->kernel,
+                         k->kernel, 1, 1, k->p, k->p, 1, 1, 0, 0};
+    ref_conv_output(&c);
+    return c;
+}
+
 static const struct conv_case cases[] = {
-    {1, 16, 9, 9, 12, 1, 1, 1},   /* odd output, one tile cut */
-    {5, 19, 10, 7, 10, 0, 0, 0},  /* batch 5, even by odd */
-    {5, 3, 8, 8, 5, 1, 1, 0},     /* a first layer's 3 channels */
-    {1, 21, 6, 11, 17, 2, 0, 1},  /* padding 2 */
-    {2, 9, 34, 35, 8, 1, 1, 1},   /* several chunks per sample */
-    {5, 8, 3, 3, 3, 0, 1, 0},     /* a single 1x1 output */
-    {2, 40, 13, 13, 33, 1, 1, 1}, /* the best model's conv6 map size */
+    {1, 16, 9, 9, 12, 1, 1, 1, 3},   /* odd output, one tile cut */
+    {5, 19, 10, 7, 10, 0, 0, 0, 3},  /* batch 5, even by odd */
+    {5, 3, 8, 8, 5, 1, 1, 0, 3},     /* a first layer's 3 channels */
+    {1, 21, 6, 11, 17, 2, 0, 1, 3},  /* padding 2 */
+    {2, 9, 34, 35, 8, 1, 1, 1, 3},   /* several chunks per sample */
+    {5, 8, 3, 3, 3, 0, 1, 0, 3},     /* a single 1x1 output */
+    {2, 40, 13, 13, 33, 1, 1, 1, 3}, /* the best model's conv6 map size */
+    /* 5x5: F(2x2, 5x5). */
+    {1, 16, 11, 11, 12, 2, 1, 1, 5}, /* odd output, one tile cut */
+    {5, 19, 10, 9, 10, 0, 0, 0, 5},  /* batch 5, even by odd */
+    {5, 3, 8, 8, 5, 1, 1, 0, 5},     /* a first layer's 3 channels */
+    {1, 21, 6, 11, 17, 4, 0, 1, 5},  /* padding 4 */
+    {2, 9, 34, 35, 8, 3, 1, 1, 5},   /* several chunks per sample */
+    {5, 8, 5, 5, 3, 0, 1, 0, 5},     /* a single 1x1 output */
+    {2, 40, 18, 18, 33, 0, 1, 1, 5}, /* the baseline's conv3 map size */
 };
 
 static void report(struct check_result r)
@@ -65,11 +87,12 @@ static int layer_make(struct test_layer *t, const struct conv_case *k,
                       const char *algorithm, int batch,
                       const struct test_layer *like)
 {
-    char out[16], padding[16];
+    char out[16], padding[16], kernel[16];
     snprintf(out, sizeof out, "%d", k->out);
     snprintf(padding, sizeof padding, "%d", k->p);
+    snprintf(kernel, sizeof kernel, "%d", k->kernel);
     struct cnn_shape input = {k->in, k->h, k->w};
-    if (test_layer_make(t, "conv2d", input, "out", out, "kernel", "3",
+    if (test_layer_make(t, "conv2d", input, "out", out, "kernel", kernel,
                         "padding", padding, "bias",
                         k->bias ? "true" : "false", "activation",
                         k->relu ? "relu" : "none", "algorithm", algorithm,
@@ -88,9 +111,7 @@ static struct check_result compare_reference(const struct test_layer *t,
                                              const float *y,
                                              const char *what)
 {
-    struct ref_conv c = {k->n, k->in, k->h, k->w, k->out, 3, 3, 1, 1,
-                         k->p, k->p, 1, 1, 0, 0};
-    ref_conv_output(&c);
+    struct ref_conv c = reference_of(k);
     size_t count = (size_t)k->n * k->out * c.oh * c.ow;
     double *want = doubles_new(count);
     ref_conv_forward(&c, x->data, t->layer.tensors[0].data,
@@ -118,9 +139,9 @@ static struct check_result compare_floats(const float *got,
 static void check_case(const struct conv_case *k)
 {
     char label[128], what[256];
-    snprintf(label, sizeof label, "n=%d %d->%d %dx%d p=%d%s%s", k->n,
-             k->in, k->out, k->h, k->w, k->p, k->bias ? " bias" : "",
-             k->relu ? " relu" : "");
+    snprintf(label, sizeof label, "%dx%d kernel, n=%d %d->%d %dx%d p=%d%s%s",
+             k->kernel, k->kernel, k->n, k->in, k->out, k->h, k->w,
+             k->p, k->bias ? " bias" : "", k->relu ? " relu" : "");
     struct test_layer direct, winograd;
     memset(&winograd, 0, sizeof winograd);
     if (layer_make(&direct, k, "direct", k->n, NULL) ||
@@ -221,26 +242,29 @@ static void check_independence(const struct conv_case *case_)
     test_layer_free(&batch1);
 }
 
-/* `auto`: the same bits as winograd from 32 input channels on (3x3,
- * stride 1; plugins/layers/conv2d_cpu.c's CONV2D_WINOGRAD_MIN_IN), as
- * direct below and for other geometries; for training forwards too. */
+/* `auto`: the same bits as winograd from 32 input channels on for 3x3
+ * and from 16 for 5x5 (stride 1; plugins/layers/conv2d_cpu.c's
+ * CONV2D_WINOGRAD_MIN_IN and CONV2D_WINOGRAD5_MIN_IN), as direct below
+ * and for other geometries; for training forwards too. */
 static void check_auto(void)
 {
     static const struct {
         struct conv_case k;
         const char *same_as;
     } rules[] = {
-        {{2, 32, 10, 10, 8, 1, 1, 1}, "winograd"},
-        {{2, 31, 10, 10, 8, 1, 1, 1}, "direct"},
-        {{2, 3, 10, 10, 8, 1, 1, 1}, "direct"},
+        {{2, 32, 10, 10, 8, 1, 1, 1, 3}, "winograd"},
+        {{2, 31, 10, 10, 8, 1, 1, 1, 3}, "direct"},
+        {{2, 3, 10, 10, 8, 1, 1, 1, 3}, "direct"},
+        {{2, 16, 10, 10, 8, 2, 1, 1, 5}, "winograd"},
+        {{2, 15, 10, 10, 8, 2, 1, 1, 5}, "direct"},
     };
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
         const struct conv_case *k = &rules[i].k;
         struct test_layer automatic, other;
         memset(&other, 0, sizeof other);
         char what[128];
-        snprintf(what, sizeof what, "auto with %d input channels: %s", k->in,
-                 rules[i].same_as);
+        snprintf(what, sizeof what, "auto, %dx%d, %d input channels: %s",
+                 k->kernel, k->kernel, k->in, rules[i].same_as);
         if (layer_make(&automatic, k, "auto", k->n, NULL) ||
             layer_make(&other, k, rules[i].same_as, k->n, &automatic)) {
             ok(0, "%s", what);
@@ -278,10 +302,8 @@ static void check_auto(void)
  * direct backward to reuse), under all three. */
 static void check_backward(int in)
 {
-    const struct conv_case k = {2, in, 9, 8, 11, 1, 1, 1};
-    struct ref_conv c = {k.n, k.in, k.h, k.w, k.out, 3, 3, 1, 1,
-                         k.p, k.p, 1, 1, 0, 0};
-    ref_conv_output(&c);
+    const struct conv_case k = {2, in, 9, 8, 11, 1, 1, 1, 3};
+    struct ref_conv c = reference_of(&k);
     const char *algorithms[] = {"winograd", "auto", "direct"};
     for (int a = 0; a < 3; a++) {
         struct test_layer t;
@@ -362,9 +384,10 @@ static void check_backward(int in)
 static void check_case_backward(const struct conv_case *k, int change_weights)
 {
     char label[160], what[256];
-    snprintf(label, sizeof label, "backward n=%d %d->%d %dx%d p=%d%s%s%s",
-             k->n, k->in, k->out, k->h, k->w, k->p, k->bias ? " bias" : "",
-             k->relu ? " relu" : "",
+    snprintf(label, sizeof label,
+             "backward %dx%d kernel, n=%d %d->%d %dx%d p=%d%s%s%s",
+             k->kernel, k->kernel, k->n, k->in, k->out, k->h, k->w,
+             k->p, k->bias ? " bias" : "", k->relu ? " relu" : "",
              change_weights ? ", weights changed after forward" : "");
     struct test_layer direct, winograd;
     memset(&winograd, 0, sizeof winograd);
@@ -375,9 +398,7 @@ static void check_case_backward(const struct conv_case *k, int change_weights)
         test_layer_free(&winograd);
         return;
     }
-    struct ref_conv c = {k->n, k->in, k->h, k->w, k->out, 3, 3, 1, 1,
-                         k->p, k->p, 1, 1, 0, 0};
-    ref_conv_output(&c);
+    struct ref_conv c = reference_of(k);
     struct cnn_shape input = {k->in, k->h, k->w};
     struct cnn_tensor x = tensor_new(k->n, input);
     struct cnn_tensor y = tensor_new(k->n, direct.layer.output);
@@ -456,7 +477,7 @@ static void check_case_backward(const struct conv_case *k, int change_weights)
  * (a first layer) gives the same weight gradient. */
 static void check_backward_threads(void)
 {
-    const struct conv_case k = {5, 19, 12, 31, 9, 1, 1, 1};
+    const struct conv_case k = {5, 19, 12, 31, 9, 1, 1, 1, 3};
     struct test_layer t;
     char what[160];
     if (layer_make(&t, &k, "winograd", k.n, NULL)) {
@@ -513,9 +534,10 @@ static void check_refused(void)
     struct test_layer t;
     struct cnn_shape input = {4, 9, 9};
     int status = test_layer_make(&t, "conv2d", input, "out", "2", "kernel",
-                                 "5", "algorithm", "winograd", NULL);
-    ok(status != 0 && strstr(t.err.message, "winograd needs kernel 3"),
-       "algorithm: winograd with kernel 5 is refused, naming what it needs");
+                                 "7", "algorithm", "winograd", NULL);
+    ok(status != 0 &&
+           strstr(t.err.message, "winograd needs kernel 3 or 5, stride 1"),
+       "algorithm: winograd with kernel 7 is refused, naming what it needs");
     diag("  %s", t.err.message);
     test_layer_free(&t);
 }
@@ -529,9 +551,9 @@ int main(void)
     }
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         check_case(&cases[i]);
-    const struct conv_case large = {5, 19, 12, 31, 9, 1, 1, 1};
-    const struct conv_case small = {5, 19, 7, 6, 9, 1, 1, 1};
-    const struct conv_case one_tile = {5, 19, 4, 4, 9, 0, 1, 1};
+    const struct conv_case large = {5, 19, 12, 31, 9, 1, 1, 1, 3};
+    const struct conv_case small = {5, 19, 7, 6, 9, 1, 1, 1, 3};
+    const struct conv_case one_tile = {5, 19, 4, 4, 9, 0, 1, 1, 3};
     check_independence(&large);
     check_independence(&small);
     check_independence(&one_tile);
@@ -541,10 +563,13 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         check_case_backward(&cases[i], 0);
     check_case_backward(&cases[0], 1);
-    /* Padding 3: the input gradient would need padding -1; oneDNN's
-     * backward runs instead. */
-    const struct conv_case wide = {2, 33, 7, 8, 6, 3, 1, 1};
+    check_case_backward(&cases[7], 1);
+    /* Padding 3 for 3x3 (or 5 for 5x5): the input gradient would need
+     * padding -1; oneDNN's backward runs instead. */
+    const struct conv_case wide = {2, 33, 7, 8, 6, 3, 1, 1, 3};
     check_case_backward(&wide, 0);
+    const struct conv_case wide5 = {2, 33, 7, 8, 6, 5, 1, 1, 5};
+    check_case_backward(&wide5, 0);
     check_backward_threads();
     check_refused();
     harness_finish();

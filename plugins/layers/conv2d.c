@@ -23,10 +23,10 @@ static const struct cnn_param_spec conv2d_params[] = {
     {"activation", CNN_PARAM_CHOICE, "none", 0, 0, "none|relu",
      "activation fused into the convolution"},
     {"algorithm", CNN_PARAM_CHOICE, "auto", 0, 0, "auto|direct|winograd",
-     "CPU algorithm: winograd (Winograd F(2x2, 3x3) forward and, with "
-     "padding up to 2, backward; kernel 3, stride 1, dilation 1 only), "
-     "direct (oneDNN), or auto: winograd for those from 32 input channels "
-     "on"},
+     "CPU algorithm: winograd (Winograd F(2x2, 3x3) or F(2x2, 5x5) "
+     "forward and, with padding up to kernel - 1, backward; kernel 3 or 5, "
+     "stride 1, dilation 1 only), direct (oneDNN), or auto: winograd for "
+     "those from 32 (3x3) or 16 (5x5) input channels on"},
 };
 
 /* floor((size + 2 pad - dilation (kernel - 1) - 1) / stride) + 1, or 0 when
@@ -94,7 +94,7 @@ static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
                                                        : CONV2D_AUTO;
     if (c.algorithm == CONV2D_WINOGRAD && !cnn_conv2d_winograd_fits(&c))
         return cnn_error_set(err, "layer %s (conv2d): algorithm: winograd "
-                             "needs kernel 3, stride 1 and dilation 1, but "
+                             "needs kernel 3 or 5, stride 1 and dilation 1, but "
                              "this layer has kernel (%d, %d), stride (%d, "
                              "%d), dilation (%d, %d); use algorithm: auto "
                              "or direct", layer->name, c.kernel_h,

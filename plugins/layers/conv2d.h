@@ -10,7 +10,7 @@
 enum conv2d_algorithm {
     CONV2D_AUTO,     /* Winograd where it pays off (conv2d_cpu.c) */
     CONV2D_DIRECT,   /* oneDNN's direct convolution, always */
-    CONV2D_WINOGRAD, /* Winograd forwards, and backward up to padding 2 */
+    CONV2D_WINOGRAD, /* Winograd forwards, and backward where it fits */
 };
 
 struct conv2d_config {
@@ -24,8 +24,8 @@ struct conv2d_config {
     enum conv2d_algorithm algorithm;
 };
 
-/* 1 when the Winograd F(2x2, 3x3) forward can compute this convolution:
- * a 3x3 kernel, stride 1, dilation 1 (any padding). */
+/* 1 when the Winograd kernels can compute this convolution: a 3x3 or
+ * 5x5 kernel, stride 1, dilation 1 (any padding). */
 int cnn_conv2d_winograd_fits(const struct conv2d_config *c);
 
 /* The direct kernels' prepare: oneDNN's four primitives for `batch`, kept

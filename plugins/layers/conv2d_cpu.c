@@ -11,7 +11,8 @@
 #include "conv2d.h"
 #include "conv2d_winograd.h"
 
-/* `algorithm: auto` takes Winograd from this many input channels on:
+/* `algorithm: auto` takes Winograd from this many input channels on (3x3;
+ * 5x5 below):
  * with fewer, the transforms and sgemm's overhead on short products cost
  * more than the 2.25x fewer multiply-adds save. A 3x3 conv of 84x84 maps
  * to 64 channels, batch 4, one thread, ms of CPU time, direct against
@@ -23,12 +24,19 @@
  * to conv6 (64 to 256 channels): forward 32.6 against 20.1, 14.1 / 10.5,
  * 25.9 / 19.3, 9.6 / 9.7, 15.6 / 19.9; backward 76.6 / 50.5, 33.3 / 23.1,
  * 58.5 / 38.3, 23.5 / 19.4, 34.8 / 28.2 (bench/RESULTS.md). The rule
- * below 32 channels was measured on forwards only. */
-enum { CONV2D_WINOGRAD_MIN_IN = 32 };
+ * below 32 channels was measured on forwards only.
+ * 5x5 (F(2x2, 5x5): 36 multiply-adds instead of 100) pays from 16 input
+ * channels: a 5x5 conv of 84x84 maps to 64 channels as a first layer,
+ * batch 4, one thread, ms of CPU time per training step, forward and
+ * backward (weight gradient), direct against Winograd: 3 channels 4.7 +
+ * 10.9 against 8.0 + 15.3, 8: 10.5 + 19.0 against 13.4 + 18.6, 16: 19.6 +
+ * 30.5 against 17.2 + 21.1, 32: 32.9 + 45.7 against 26.6 + 30.9. */
+enum { CONV2D_WINOGRAD_MIN_IN = 32, CONV2D_WINOGRAD5_MIN_IN = 16 };
 
 int cnn_conv2d_winograd_fits(const struct conv2d_config *c)
 {
-    return c->kernel_h == 3 && c->kernel_w == 3 && c->stride_h == 1 &&
+    return (c->kernel_h == 3 || c->kernel_h == 5) &&
+           c->kernel_w == c->kernel_h && c->stride_h == 1 &&
            c->stride_w == 1 && c->dilation_h == 1 && c->dilation_w == 1;
 }
 
@@ -43,14 +51,16 @@ static int conv2d_uses_winograd(const struct conv2d_config *c)
     case CONV2D_AUTO:
         break;
     }
-    return cnn_conv2d_winograd_fits(c) && c->in >= CONV2D_WINOGRAD_MIN_IN;
+    int least = c->kernel_h == 5 ? CONV2D_WINOGRAD5_MIN_IN
+                                 : CONV2D_WINOGRAD_MIN_IN;
+    return cnn_conv2d_winograd_fits(c) && c->in >= least;
 }
 
 /* Backward's input gradient runs as a Winograd convolution padded by
- * 2 - padding, so only up to padding 2. */
+ * kernel - 1 - padding, so only up to padding kernel - 1. */
 static int conv2d_backward_fits(const struct conv2d_config *c)
 {
-    return c->pad_h <= 2 && c->pad_w <= 2;
+    return c->pad_h <= c->kernel_h - 1 && c->pad_w <= c->kernel_w - 1;
 }
 
 /* layer->kernel_state. weighted.c's kernels find their state (`direct`)
@@ -99,7 +109,7 @@ static int conv2d_cpu_prepare(struct cnn_context *ctx,
         return 0;
     int backward = conv2d_backward_fits(c);
     struct cnn_winograd_shape forward = {
-        .batch = batch, .in = c->in, .out = c->out,
+        .kernel = c->kernel_h, .batch = batch, .in = c->in, .out = c->out,
         .in_h = layer->input.h, .in_w = layer->input.w,
         .out_h = layer->output.h, .out_w = layer->output.w,
         .pad_h = c->pad_h, .pad_w = c->pad_w,

@@ -68,6 +68,8 @@ static int winograd_create(struct cnn_winograd **winograd,
     if (!w)
         goto out_of_memory;
     w->shape = *shape;
+    w->alpha = shape->kernel + 1;
+    w->positions = w->alpha * w->alpha;
     w->tiles_h = (shape->out_h + 1) / 2;
     w->tiles_w = (shape->out_w + 1) / 2;
     w->rows_per_chunk =
@@ -80,26 +82,28 @@ static int winograd_create(struct cnn_winograd **winograd,
     w->threads = threads < 1 ? 1 : threads;
 
     size_t filters = (size_t)shape->out * shape->in;
-    size_t line = 2 * (size_t)w->tiles_w + 2;
+    size_t positions = (size_t)w->positions;
+    size_t line = 2 * (size_t)w->tiles_w + (size_t)w->alpha - 2;
     w->scratch = calloc((size_t)w->threads, sizeof *w->scratch);
     if (!w->scratch)
         goto out_of_memory;
     if (own_weights) {
-        w->seen_weights = floats(filters * 9);
-        w->transformed_weights = floats(filters * 16);
+        w->seen_weights =
+            floats(filters * (size_t)shape->kernel * shape->kernel);
+        w->transformed_weights = floats(filters * positions);
         if (!w->seen_weights || !w->transformed_weights)
             goto out_of_memory;
     }
     for (int t = 0; t < w->threads; t++) {
         struct winograd_scratch *s = &w->scratch[t];
-        s->input = floats(16 * (size_t)shape->in * w->chunk_tiles);
-        s->product = floats(16 * (size_t)shape->out * w->chunk_tiles);
-        s->lines = floats(5 * line);
-        s->outputs = floats(2 * line);
+        s->input = floats(positions * (size_t)shape->in * w->chunk_tiles);
+        s->product = floats(positions * (size_t)shape->out * w->chunk_tiles);
+        s->lines = floats((size_t)(w->alpha + 1) * line);
+        s->outputs = floats((4 + 2 * (size_t)w->alpha) * w->tiles_w);
         if (!s->input || !s->product || !s->lines || !s->outputs)
             goto out_of_memory;
         if (shape->weight_gradient) {
-            s->weight_sums = floats(filters * 16);
+            s->weight_sums = floats(filters * positions);
             s->bias_sums = calloc((size_t)shape->out, sizeof(double));
             if (!s->weight_sums || !s->bias_sums)
                 goto out_of_memory;
@@ -129,14 +133,21 @@ int cnn_winograd_create_input_gradient(struct cnn_winograd **winograd,
 {
     const struct cnn_winograd_shape *f = &forward->shape;
     struct cnn_winograd_shape shape = {
-        .batch = f->batch, .in = f->out, .out = f->in,
+        .kernel = f->kernel, .batch = f->batch, .in = f->out, .out = f->in,
         .in_h = f->out_h, .in_w = f->out_w,
         .out_h = f->in_h, .out_w = f->in_w,
-        .pad_h = 2 - f->pad_h, .pad_w = 2 - f->pad_w,
+        .pad_h = f->kernel - 1 - f->pad_h, .pad_w = f->kernel - 1 - f->pad_w,
     };
-    if (winograd_create(winograd, &shape, forward->threads, 0, layer, err))
+    /* 3x3: the turned filters' transforms are the forward's, permuted
+     * (`turned` below); 5x5's points (0, +-1, +-2) have no such symmetry. */
+    int shared = f->kernel == 3;
+    if (winograd_create(winograd, &shape, forward->threads, !shared, layer,
+                        err))
         return -1;
-    (*winograd)->weights_from = forward;
+    if (shared)
+        (*winograd)->weights_from = forward;
+    else
+        (*winograd)->turned_weights = 1;
     return 0;
 }
 
@@ -151,11 +162,15 @@ static void transform_weights(struct cnn_winograd *w, const float *weight)
     size_t filters = (size_t)w->shape.out * w->shape.in;
     size_t blocks = (filters + WEIGHT_BLOCK - 1) / WEIGHT_BLOCK;
     float *u = w->transformed_weights;
-    CNN_PARALLEL_FOR(filters * 16)
+    CNN_PARALLEL_FOR(filters * (size_t)w->positions)
     for (size_t block = 0; block < blocks; block++) {
         size_t first = block * WEIGHT_BLOCK;
         size_t count = filters - first < WEIGHT_BLOCK ? filters - first
                                                       : WEIGHT_BLOCK;
+        if (w->alpha != 4) {
+            cnn_winograd5_transform_weights(w, weight, u, first, count);
+            continue;
+        }
         float r[16][WEIGHT_BLOCK];
         for (size_t j = 0; j < count; j++) {
             const float *g = weight + 9 * (first + j);
@@ -217,10 +232,11 @@ transform_input_columns(const float *restrict row, int tiles_w,
     }
 }
 
+/* cnn_winograd_transform_input for 3x3 (alpha 4). */
 WINOGRAD_CLONES
-void cnn_winograd_transform_input(const struct cnn_winograd *w,
-                                  const float *x, int ty0, int rows,
-                                  size_t tiles, struct winograd_scratch *s)
+static void transform_input(const struct cnn_winograd *w, const float *x,
+                            int ty0, int rows, size_t tiles,
+                            struct winograd_scratch *s)
 {
     const struct cnn_winograd_shape *shape = &w->shape;
     int tiles_w = w->tiles_w;
@@ -255,6 +271,16 @@ void cnn_winograd_transform_input(const struct cnn_winograd *w,
                                         v + 4 * a * k_stride, k_stride);
         }
     }
+}
+
+void cnn_winograd_transform_input(const struct cnn_winograd *w,
+                                  const float *x, int ty0, int rows,
+                                  size_t tiles, struct winograd_scratch *s)
+{
+    if (w->alpha == 4)
+        transform_input(w, x, ty0, rows, tiles, s);
+    else
+        cnn_winograd5_transform_input(w, x, ty0, rows, tiles, s);
 }
 
 /* One output row pair from one tile row of M: A^T M A plus bias, then
@@ -353,23 +379,28 @@ static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
     size_t tiles = (size_t)rows * w->tiles_w;
     size_t filters = (size_t)shape->out * shape->in;
     cnn_winograd_transform_input(w, x, ty0, rows, tiles, s);
-    for (int k = 0; k < 16; k++) {
-        /* An input gradient's U[k] is the forward's U[turned[k]] (in x
-         * out), transposed. */
+    for (int k = 0; k < w->positions; k++) {
+        /* An input gradient's U[k] is stored transposed (in x out, in
+         * the forward's order): for 3x3 the forward's U[turned[k]], for
+         * 5x5 its own, made from the turned filters. */
+        int transposed = w->weights_from || w->turned_weights;
         const float *u = w->weights_from
                              ? w->weights_from->transformed_weights +
                                    turned[k] * filters
                              : w->transformed_weights + k * filters;
         dnnl_status_t status = dnnl_sgemm(
-            w->weights_from ? 'T' : 'N', 'N', shape->out, (dnnl_dim_t)tiles,
-            shape->in, 1.0f, u, w->weights_from ? shape->out : shape->in,
+            transposed ? 'T' : 'N', 'N', shape->out, (dnnl_dim_t)tiles,
+            shape->in, 1.0f, u, transposed ? shape->out : shape->in,
             s->input + k * (size_t)shape->in * tiles, (dnnl_dim_t)tiles,
             0.0f, s->product + k * (size_t)shape->out * tiles,
             (dnnl_dim_t)tiles);
         if (status != dnnl_success)
             return status;
     }
-    transform_output(w, y, bias, ty0, rows, tiles, s);
+    if (w->alpha == 4)
+        transform_output(w, y, bias, ty0, rows, tiles, s);
+    else
+        cnn_winograd5_transform_output(w, y, bias, ty0, rows, tiles, s);
     return dnnl_success;
 }
 
@@ -398,8 +429,8 @@ void cnn_winograd_chunk_rows(const struct cnn_winograd *w, int chunk,
 static void winograd_update_weights(struct cnn_winograd *w,
                                     const float *weight)
 {
-    size_t weight_bytes =
-        (size_t)w->shape.out * w->shape.in * 9 * sizeof *weight;
+    size_t weight_bytes = (size_t)w->shape.out * w->shape.in *
+                          w->shape.kernel * w->shape.kernel * sizeof *weight;
     if (w->transformed && !memcmp(w->seen_weights, weight, weight_bytes))
         return;
     transform_weights(w, weight);
@@ -461,6 +492,6 @@ int cnn_winograd_input_gradient(struct cnn_winograd *w, const float *dy,
                                 const struct cnn_layer *layer,
                                 struct cnn_error *err)
 {
-    winograd_update_weights(w->weights_from, weight);
+    winograd_update_weights(w->weights_from ? w->weights_from : w, weight);
     return winograd_run(w, dy, dx, NULL, layer, err);
 }

@@ -14,17 +14,22 @@
  * the products are wide enough for sgemm's kernels. */
 enum { WINOGRAD_CHUNK_TILES = 80 };
 
+/* 5x5 filters: 6x6 tiles. */
+enum { WINOGRAD_MAX_POSITIONS = 36 };
+
 /* One thread's scratch. */
 struct winograd_scratch {
-    float *input;   /* V: [16][in][chunk_tiles] */
-    float *product; /* M: [16][out][chunk_tiles]; for the weight gradient,
-                       the transformed output gradient instead */
-    float *lines;   /* 5 lines of 2 tiles_w + 2: a row of zeros, then the
-                       4 rows of B^T d with their padding columns */
+    float *input;   /* V: [positions][in][chunk_tiles] */
+    float *product; /* M: [positions][out][chunk_tiles]; for the weight
+                       gradient, the transformed output gradient instead */
+    float *lines;   /* alpha + 1 lines of 2 tiles_w + alpha - 2: a row of
+                       zeros, then the alpha rows of B^T d with their
+                       padding columns */
     float *outputs; /* 2 lines of 2 tiles_w: a tile row of outputs where
-                       the output's last tile row or column is cut */
+                       the output's last tile row or column is cut; then
+                       (5x5) 2 alpha lines of tiles_w for the transforms */
     /* Only with shape.weight_gradient: this thread's share of the sums
-     * over tiles, in the transformed domain ([16][out][in]), and of the
+     * over tiles, in the transformed domain ([positions][out][in]), and of the
      * bias gradient (out). */
     float *weight_sums;
     double *bias_sums;
@@ -32,6 +37,12 @@ struct winograd_scratch {
 
 struct cnn_winograd {
     struct cnn_winograd_shape shape;
+    int alpha;              /* a tile's input side: kernel + 1 */
+    int positions;          /* alpha * alpha */
+    /* An input gradient's own U (5x5) is made from the forward's filters
+     * turned by 180 degrees, kept in the forward's order ([positions][in]
+     * [out]) and used transposed. */
+    int turned_weights;
     int tiles_h, tiles_w;   /* ceil(out_h / 2), ceil(out_w / 2) */
     int rows_per_chunk;     /* tile rows per chunk */
     int chunks_per_sample;
@@ -61,6 +72,30 @@ void cnn_winograd_chunk_rows(const struct cnn_winograd *winograd, int chunk,
 void cnn_winograd_transform_input(const struct cnn_winograd *winograd,
                                   const float *x, int first_row, int rows,
                                   size_t tiles, struct winograd_scratch *s);
+
+/* F(2x2, 5x5)'s transforms (conv2d_winograd_general.c), the counterparts
+ * of the 3x3 ones written out in conv2d_winograd.c and
+ * conv2d_winograd_weights.c: U for filters first .. first + count - 1 into
+ * u ([36][filters]); V and M as cnn_winograd_transform_input and the
+ * forward's output transform; E of one tile row of the output gradient
+ * (t: scratch of 12 tiles_w floats); and the weight gradients G^T S G
+ * of `count` filters from S's 36 positions, `stride` floats apart (filter
+ * j's at sums[k * stride + j]). */
+void cnn_winograd5_transform_weights(const struct cnn_winograd *winograd,
+                                     const float *weight, float *u,
+                                     size_t first, size_t count);
+void cnn_winograd5_transform_input(const struct cnn_winograd *winograd,
+                                   const float *x, int first_row, int rows,
+                                   size_t tiles, struct winograd_scratch *s);
+void cnn_winograd5_transform_output(const struct cnn_winograd *winograd,
+                                    float *y, const float *bias,
+                                    int first_row, int rows, size_t tiles,
+                                    struct winograd_scratch *s);
+void cnn_winograd5_transform_gradient_row(const float *top,
+                                          const float *bottom, int tiles_w,
+                                          float *t, float *e, size_t stride);
+void cnn_winograd5_weight_gradients(const float *sums, size_t stride,
+                                    size_t count, float *dweight);
 
 /* The transforms are add/sub loops over contiguous tiles: `omp simd`
  * lets -O2 vectorise them despite the pointers it cannot prove distinct,

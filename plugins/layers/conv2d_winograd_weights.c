@@ -112,9 +112,15 @@ static void transform_gradient(const struct cnn_winograd *w, const float *dy,
                 bottom = bottom_line;
             }
             float *e = s->product + (size_t)o * tiles + (size_t)r * tiles_w;
-            transform_gradient_row(top, bottom, tiles_w, e, k_stride);
-            /* E[5] is e00 + e01 + e10 + e11: each tile's sum. */
-            bias_sum += sum_in_order(e + 5 * k_stride, tiles_w);
+            if (w->alpha == 4)
+                transform_gradient_row(top, bottom, tiles_w, e, k_stride);
+            else
+                cnn_winograd5_transform_gradient_row(
+                    top, bottom, tiles_w, s->outputs + 4 * tiles_w, e,
+                    k_stride);
+            /* E[1][1] (A's row for the point 1 is (1 1)) is e00 + e01 +
+             * e10 + e11: each tile's sum. */
+            bias_sum += sum_in_order(e + (w->alpha + 1) * k_stride, tiles_w);
         }
         s->bias_sums[o] += bias_sum;
     }
@@ -144,13 +150,13 @@ static void transform_weight_gradient(const struct cnn_winograd *w,
 {
     size_t filters = (size_t)w->shape.out * w->shape.in;
     size_t blocks = (filters + GRADIENT_BLOCK - 1) / GRADIENT_BLOCK;
-    CNN_PARALLEL_FOR(filters * 16 * (size_t)used)
+    CNN_PARALLEL_FOR(filters * (size_t)w->positions * (size_t)used)
     for (size_t block = 0; block < blocks; block++) {
         size_t first = block * GRADIENT_BLOCK;
         size_t count = filters - first < GRADIENT_BLOCK ? filters - first
                                                         : GRADIENT_BLOCK;
-        float m[16][GRADIENT_BLOCK];
-        for (int k = 0; k < 16; k++) {
+        float m[WINOGRAD_MAX_POSITIONS][GRADIENT_BLOCK];
+        for (int k = 0; k < w->positions; k++) {
             const float *sums = w->scratch[0].weight_sums + k * filters;
             memcpy(m[k], sums + first, count * sizeof(float));
             for (int t = 1; t < used; t++) {
@@ -158,6 +164,11 @@ static void transform_weight_gradient(const struct cnn_winograd *w,
                 for (size_t j = 0; j < count; j++)
                     m[k][j] += sums[j];
             }
+        }
+        if (w->alpha != 4) {
+            cnn_winograd5_weight_gradients(&m[0][0], GRADIENT_BLOCK, count,
+                                           dweight + 5 * 5 * first);
+            continue;
         }
         for (size_t j = 0; j < count; j++) {
             float p[3][4];
@@ -190,7 +201,7 @@ static dnnl_status_t gradient_chunk(const struct cnn_winograd *w,
     size_t filters = (size_t)shape->out * shape->in;
     cnn_winograd_transform_input(w, x, ty0, rows, tiles, s);
     transform_gradient(w, dy, ty0, rows, tiles, s);
-    for (int k = 0; k < 16; k++) {
+    for (int k = 0; k < w->positions; k++) {
         dnnl_status_t status = dnnl_sgemm(
             'N', 'T', shape->out, shape->in, (dnnl_dim_t)tiles, 1.0f,
             s->product + k * (size_t)shape->out * tiles, (dnnl_dim_t)tiles,

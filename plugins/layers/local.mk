@@ -8,6 +8,7 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/conv2d_cpu.c \
 	plugins/layers/conv2d_winograd.c plugins/layers/conv2d_winograd.h \
 	plugins/layers/conv2d_winograd_weights.c \
+	plugins/layers/conv2d_winograd_general.c \
 	plugins/layers/conv2d_winograd_tiles.h \
 	plugins/layers/linear.c \
 	plugins/layers/maxpool2d.c \
@@ -16,6 +17,8 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/flatten.c \
 	plugins/layers/dropout.c \
 	plugins/layers/saved.c
-plugins_layers_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
+# No fused multiply-adds: the same bits from every clone and CPU
+# (conv2d_winograd_general.c).
+plugins_layers_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS) -ffp-contract=off
 plugins_layers_la_LDFLAGS = $(PLUGIN_LDFLAGS) $(OPENMP_CFLAGS)
 plugins_layers_la_LIBADD = libcnnlab.la -ldnnl $(LIBM)
