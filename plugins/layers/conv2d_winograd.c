@@ -232,15 +232,14 @@ transform_input_columns(const float *restrict row, int tiles_w,
     }
 }
 
-/* cnn_winograd_transform_input for 3x3 (alpha 4). */
 WINOGRAD_CLONES
-static void transform_input(const struct cnn_winograd *w, const float *x,
-                            int ty0, int rows, size_t tiles,
-                            struct winograd_scratch *s)
+void cnn_winograd_transform_input(const struct cnn_winograd *w,
+                                  const float *x, int ty0, int rows,
+                                  size_t tiles, struct winograd_scratch *s)
 {
     const struct cnn_winograd_shape *shape = &w->shape;
-    int tiles_w = w->tiles_w;
-    int width = 2 * tiles_w + 2;
+    int tiles_w = w->tiles_w, alpha = w->alpha;
+    int width = 2 * tiles_w + alpha - 2;
     size_t plane_size = (size_t)shape->in_h * shape->in_w;
     size_t k_stride = (size_t)shape->in * tiles;
     /* Columns of the input that the tiles read (the rest are padding). */
@@ -249,8 +248,8 @@ static void transform_input(const struct cnn_winograd *w, const float *x,
         columns = width - shape->pad_w;
     const float *zeros = s->lines;
     memset(s->lines, 0, (size_t)width * sizeof(float));
-    float *e[4];
-    for (int a = 0; a < 4; a++) {
+    float *e[WINOGRAD_MAX_ALPHA];
+    for (int a = 0; a < alpha; a++) {
         e[a] = s->lines + (1 + a) * (size_t)width;
         memset(e[a], 0, (size_t)width * sizeof(float));
         e[a] += shape->pad_w;
@@ -259,28 +258,24 @@ static void transform_input(const struct cnn_winograd *w, const float *x,
         const float *plane = x + c * plane_size;
         for (int r = 0; r < rows; r++) {
             int iy = 2 * (ty0 + r) - shape->pad_h;
-            const float *d[4];
-            for (int i = 0; i < 4; i++)
+            const float *d[WINOGRAD_MAX_ALPHA];
+            for (int i = 0; i < alpha; i++)
                 d[i] = iy + i < 0 || iy + i >= shape->in_h
                            ? zeros
                            : plane + (size_t)(iy + i) * shape->in_w;
-            transform_input_rows(d, columns, e);
             float *v = s->input + (size_t)c * tiles + (size_t)r * tiles_w;
+            if (alpha != 4) {
+                cnn_winograd5_transform_input_row(d, columns, e,
+                                                  shape->pad_w, tiles_w, v,
+                                                  k_stride);
+                continue;
+            }
+            transform_input_rows(d, columns, e);
             for (int a = 0; a < 4; a++)
                 transform_input_columns(e[a] - shape->pad_w, tiles_w,
                                         v + 4 * a * k_stride, k_stride);
         }
     }
-}
-
-void cnn_winograd_transform_input(const struct cnn_winograd *w,
-                                  const float *x, int ty0, int rows,
-                                  size_t tiles, struct winograd_scratch *s)
-{
-    if (w->alpha == 4)
-        transform_input(w, x, ty0, rows, tiles, s);
-    else
-        cnn_winograd5_transform_input(w, x, ty0, rows, tiles, s);
 }
 
 /* One output row pair from one tile row of M: A^T M A plus bias, then

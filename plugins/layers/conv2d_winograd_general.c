@@ -164,42 +164,14 @@ input_columns(const float *restrict row, int tiles_w, float *restrict v,
 }
 
 WINOGRAD_CLONES
-void cnn_winograd5_transform_input(const struct cnn_winograd *w,
-                                   const float *x, int ty0, int rows,
-                                   size_t tiles, struct winograd_scratch *s)
+void cnn_winograd5_transform_input_row(const float *const d[6], int columns,
+                                       float *const e[6], int pad_w,
+                                       int tiles_w, float *v,
+                                       size_t stride)
 {
-    const struct cnn_winograd_shape *shape = &w->shape;
-    int tiles_w = w->tiles_w;
-    int width = 2 * tiles_w + ALPHA - 2;
-    size_t plane_size = (size_t)shape->in_h * shape->in_w;
-    size_t k_stride = (size_t)shape->in * tiles;
-    int columns = shape->in_w;
-    if (shape->pad_w + columns > width)
-        columns = width - shape->pad_w;
-    const float *zeros = s->lines;
-    memset(s->lines, 0, (size_t)width * sizeof(float));
-    float *e[ALPHA];
-    for (int a = 0; a < ALPHA; a++) {
-        e[a] = s->lines + (1 + a) * (size_t)width;
-        memset(e[a], 0, (size_t)width * sizeof(float));
-        e[a] += shape->pad_w;
-    }
-    for (int c = 0; c < shape->in; c++) {
-        const float *plane = x + c * plane_size;
-        for (int r = 0; r < rows; r++) {
-            int iy = 2 * (ty0 + r) - shape->pad_h;
-            const float *d[ALPHA];
-            for (int i = 0; i < ALPHA; i++)
-                d[i] = iy + i < 0 || iy + i >= shape->in_h
-                           ? zeros
-                           : plane + (size_t)(iy + i) * shape->in_w;
-            input_rows(d, columns, e);
-            float *v = s->input + (size_t)c * tiles + (size_t)r * tiles_w;
-            for (int a = 0; a < ALPHA; a++)
-                input_columns(e[a] - shape->pad_w, tiles_w,
-                              v + ALPHA * a * k_stride, k_stride);
-        }
-    }
+    input_rows(d, columns, e);
+    for (int a = 0; a < ALPHA; a++)
+        input_columns(e[a] - pad_w, tiles_w, v + ALPHA * a * stride, stride);
 }
 
 /* One tile row of M into the 2x2 outputs A^T M A + bias (then ReLU), 2

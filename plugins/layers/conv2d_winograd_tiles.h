@@ -15,7 +15,7 @@
 enum { WINOGRAD_CHUNK_TILES = 80 };
 
 /* 5x5 filters: 6x6 tiles. */
-enum { WINOGRAD_MAX_POSITIONS = 36 };
+enum { WINOGRAD_MAX_ALPHA = 6, WINOGRAD_MAX_POSITIONS = 36 };
 
 /* One thread's scratch. */
 struct winograd_scratch {
@@ -76,17 +76,20 @@ void cnn_winograd_transform_input(const struct cnn_winograd *winograd,
 /* F(2x2, 5x5)'s transforms (conv2d_winograd_general.c), the counterparts
  * of the 3x3 ones written out in conv2d_winograd.c and
  * conv2d_winograd_weights.c: U for filters first .. first + count - 1 into
- * u ([36][filters]); V and M as cnn_winograd_transform_input and the
- * forward's output transform; E of one tile row of the output gradient
+ * u ([36][filters]); one tile row of one channel of V (from the six
+ * input rows d, columns of them read, through the six lines e of B^T d,
+ * into v, positions `stride` floats apart); M as the forward's output
+ * transform; E of one tile row of the output gradient
  * (t: scratch of 12 tiles_w floats); and the weight gradients G^T S G
  * of `count` filters from S's 36 positions, `stride` floats apart (filter
  * j's at sums[k * stride + j]). */
 void cnn_winograd5_transform_weights(const struct cnn_winograd *winograd,
                                      const float *weight, float *u,
                                      size_t first, size_t count);
-void cnn_winograd5_transform_input(const struct cnn_winograd *winograd,
-                                   const float *x, int first_row, int rows,
-                                   size_t tiles, struct winograd_scratch *s);
+void cnn_winograd5_transform_input_row(const float *const d[6], int columns,
+                                       float *const e[6], int pad_w,
+                                       int tiles_w, float *v,
+                                       size_t stride);
 void cnn_winograd5_transform_output(const struct cnn_winograd *winograd,
                                     float *y, const float *bias,
                                     int first_row, int rows, size_t tiles,
