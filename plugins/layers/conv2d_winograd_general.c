@@ -16,8 +16,8 @@
  * 36 multiply-adds per 2x2 outputs and input channel instead of 100. The
  * weight gradient is its transposition, F(5x5, 2x2):
  *     dW = G^T [(A e A^T) . (B^T d B)] G.
- * B^T and A^T are written out below as sums; G, applied once per filter
- * and step, as a table.
+ * Each matrix is written out below as sums that share their common
+ * terms, applied to many tiles or filters at once (vectorised).
  *
  * The layers module is compiled with -ffp-contract=off, so the products
  * by the coefficients are never fused with the sums: every clone and
@@ -45,13 +45,14 @@ enum { ALPHA = 6, R = 5 };
 /* G^T applied to (s0 .. s5): the five columns of G. */
 #define WINOGRAD5_GT(s0, s1, s2, s3, s4, s5, out0, out1, out2, out3, out4) \
     do {                                                                   \
-        float sum12 = (s1) + (s2), diff12 = (s1) - (s2);                            \
-        float sum34 = (s3) + (s4), diff34 = (s3) - (s4);                            \
-        out0 = (s0) * (1.0f / 4) + sum12 * (1.0f / 6) + sum34 * (1.0f / 24);       \
-        out1 = diff12 * (1.0f / 6) + diff34 * (1.0f / 12);                           \
-        out2 = (sum12 + sum34) * (1.0f / 6);                                       \
-        out3 = diff12 * (1.0f / 6) + diff34 * (1.0f / 3);                            \
-        out4 = sum12 * (1.0f / 6) + sum34 * (2.0f / 3) + (s5);                     \
+        float sum12 = (s1) + (s2), diff12 = (s1) - (s2);                   \
+        float sum34 = (s3) + (s4), diff34 = (s3) - (s4);                   \
+        out0 = (s0) * (1.0f / 4) + sum12 * (1.0f / 6) +                    \
+               sum34 * (1.0f / 24);                                        \
+        out1 = diff12 * (1.0f / 6) + diff34 * (1.0f / 12);                 \
+        out2 = (sum12 + sum34) * (1.0f / 6);                               \
+        out3 = diff12 * (1.0f / 6) + diff34 * (1.0f / 3);                  \
+        out4 = sum12 * (1.0f / 6) + sum34 * (2.0f / 3) + (s5);             \
     } while (0)
 
 /* The six combinations of B^T applied to d0..d5 (rows of B^T above),

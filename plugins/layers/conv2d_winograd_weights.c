@@ -1,5 +1,7 @@
 /* cnnlab layers module — the weight gradient of a Winograd convolution:
- * F(3x3, 2x2).
+ * F(3x3, 2x2), and the same driver for F(5x5, 2x2), whose transforms are
+ * in conv2d_winograd_general.c (written here for 3x3; 5x5 has 36
+ * positions instead of 16).
  *
  * One tile's share of the weight gradient is the correlation of its 4x4
  * input patch d with its 2x2 output gradient e (a 3x3 result). The
@@ -137,8 +139,9 @@ static void thread_chunks(int chunks, int thread, int team, int *begin,
     *end = *begin + share + (thread < extra);
 }
 
-/* Filters per block of the final transform: the block's 16 positions
- * (16 KB) stay in L1 while its threads' sums stream in contiguously. */
+/* Filters per block of the final transform: the block's positions (16 KB
+ * for 3x3, 36 KB for 5x5) stay in L1 or L2 while the threads' sums
+ * stream in contiguously. */
 enum { GRADIENT_BLOCK = 256 };
 
 /* dW[o][i] = G^T S[.][o][i] G, S summed over the first `used` threads
