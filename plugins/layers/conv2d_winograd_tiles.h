@@ -1,7 +1,8 @@
 /* cnnlab layers module — what the Winograd kernels share inside the
  * module: the state of one convolution (conv2d_winograd.c: forward and
- * input gradient; conv2d_winograd_weights.c: weight gradient), its tiling
- * and scratch, and the input transform both use. */
+ * input gradient; conv2d_winograd_weights.c: weight gradient;
+ * conv2d_winograd_general.c: the 5x5 transforms), its tiling and
+ * scratch, and the input transform all use. */
 #ifndef CNNLAB_LAYERS_CONV2D_WINOGRAD_TILES_H
 #define CNNLAB_LAYERS_CONV2D_WINOGRAD_TILES_H
 
@@ -29,8 +30,8 @@ struct winograd_scratch {
                        the output's last tile row or column is cut; then
                        (5x5) 2 alpha lines of tiles_w for the transforms */
     /* Only with shape.weight_gradient: this thread's share of the sums
-     * over tiles, in the transformed domain ([positions][out][in]), and of the
-     * bias gradient (out). */
+     * over tiles, in the transformed domain ([positions][out][in]), and
+     * of the bias gradient (out). */
     float *weight_sums;
     double *bias_sums;
 };
@@ -50,7 +51,7 @@ struct cnn_winograd {
     size_t chunk_tiles;     /* rows_per_chunk * tiles_w */
     int transformed;        /* U holds the transform of seen_weights */
     float *seen_weights;    /* the weights U was made from */
-    float *transformed_weights; /* U: [16][out][in] */
+    float *transformed_weights; /* U: [positions][out][in] */
     /* An input gradient's: the forward whose U it uses (then it has no
      * seen or transformed weights of its own). */
     struct cnn_winograd *weights_from;
@@ -66,17 +67,16 @@ int cnn_winograd_threads(const struct cnn_winograd *winograd);
 void cnn_winograd_chunk_rows(const struct cnn_winograd *winograd, int chunk,
                              int *sample, int *first_row, int *rows);
 
-/* V[k][c][t] = (B^T d B)[k / 4][k % 4] for the tiles t of tile rows
- * first_row .. first_row + rows - 1 (`tiles` of them) of one sample x, for
- * every input channel c, into s->input. */
+/* V[k][c][t] = (B^T d B)[k / alpha][k % alpha] for the tiles t of tile
+ * rows first_row .. first_row + rows - 1 (`tiles` of them) of one sample x,
+ * for every input channel c, into s->input. */
 void cnn_winograd_transform_input(const struct cnn_winograd *winograd,
                                   const float *x, int first_row, int rows,
                                   size_t tiles, struct winograd_scratch *s);
 
 /* F(2x2, 5x5)'s transforms (conv2d_winograd_general.c), the counterparts
- * of the 3x3 ones written out in conv2d_winograd.c and
- * conv2d_winograd_weights.c: U for filters first .. first + count - 1 into
- * u ([36][filters]); one tile row of one channel of V (from the six
+ * of the 3x3 ones in conv2d_winograd.c and conv2d_winograd_weights.c: U
+ * for filters first .. first + count - 1 into u ([36][filters]); one tile row of one channel of V (from the six
  * input rows d, columns of them read, through the six lines e of B^T d,
  * into v, positions `stride` floats apart); M as the forward's output
  * transform; E of one tile row of the output gradient
@@ -100,12 +100,12 @@ void cnn_winograd5_transform_gradient_row(const float *top,
 void cnn_winograd5_weight_gradients(const float *sums, size_t stride,
                                     size_t count, float *dweight);
 
-/* The transforms are add/sub loops over contiguous tiles: `omp simd`
- * lets -O2 vectorise them despite the pointers it cannot prove distinct,
- * and an AVX2 clone (chosen at load time where the CPU has it) doubles
- * the vector width. Both clones give the same bits: additions and
- * subtractions only, so nothing for the compiler to fuse (loops that
- * also multiply get no clones). */
+/* The transforms are loops over contiguous tiles: `omp simd` lets -O2
+ * vectorise them despite the pointers it cannot prove distinct, and an
+ * AVX2 clone (chosen at load time where the CPU has it) doubles the
+ * vector width. Both clones give the same bits: the layers module is
+ * compiled with -ffp-contract=off, so no product is fused into a sum (the
+ * 3x3 transforms only add and subtract anyway). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define WINOGRAD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
