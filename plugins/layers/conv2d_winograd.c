@@ -15,7 +15,8 @@
  *
  * The tiles of a sample are processed in chunks of whole tile rows, one
  * chunk per thread at a time, with that thread's own scratch: transform
- * the chunk's input (V), 16 sgemm calls (on one thread: inside a parallel
+ * the chunk's input (V), 16 sgemm calls (36 for 5x5, whose transforms
+ * are in conv2d_winograd_general.c; on one thread: inside a parallel
  * region OpenMP gives a nested one a single thread), transform back and
  * add the bias and ReLU. A chunk never spans two samples, so a sample's result
  * does not depend on the batch it came in or on the thread count. All

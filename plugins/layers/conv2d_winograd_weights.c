@@ -145,9 +145,8 @@ static void thread_chunks(int chunks, int thread, int team, int *begin,
 enum { GRADIENT_BLOCK = 256 };
 
 /* dW[o][i] = G^T S[.][o][i] G, S summed over the first `used` threads
- * (those that had chunks), in thread order. No target clones: the
- * halvings could fuse with the additions in one clone and not in
- * another. */
+ * (those that had chunks), in thread order. No target clones: it runs
+ * once per filter and step, not per tile. */
 static void transform_weight_gradient(const struct cnn_winograd *w,
                                       int used, float *dweight)
 {
