@@ -6,3 +6,11 @@ t_test_conv_winograd_SOURCES = t/test-conv-winograd.c t/tap.h \
 	t/layer-harness.c t/layer-harness.h \
 	t/layer-reference.c t/layer-reference.h
 t_test_conv_winograd_LDADD = $(CNN_TEST_LIBS)
+
+# The forward's own matrix product (plugins/layers/conv2d_winograd_gemm.c,
+# compiled in: it is internal to the layers module).
+check_PROGRAMS += t/test-winograd-gemm
+TESTS += t/test-winograd-gemm
+t_test_winograd_gemm_SOURCES = t/test-winograd-gemm.c t/tap.h \
+	plugins/layers/conv2d_winograd_gemm.c
+t_test_winograd_gemm_LDADD = $(LIBM)

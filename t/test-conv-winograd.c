@@ -193,53 +193,62 @@ static void check_case(const struct conv_case *k)
 }
 
 /* A sample's output is the same bits whether it runs alone or in a batch
- * of 5, on 2 threads or 1: for large samples (chunks of tile rows) and
- * small ones (several samples share a chunk, so its products have more
- * columns). */
+ * of 18, on 2 threads or 1: for large samples (chunks of tile rows) and
+ * small ones (where the products run on cnn_winograd_gemm, several
+ * samples share a chunk, so their products have more columns; the last
+ * chunk has fewer samples than the others). */
 static void check_independence(const struct conv_case *case_)
 {
+    /* 18 samples of 12 tiles on 2 threads: chunks of 4 samples (48 tiles,
+     * three full blocks), the last of 2. */
+    enum { BATCH = 18 };
     const struct conv_case k = *case_;
-    struct test_layer batch5, batch1;
+    struct test_layer batch, alone;
     char what[160];
-    memset(&batch1, 0, sizeof batch1);
-    if (layer_make(&batch5, &k, "winograd", 5, NULL) ||
-        layer_make(&batch1, &k, "winograd", 1, &batch5)) {
+    memset(&alone, 0, sizeof alone);
+    if (layer_make(&batch, &k, "winograd", BATCH, NULL) ||
+        layer_make(&alone, &k, "winograd", 1, &batch)) {
         ok(0, "independence %dx%d: layers made and prepared", k.h, k.w);
-        test_layer_free(&batch5);
-        test_layer_free(&batch1);
+        test_layer_free(&batch);
+        test_layer_free(&alone);
         return;
     }
     struct cnn_shape input = {k.in, k.h, k.w};
-    struct cnn_tensor x = tensor_new(5, input);
-    struct cnn_tensor y = tensor_new(5, batch5.layer.output);
-    struct cnn_tensor y_one_thread = tensor_new(5, batch5.layer.output);
+    struct cnn_tensor x = tensor_new(BATCH, input);
+    struct cnn_tensor y = tensor_new(BATCH, batch.layer.output);
+    struct cnn_tensor y_one_thread = tensor_new(BATCH, batch.layer.output);
+    struct cnn_tensor y_alone = tensor_new(1, batch.layer.output);
     fill_uniform(x.data, cnn_tensor_count(&x), -1.0f, 1.0f);
     size_t x_sample = cnn_shape_size(input);
-    size_t y_sample = cnn_shape_size(batch5.layer.output);
-    struct cnn_tensor x3 = {.n = 1, .shape = input, .device = CNN_DEVICE_CPU,
-                            .data = x.data + 3 * x_sample};
-    struct cnn_tensor y3 = tensor_new(1, batch5.layer.output);
-
-    int ran = !test_layer_forward(&batch5, &x, &y, 0) &&
-              !test_layer_forward(&batch1, &x3, &y3, 0);
-    snprintf(what, sizeof what,
-             "%dx%d: sample 3 alone == sample 3 of a batch of 5", k.h, k.w);
-    report(ran ? compare_bits(y3.data, y.data + 3 * y_sample, y_sample,
-                              what)
-               : check_not_run(what));
+    size_t y_sample = cnn_shape_size(batch.layer.output);
+    int ran = !test_layer_forward(&batch, &x, &y, 0);
+    const int samples[] = {3, BATCH - 1};
+    for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
+        int n = samples[i];
+        struct cnn_tensor xn = {.n = 1, .shape = input,
+                                .device = CNN_DEVICE_CPU,
+                                .data = x.data + n * x_sample};
+        int ran_alone = ran && !test_layer_forward(&alone, &xn, &y_alone, 0);
+        snprintf(what, sizeof what,
+                 "%dx%d: sample %d alone == sample %d of a batch of %d", k.h,
+                 k.w, n, n, BATCH);
+        report(ran_alone ? compare_bits(y_alone.data, y.data + n * y_sample,
+                                        y_sample, what)
+                         : check_not_run(what));
+    }
     harness_context.threads = 1;
-    ran = !test_layer_forward(&batch5, &x, &y_one_thread, 0);
+    ran = ran && !test_layer_forward(&batch, &x, &y_one_thread, 0);
     harness_context.threads = 2;
     snprintf(what, sizeof what, "%dx%d: 1 thread == 2 threads", k.h, k.w);
-    report(ran ? compare_bits(y_one_thread.data, y.data, 5 * y_sample,
+    report(ran ? compare_bits(y_one_thread.data, y.data, BATCH * y_sample,
                               what)
                : check_not_run(what));
     tensor_free(&x);
     tensor_free(&y);
-    tensor_free(&y3);
+    tensor_free(&y_alone);
     tensor_free(&y_one_thread);
-    test_layer_free(&batch5);
-    test_layer_free(&batch1);
+    test_layer_free(&batch);
+    test_layer_free(&alone);
 }
 
 /* `auto`: the same bits as winograd from 32 input channels on for 3x3
@@ -554,9 +563,11 @@ int main(void)
     const struct conv_case large = {5, 19, 12, 31, 9, 1, 1, 1, 3};
     const struct conv_case small = {5, 19, 7, 6, 9, 1, 1, 1, 3};
     const struct conv_case one_tile = {5, 19, 4, 4, 9, 0, 1, 1, 3};
+    const struct conv_case small5 = {5, 19, 7, 6, 9, 2, 1, 1, 5};
     check_independence(&large);
     check_independence(&small);
     check_independence(&one_tile);
+    check_independence(&small5);
     check_auto();
     check_backward(17);
     check_backward(33);

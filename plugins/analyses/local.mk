@@ -23,7 +23,9 @@ plugins_analyses_la_SOURCES = \
 	plugins/analyses/ablation_figure.c \
 	plugins/analyses/ablation_reuse.c plugins/analyses/ablation_reuse.h
 plugins_analyses_la_CPPFLAGS = $(AM_CPPFLAGS) $(CAIRO_CFLAGS)
+# OpenMP: incremental occlusion copies its crops on the model's threads.
+plugins_analyses_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 # Never unmapped (-z nodelete): cairo's libraries (pixman, fontconfig)
 # keep caches in static variables, which unloading would turn into leaks.
-plugins_analyses_la_LDFLAGS = $(PLUGIN_LDFLAGS) -Wl,-z,nodelete
+plugins_analyses_la_LDFLAGS = $(PLUGIN_LDFLAGS) -Wl,-z,nodelete $(OPENMP_CFLAGS)
 plugins_analyses_la_LIBADD = libcnnlab.la $(CAIRO_LIBS) $(LIBM)

@@ -53,14 +53,42 @@ void cnn_winograd_destroy(struct cnn_winograd *w)
     free(w->scratch);
     free(w->seen_weights);
     free(w->transformed_weights);
+    free(w->packed_weights);
     free(w);
 }
 
+/* Whole samples per chunk where a sample's tiles fit in one chunk and
+ * the products run on cnn_winograd_gemm, which gives a tile the same bits
+ * whatever tiles share its product: the kernel's 16-tile blocks then run
+ * full (a sample of 7x7 tiles alone fills three blocks and one tile of a
+ * fourth, which costs as much as a full one). The count wastes the
+ * smallest share of its blocks while one position's V and M stay within
+ * WINOGRAD_PRODUCT_BYTES and every thread gets at least two chunks. */
+static int samples_per_chunk(const struct cnn_winograd_shape *shape,
+                             int sample_tiles, int threads)
+{
+    int most = shape->batch / (2 * threads), best = 1;
+    size_t tile_bytes = ((size_t)shape->in + shape->out) * sizeof(float);
+    double least_waste = 1.0;
+    for (int n = 1; n <= most; n++) {
+        int tiles = n * sample_tiles, blocks = (tiles + 15) / 16;
+        if (n > 1 && (size_t)tiles * tile_bytes > WINOGRAD_PRODUCT_BYTES)
+            break;
+        double waste = (double)(16 * blocks - tiles) / (16 * blocks);
+        if (waste < least_waste - 1e-9) {
+            best = n;
+            least_waste = waste;
+        }
+    }
+    return best;
+}
+
 /* A convolution's state; `own_weights`: it transforms its own (else it
- * uses another one's, set by the caller). */
+ * uses another one's, set by the caller); `packed`: a forward whose
+ * products run on cnn_winograd_gemm. */
 static int winograd_create(struct cnn_winograd **winograd,
                            const struct cnn_winograd_shape *shape,
-                           int threads, int own_weights,
+                           int threads, int own_weights, int packed,
                            const struct cnn_layer *layer,
                            struct cnn_error *err)
 {
@@ -81,6 +109,12 @@ static int winograd_create(struct cnn_winograd **winograd,
         (w->tiles_h + w->rows_per_chunk - 1) / w->rows_per_chunk;
     w->chunk_tiles = (size_t)w->rows_per_chunk * w->tiles_w;
     w->threads = threads < 1 ? 1 : threads;
+    w->samples_per_chunk = 1;
+    if (packed && w->chunks_per_sample == 1) {
+        w->samples_per_chunk =
+            samples_per_chunk(shape, (int)w->chunk_tiles, w->threads);
+        w->chunk_tiles *= (size_t)w->samples_per_chunk;
+    }
 
     size_t filters = (size_t)shape->out * shape->in;
     size_t positions = (size_t)w->positions;
@@ -95,6 +129,14 @@ static int winograd_create(struct cnn_winograd **winograd,
         if (!w->seen_weights || !w->transformed_weights)
             goto out_of_memory;
     }
+    if (packed) {
+        w->packed_floats =
+            cnn_winograd_gemm_packed_floats(shape->out, shape->in);
+        w->packed_weights = floats(w->packed_floats * positions);
+        if (!w->packed_weights)
+            goto out_of_memory;
+    }
+
     for (int t = 0; t < w->threads; t++) {
         struct winograd_scratch *s = &w->scratch[t];
         s->input = floats(positions * (size_t)shape->in * w->chunk_tiles);
@@ -124,7 +166,8 @@ int cnn_winograd_create(struct cnn_winograd **winograd,
                         const struct cnn_layer *layer,
                         struct cnn_error *err)
 {
-    return winograd_create(winograd, shape, threads, 1, layer, err);
+    return winograd_create(winograd, shape, threads, 1,
+                           cnn_winograd_gemm_supported(), layer, err);
 }
 
 int cnn_winograd_create_input_gradient(struct cnn_winograd **winograd,
@@ -142,8 +185,8 @@ int cnn_winograd_create_input_gradient(struct cnn_winograd **winograd,
     /* 3x3: the turned filters' transforms are the forward's, permuted
      * (`turned` below); 5x5's points (0, +-1, +-2) have no such symmetry. */
     int shared = f->kernel == 3;
-    if (winograd_create(winograd, &shape, forward->threads, !shared, layer,
-                        err))
+    if (winograd_create(winograd, &shape, forward->threads, !shared, 0,
+                        layer, err))
         return -1;
     if (shared)
         (*winograd)->weights_from = forward;
@@ -193,6 +236,13 @@ static void transform_weights(struct cnn_winograd *w, const float *weight)
             memcpy(u + (size_t)k * filters + first, r[k],
                    count * sizeof(float));
     }
+    if (!w->packed_weights)
+        return;
+    CNN_PARALLEL_FOR(filters * (size_t)w->positions)
+    for (int k = 0; k < w->positions; k++)
+        cnn_winograd_gemm_pack(u + (size_t)k * filters, (size_t)w->shape.in,
+                               1, w->shape.out, w->shape.in,
+                               w->packed_weights + k * w->packed_floats);
 }
 
 /* The rows of B^T d for one tile row: rows[a][pad_w + j] for the input
@@ -365,17 +415,46 @@ static void transform_output(const struct cnn_winograd *w, float *y,
 static const int turned[16] = {15, 13, 14, 12, 7, 5, 6, 4,
                                11, 9, 10, 8, 3, 1, 2, 0};
 
-/* One chunk: tile rows ty0 .. ty0 + rows - 1 of sample x into sample y. */
+/* The scratch as seen by a sample that starts at tile `first` of a chunk
+ * of several samples: the transforms index V and M from the chunk's first
+ * tile (c * tiles + r * tiles_w), so the sample's tiles land after those
+ * of the samples before it, with the chunk's strides. */
+static struct winograd_scratch scratch_from(const struct winograd_scratch *s,
+                                            size_t first)
+{
+    struct winograd_scratch view = *s;
+    view.input += first;
+    view.product += first;
+    return view;
+}
+
+/* One chunk: tile rows ty0 .. ty0 + rows - 1 of `samples` consecutive
+ * samples of x into those of y (several only with whole samples). */
 static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
                                     const float *x, float *y,
                                     const float *bias, int ty0, int rows,
-                                    struct winograd_scratch *s)
+                                    int samples, struct winograd_scratch *s)
 {
     const struct cnn_winograd_shape *shape = &w->shape;
-    size_t tiles = (size_t)rows * w->tiles_w;
+    size_t sample_tiles = (size_t)rows * w->tiles_w;
+    size_t tiles = (size_t)samples * sample_tiles;
     size_t filters = (size_t)shape->out * shape->in;
-    cnn_winograd_transform_input(w, x, ty0, rows, tiles, s);
+    size_t x_sample = (size_t)shape->in * shape->in_h * shape->in_w;
+    size_t y_sample = (size_t)shape->out * shape->out_h * shape->out_w;
+    for (int n = 0; n < samples; n++) {
+        struct winograd_scratch view = scratch_from(s, n * sample_tiles);
+        cnn_winograd_transform_input(w, x + n * x_sample, ty0, rows, tiles,
+                                     &view);
+    }
     for (int k = 0; k < w->positions; k++) {
+        const float *v = s->input + k * (size_t)shape->in * tiles;
+        float *m = s->product + k * (size_t)shape->out * tiles;
+        if (w->packed_weights) {
+            cnn_winograd_gemm(w->packed_weights + k * w->packed_floats,
+                              shape->out, shape->in, v, tiles, (int)tiles, m,
+                              tiles);
+            continue;
+        }
         /* An input gradient's U[k] is stored transposed (in x out, in
          * the forward's order): for 3x3 the forward's U[turned[k]], for
          * 5x5 its own, made from the turned filters. */
@@ -386,17 +465,20 @@ static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
                              : w->transformed_weights + k * filters;
         dnnl_status_t status = dnnl_sgemm(
             transposed ? 'T' : 'N', 'N', shape->out, (dnnl_dim_t)tiles,
-            shape->in, 1.0f, u, transposed ? shape->out : shape->in,
-            s->input + k * (size_t)shape->in * tiles, (dnnl_dim_t)tiles,
-            0.0f, s->product + k * (size_t)shape->out * tiles,
-            (dnnl_dim_t)tiles);
+            shape->in, 1.0f, u, transposed ? shape->out : shape->in, v,
+            (dnnl_dim_t)tiles, 0.0f, m, (dnnl_dim_t)tiles);
         if (status != dnnl_success)
             return status;
     }
-    if (w->alpha == 4)
-        transform_output(w, y, bias, ty0, rows, tiles, s);
-    else
-        cnn_winograd5_transform_output(w, y, bias, ty0, rows, tiles, s);
+    for (int n = 0; n < samples; n++) {
+        struct winograd_scratch view = scratch_from(s, n * sample_tiles);
+        if (w->alpha == 4)
+            transform_output(w, y + n * y_sample, bias, ty0, rows, tiles,
+                             &view);
+        else
+            cnn_winograd5_transform_output(w, y + n * y_sample, bias, ty0,
+                                           rows, tiles, &view);
+    }
     return dnnl_success;
 }
 
@@ -442,7 +524,10 @@ static int winograd_run(struct cnn_winograd *w, const float *x, float *y,
     const struct cnn_winograd_shape *shape = &w->shape;
     size_t x_sample = (size_t)shape->in * shape->in_h * shape->in_w;
     size_t y_sample = (size_t)shape->out * shape->out_h * shape->out_w;
-    int chunks = shape->batch * w->chunks_per_sample;
+    int per_chunk = w->samples_per_chunk;
+    int chunks = per_chunk > 1
+                     ? (shape->batch + per_chunk - 1) / per_chunk
+                     : shape->batch * w->chunks_per_sample;
     int threads = cnn_winograd_threads(w);
     dnnl_status_t failed = dnnl_success;
 #ifdef _OPENMP
@@ -455,11 +540,19 @@ static int winograd_run(struct cnn_winograd *w, const float *x, float *y,
 #pragma omp for schedule(dynamic)
 #endif
         for (int chunk = 0; chunk < chunks; chunk++) {
-            int n, ty0, rows;
-            cnn_winograd_chunk_rows(w, chunk, &n, &ty0, &rows);
-            dnnl_status_t status =
-                winograd_chunk(w, x + n * x_sample, y + n * y_sample, bias,
-                               ty0, rows, &w->scratch[thread]);
+            int n, ty0, rows, samples = 1;
+            if (per_chunk > 1) {
+                n = chunk * per_chunk;
+                ty0 = 0;
+                rows = w->tiles_h;
+                samples = shape->batch - n < per_chunk ? shape->batch - n
+                                                       : per_chunk;
+            } else {
+                cnn_winograd_chunk_rows(w, chunk, &n, &ty0, &rows);
+            }
+            dnnl_status_t status = winograd_chunk(
+                w, x + n * x_sample, y + n * y_sample, bias, ty0, rows,
+                samples, &w->scratch[thread]);
             if (status != dnnl_success) {
 #ifdef _OPENMP
 #pragma omp critical(cnn_winograd_status)

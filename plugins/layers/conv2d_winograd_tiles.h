@@ -15,6 +15,12 @@
  * the products are wide enough for sgemm's kernels. */
 enum { WINOGRAD_CHUNK_TILES = 80 };
 
+/* A chunk of several whole samples keeps one position's V and M within
+ * this many bytes, so that both stay in L2 beside the panel of U that
+ * cnn_winograd_gemm keeps in L1 (measured at 256 input and output
+ * channels, one thread: 72 tiles ran at 64-65 GFLOP/s, 144 at 51-52). */
+enum { WINOGRAD_PRODUCT_BYTES = 160 * 1024 };
+
 /* 5x5 filters: 6x6 tiles. */
 enum { WINOGRAD_MAX_ALPHA = 6, WINOGRAD_MAX_POSITIONS = 36 };
 
@@ -47,11 +53,21 @@ struct cnn_winograd {
     int tiles_h, tiles_w;   /* ceil(out_h / 2), ceil(out_w / 2) */
     int rows_per_chunk;     /* tile rows per chunk */
     int chunks_per_sample;
+    /* A forward on cnn_winograd_gemm whose samples are one chunk each can
+     * put several whole samples in a chunk (chunk_tiles counts them all);
+     * everywhere else 1. Only the forward's chunks; the weight gradient
+     * keeps chunks of tile rows. */
+    int samples_per_chunk;
     int threads;            /* scratch sets allocated */
     size_t chunk_tiles;     /* rows_per_chunk * tiles_w */
     int transformed;        /* U holds the transform of seen_weights */
     float *seen_weights;    /* the weights U was made from */
     float *transformed_weights; /* U: [positions][out][in] */
+    /* A forward's U again, packed for cnn_winograd_gemm (one run of
+     * cnn_winograd_gemm_packed_floats(out, in) per position); NULL where
+     * the products run on dnnl_sgemm. */
+    float *packed_weights;
+    size_t packed_floats;   /* per position */
     /* An input gradient's: the forward whose U it uses (then it has no
      * seen or transformed weights of its own). */
     struct cnn_winograd *weights_from;
@@ -99,6 +115,23 @@ void cnn_winograd5_transform_gradient_row(const float *top,
                                           float *t, float *e, size_t stride);
 void cnn_winograd5_weight_gradients(const float *sums, size_t stride,
                                     size_t count, float *dweight);
+
+/* The forward's products without dnnl_sgemm (conv2d_winograd_gemm.c),
+ * where cnn_winograd_gemm_supported() (x86-64 with AVX2 and FMA):
+ * c (rows x columns, rows ldc floats apart) = a (rows x depth) times
+ * b (depth x columns, rows ldb floats apart), with a packed by
+ * cnn_winograd_gemm_pack (element (r, k) read at a[r row_stride +
+ * k depth_stride]) into cnn_winograd_gemm_packed_floats(rows, depth)
+ * floats. */
+enum { WINOGRAD_GEMM_ROWS = 6 };
+int cnn_winograd_gemm_supported(void);
+size_t cnn_winograd_gemm_packed_floats(int rows, int depth);
+void cnn_winograd_gemm_pack(const float *a, size_t row_stride,
+                            size_t depth_stride, int rows, int depth,
+                            float *packed);
+void cnn_winograd_gemm(const float *packed, int rows, int depth,
+                       const float *b, size_t ldb, int columns, float *c,
+                       size_t ldc);
 
 /* The transforms are loops over contiguous tiles: `omp simd` lets -O2
  * vectorise them despite the pointers it cannot prove distinct, and an

@@ -1,0 +1,208 @@
+/* cnnlab layers module — the Winograd forward's products
+ * M[k] (out x tiles) = U[k] (out x in) V[k] (in x tiles) on x86-64 CPUs
+ * with AVX2 and FMA, in place of dnnl_sgemm.
+ *
+ * Why: a chunk's products are narrow (36 to 80 tiles; an occlusion crop of
+ * the best model's last convolution has 36), and sgemm packs U[k], up to
+ * 256 KB, on every call, then runs it against a few tiles. Measured on
+ * this project's machine, that halves its speed next to wide products.
+ * Here U[k] is packed once, when the weights change, into panels of
+ * GEMM_ROWS output channels ([in][GEMM_ROWS] each, zero rows past the
+ * last channel), and V[k] is read where the input transform wrote it.
+ *
+ * Every value of M is one chain of fused multiply-adds over the input
+ * channels in order, starting from 0, whichever block of the kernel
+ * computes it (16 tiles wide, or masked to fewer): a tile's
+ * result does not depend on how many tiles share the product, on the
+ * thread, or on the CPU. */
+#include <math.h>
+
+#include "conv2d_winograd_tiles.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define WINOGRAD_GEMM_X86 1
+#include <immintrin.h>
+#endif
+
+size_t cnn_winograd_gemm_packed_floats(int rows, int depth)
+{
+    size_t panels = ((size_t)rows + WINOGRAD_GEMM_ROWS - 1) /
+                    WINOGRAD_GEMM_ROWS;
+    return panels * WINOGRAD_GEMM_ROWS * (size_t)depth;
+}
+
+void cnn_winograd_gemm_pack(const float *a, size_t row_stride,
+                            size_t depth_stride, int rows, int depth,
+                            float *packed)
+{
+    for (int first = 0; first < rows; first += WINOGRAD_GEMM_ROWS) {
+        for (int k = 0; k < depth; k++)
+            for (int r = 0; r < WINOGRAD_GEMM_ROWS; r++)
+                *packed++ = first + r < rows
+                                ? a[(size_t)(first + r) * row_stride +
+                                    (size_t)k * depth_stride]
+                                : 0.0f;
+    }
+}
+
+#ifdef WINOGRAD_GEMM_X86
+
+int cnn_winograd_gemm_supported(void)
+{
+    static int supported = -1;
+    if (supported < 0) {
+        __builtin_cpu_init();
+        supported = __builtin_cpu_supports("avx2") &&
+                    __builtin_cpu_supports("fma");
+    }
+    return supported;
+}
+
+#define GEMM_TARGET __attribute__((target("avx2,fma")))
+
+/* Rows [0, rows) of a panel times `columns` (9 to 16) columns of b into
+ * c; lanes past `columns` are neither read nor written. Inlined twice:
+ * for 16 columns with plain loads and stores, and masked. */
+GEMM_TARGET static inline __attribute__((always_inline)) void
+block16(const float *restrict a, int depth, const float *restrict b,
+        size_t ldb, float *restrict c, size_t ldc, int rows, int columns)
+{
+    __m256i lanes = _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15);
+    __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(columns), lanes);
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+    __m256 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    __m256 c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int k = 0; k < depth; k++) {
+        __m256 b0 = _mm256_loadu_ps(b);
+        __m256 b1 = columns == 16 ? _mm256_loadu_ps(b + 8)
+                                  : _mm256_maskload_ps(b + 8, mask);
+        __m256 x = _mm256_broadcast_ss(a);
+        c00 = _mm256_fmadd_ps(x, b0, c00);
+        c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(a + 1);
+        c10 = _mm256_fmadd_ps(x, b0, c10);
+        c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(a + 2);
+        c20 = _mm256_fmadd_ps(x, b0, c20);
+        c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(a + 3);
+        c30 = _mm256_fmadd_ps(x, b0, c30);
+        c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(a + 4);
+        c40 = _mm256_fmadd_ps(x, b0, c40);
+        c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(a + 5);
+        c50 = _mm256_fmadd_ps(x, b0, c50);
+        c51 = _mm256_fmadd_ps(x, b1, c51);
+        a += WINOGRAD_GEMM_ROWS;
+        b += ldb;
+    }
+    __m256 rows_out[WINOGRAD_GEMM_ROWS][2] = {
+        {c00, c01}, {c10, c11}, {c20, c21},
+        {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int r = 0; r < rows; r++) {
+        float *line = c + (size_t)r * ldc;
+        _mm256_storeu_ps(line, rows_out[r][0]);
+        if (columns == 16)
+            _mm256_storeu_ps(line + 8, rows_out[r][1]);
+        else
+            _mm256_maskstore_ps(line + 8, mask, rows_out[r][1]);
+    }
+}
+
+GEMM_TARGET static void block16_full(const float *a, int depth,
+                                     const float *b, size_t ldb, float *c,
+                                     size_t ldc, int rows)
+{
+    block16(a, depth, b, ldb, c, ldc, rows, 16);
+}
+
+GEMM_TARGET static void block16_masked(const float *a, int depth,
+                                       const float *b, size_t ldb, float *c,
+                                       size_t ldc, int rows, int columns)
+{
+    block16(a, depth, b, ldb, c, ldc, rows, columns);
+}
+
+/* Rows [0, rows) of a panel times `columns` (1 to 8) columns of b into c;
+ * lanes past `columns` are neither read nor written. */
+GEMM_TARGET static void block8(const float *restrict a, int depth,
+                               const float *restrict b, size_t ldb,
+                               float *restrict c, size_t ldc, int rows,
+                               int columns)
+{
+    __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(columns), lanes);
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0;
+    __m256 c5 = c0;
+    for (int k = 0; k < depth; k++) {
+        __m256 b0 = _mm256_maskload_ps(b, mask);
+        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a), b0, c0);
+        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 1), b0, c1);
+        c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 2), b0, c2);
+        c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 3), b0, c3);
+        c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 4), b0, c4);
+        c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 5), b0, c5);
+        a += WINOGRAD_GEMM_ROWS;
+        b += ldb;
+    }
+    __m256 rows_out[WINOGRAD_GEMM_ROWS] = {c0, c1, c2, c3, c4, c5};
+    for (int r = 0; r < rows; r++)
+        _mm256_maskstore_ps(c + (size_t)r * ldc, mask, rows_out[r]);
+}
+
+/* Panels outside, column blocks inside: a panel of a (6 KB at 256 input
+ * channels) stays in L1 while b streams past it from L2, where the
+ * callers keep b and c together small (samples_per_chunk in
+ * conv2d_winograd.c). */
+GEMM_TARGET void cnn_winograd_gemm(const float *packed, int rows, int depth,
+                                   const float *b, size_t ldb, int columns,
+                                   float *c, size_t ldc)
+{
+    size_t panel = (size_t)WINOGRAD_GEMM_ROWS * depth;
+    for (int first = 0; first < rows; first += WINOGRAD_GEMM_ROWS) {
+        const float *a = packed + (size_t)(first / WINOGRAD_GEMM_ROWS) * panel;
+        int count = rows - first < WINOGRAD_GEMM_ROWS ? rows - first
+                                                       : WINOGRAD_GEMM_ROWS;
+        float *out = c + (size_t)first * ldc;
+        for (int j = 0; j < columns; j += 16) {
+            int width = columns - j < 16 ? columns - j : 16;
+            if (width == 16)
+                block16_full(a, depth, b + j, ldb, out + j, ldc, count);
+            else if (width > 8)
+                block16_masked(a, depth, b + j, ldb, out + j, ldc, count,
+                               width);
+            else
+                block8(a, depth, b + j, ldb, out + j, ldc, count, width);
+        }
+    }
+}
+
+#else /* not x86-64 with GCC's builtins: the callers use dnnl_sgemm */
+
+int cnn_winograd_gemm_supported(void)
+{
+    return 0;
+}
+
+/* The same chains in plain C (for a caller that calls it anyway). */
+void cnn_winograd_gemm(const float *packed, int rows, int depth,
+                       const float *b, size_t ldb, int columns, float *c,
+                       size_t ldc)
+{
+    for (int o = 0; o < rows; o++) {
+        const float *a = packed +
+                         (size_t)(o / WINOGRAD_GEMM_ROWS) *
+                             WINOGRAD_GEMM_ROWS * depth +
+                         o % WINOGRAD_GEMM_ROWS;
+        for (int t = 0; t < columns; t++) {
+            float sum = 0.0f;
+            for (int k = 0; k < depth; k++)
+                sum = fmaf(a[(size_t)k * WINOGRAD_GEMM_ROWS],
+                           b[(size_t)k * ldb + t], sum);
+            c[(size_t)o * ldc + t] = sum;
+        }
+    }
+}
+
+#endif
