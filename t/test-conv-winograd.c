@@ -194,13 +194,9 @@ static void check_case(const struct conv_case *k)
 
 /* A sample's output is the same bits whether it runs alone or in a batch
  * of 18, on 2 threads or 1: for large samples (chunks of tile rows) and
- * small ones (where the products run on cnn_winograd_gemm, several
- * samples share a chunk, so their products have more columns; the last
- * chunk has fewer samples than the others). */
+ * small ones (one chunk each), the first and the last of the batch. */
 static void check_independence(const struct conv_case *case_)
 {
-    /* 18 samples of 12 tiles on 2 threads: chunks of 4 samples (48 tiles,
-     * three full blocks), the last of 2. */
     enum { BATCH = 18 };
     const struct conv_case k = *case_;
     struct test_layer batch, alone;

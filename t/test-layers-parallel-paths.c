@@ -36,10 +36,12 @@ enum fill {
     FILL_TIES,    /* four levels: most windows tie at their maximum */
     FILL_NAN,     /* ties plus 1 in 6 NaN: windows with 0, 1, 2+ NaNs */
     FILL_INF,     /* half -inf (whole windows of it), some +inf, NaN */
+    FILL_ZEROS,   /* 0, -0 and -1: windows whose maximum is a tie of 0
+                     and -0, which the first of them wins */
 };
 
 static const char *const fill_names[] = {"uniform", "ties", "NaN",
-                                         "infinities"};
+                                         "infinities", "signed zeros"};
 
 static void fill_input(float *x, size_t count, enum fill mode)
 {
@@ -48,7 +50,12 @@ static void fill_input(float *x, size_t count, enum fill mode)
         fill_uniform(x, count, -1.0f, 1.0f);
         return;
     }
+    static const float zeros[] = {0.0f, -0.0f, -1.0f};
     for (size_t i = 0; i < count; i++) {
+        if (mode == FILL_ZEROS) {
+            x[i] = zeros[cnn_rng_below(&harness_rng, 3)];
+            continue;
+        }
         x[i] = levels[cnn_rng_below(&harness_rng, 4)];
         uint64_t draw = cnn_rng_below(&harness_rng, 60);
         if (mode == FILL_NAN && draw < 10)
@@ -113,16 +120,26 @@ static void check_pool(const struct cnn_tensor *x, struct pool_geometry g,
     ref_maxpool_forward(&p, x->data, want_y);
     ref_maxpool_backward(&p, x->data, want_dy, want_dx);
 
-    fill_constant(y.data, y_count, 7.0f);
-    int ran = test_layer_forward(&t, x, &y, 0) == 0;
+    struct cnn_tensor y_inference = tensor_new(n, t.layer.output);
+    fill_constant(y_inference.data, y_count, 7.0f);
+    int ran_inference = test_layer_forward(&t, x, &y_inference, 0) == 0;
     snprintf(what, sizeof what, "%s: inference forward", label);
-    report(ran ? compare(y.data, want_y, y_count, 0.0, what)
+    report(ran_inference
+               ? compare(y_inference.data, want_y, y_count, 0.0, what)
                : check_not_run(what));
     fill_constant(y.data, y_count, 7.0f);
-    ran = test_layer_forward(&t, x, &y, 1) == 0;
+    int ran = test_layer_forward(&t, x, &y, 1) == 0;
     snprintf(what, sizeof what, "%s: training forward", label);
     report(ran ? compare(y.data, want_y, y_count, 0.0, what)
                : check_not_run(what));
+    /* Inference takes its own path (maxima without positions): the same
+     * bits, the sign of a zero and a NaN's payload included. */
+    snprintf(what, sizeof what, "%s: inference forward == training "
+             "forward, bit for bit", label);
+    report(ran && ran_inference
+               ? compare_bits(y_inference.data, y.data, y_count, what)
+               : check_not_run(what));
+    tensor_free(&y_inference);
     poison(dx.data, x_count);
     ran = ran && test_layer_backward(&t, x, &y, &dy, &dx) == 0;
     snprintf(what, sizeof what, "%s: input gradient", label);
@@ -164,7 +181,7 @@ static void check_pool_input(int n, struct cnn_shape in, enum fill mode,
                              int one_thread)
 {
     static const struct pool_geometry geometries[] = {
-        {2, 0, 0}, {2, 2, 0}, {2, 2, 1}, {2, 1, 0}, {3, 2, 1},
+        {2, 0, 0}, {2, 2, 0}, {2, 2, 1}, {2, 1, 0}, {3, 2, 1}, {3, 2, 0},
     };
     struct cnn_tensor x = tensor_new(n, in);
     fill_input(x.data, cnn_tensor_count(&x), mode);
@@ -190,9 +207,12 @@ static void check_pools(void)
     } small[] = {
         {2, {3, 7, 9}}, {1, {2, 5, 5}}, {3, {1, 2, 3}}, {2, {2, 3, 2}},
         {1, {4, 1, 3}}, {2, {3, 8, 8}}, {1, {1, 2, 2}},
+        /* Wider than an inference forward's row of maxima
+         * (MAXPOOL_COLUMNS_MAX, 4096): the general path instead. */
+        {1, {1, 3, 4101}},
     };
     for (size_t i = 0; i < sizeof small / sizeof *small; i++)
-        for (int mode = FILL_UNIFORM; mode <= FILL_INF; mode++)
+        for (int mode = FILL_UNIFORM; mode <= FILL_ZEROS; mode++)
             check_pool_input(small[i].n, small[i].in, (enum fill)mode, 0);
 
     /* A kernel 2 on 1 row has no room: a setup error, not an empty
@@ -216,7 +236,7 @@ static void check_pools(void)
         {4, {40, 15, 15}},  /* 36000 */
     };
     static const enum fill large_fills[] = {FILL_UNIFORM, FILL_NAN,
-                                            FILL_INF};
+                                            FILL_INF, FILL_ZEROS};
     for (size_t i = 0; i < sizeof large / sizeof *large; i++)
         for (size_t f = 0; f < sizeof large_fills / sizeof *large_fills; f++)
             check_pool_input(large[i].n, large[i].in, large_fills[f], 1);

@@ -1,9 +1,10 @@
 /* tests: the Winograd forward's own matrix product
  * (plugins/layers/conv2d_winograd_gemm.c, compiled into this program):
  * against a float64 reference for shapes that leave partial panels and
- * partial 16-column blocks, and the property the forward relies on to
- * put several samples in one product: a column's bits do not depend on
- * how many columns share the product or where it stands among them. */
+ * partial 16-column blocks, and the property that makes its bits the same
+ * on every CPU it runs on and for every chunk a tile lands in: a column's
+ * bits do not depend on how many columns share the product or where it
+ * stands among them (each value is one chain of fused multiply-adds). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,8 +149,8 @@ int main(void)
             check_reference(rows[i], 19, columns[j]);
     check_reference(256, 256, 36);
     check_reference(13, 1, 20);
-    /* A sample's 36 tiles alone and as the second, third or fourth of
-     * four samples; 12 tiles at an offset inside a block; one column. */
+    /* 36 columns alone and as the second, third or fourth 36 of 144; 12
+     * columns at an offset inside a block; one column. */
     check_columns_alone(13, 64, 144, 36, 36);
     check_columns_alone(13, 64, 144, 72, 36);
     check_columns_alone(13, 64, 144, 108, 36);

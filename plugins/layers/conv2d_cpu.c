@@ -13,7 +13,7 @@
 
 /* `algorithm: auto` takes Winograd from this many input channels on (3x3;
  * 5x5 below):
- * with fewer, the transforms and sgemm's overhead on short products cost
+ * with fewer, the transforms and the products' overhead cost
  * more than the 2.25x fewer multiply-adds save. A 3x3 conv of 84x84 maps
  * to 64 channels, batch 4, one thread, ms of CPU time, direct against
  * Winograd: 3 input channels 3.4-4.0 against 6.5, 16: 8.7-9.0 against

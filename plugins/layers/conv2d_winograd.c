@@ -15,11 +15,17 @@
  *
  * The tiles of a sample are processed in chunks of whole tile rows, one
  * chunk per thread at a time, with that thread's own scratch: transform
- * the chunk's input (V), 16 sgemm calls (36 for 5x5, whose transforms
- * are in conv2d_winograd_general.c; on one thread: inside a parallel
- * region OpenMP gives a nested one a single thread), transform back and
- * add the bias and ReLU. A chunk never spans two samples, so a sample's result
- * does not depend on the batch it came in or on the thread count. All
+ * the chunk's input (V), 16 matrix products (36 for 5x5, whose transforms
+ * are in conv2d_winograd_general.c), transform back and add the bias and
+ * ReLU. The forward's products run on cnn_winograd_gemm
+ * (conv2d_winograd_gemm.c) where the CPU has AVX2 and FMA, elsewhere and
+ * for the input gradient on dnnl_sgemm (on one thread: inside a parallel
+ * region OpenMP gives a nested one a single thread). A chunk never spans
+ * two samples (sgemm's last bits depend on the product's width), so a
+ * sample's result does not depend on the batch it came in or on the
+ * thread count. (Chunks of several small samples, which would fill
+ * cnn_winograd_gemm's 16-tile blocks, were tried: occlusion ran no
+ * faster, its larger V and M falling out of L2.) All
  * layouts keep the tiles innermost, contiguous along a tile row as NCHW
  * keeps the columns, so every transform is a loop over contiguous floats. */
 #include <stdlib.h>
@@ -57,32 +63,6 @@ void cnn_winograd_destroy(struct cnn_winograd *w)
     free(w);
 }
 
-/* Whole samples per chunk where a sample's tiles fit in one chunk and
- * the products run on cnn_winograd_gemm, which gives a tile the same bits
- * whatever tiles share its product: the kernel's 16-tile blocks then run
- * full (a sample of 7x7 tiles alone fills three blocks and one tile of a
- * fourth, which costs as much as a full one). The count wastes the
- * smallest share of its blocks while one position's V and M stay within
- * WINOGRAD_PRODUCT_BYTES and every thread gets at least two chunks. */
-static int samples_per_chunk(const struct cnn_winograd_shape *shape,
-                             int sample_tiles, int threads)
-{
-    int most = shape->batch / (2 * threads), best = 1;
-    size_t tile_bytes = ((size_t)shape->in + shape->out) * sizeof(float);
-    double least_waste = 1.0;
-    for (int n = 1; n <= most; n++) {
-        int tiles = n * sample_tiles, blocks = (tiles + 15) / 16;
-        if (n > 1 && (size_t)tiles * tile_bytes > WINOGRAD_PRODUCT_BYTES)
-            break;
-        double waste = (double)(16 * blocks - tiles) / (16 * blocks);
-        if (waste < least_waste - 1e-9) {
-            best = n;
-            least_waste = waste;
-        }
-    }
-    return best;
-}
-
 /* A convolution's state; `own_weights`: it transforms its own (else it
  * uses another one's, set by the caller); `packed`: a forward whose
  * products run on cnn_winograd_gemm. */
@@ -109,12 +89,6 @@ static int winograd_create(struct cnn_winograd **winograd,
         (w->tiles_h + w->rows_per_chunk - 1) / w->rows_per_chunk;
     w->chunk_tiles = (size_t)w->rows_per_chunk * w->tiles_w;
     w->threads = threads < 1 ? 1 : threads;
-    w->samples_per_chunk = 1;
-    if (packed && w->chunks_per_sample == 1) {
-        w->samples_per_chunk =
-            samples_per_chunk(shape, (int)w->chunk_tiles, w->threads);
-        w->chunk_tiles *= (size_t)w->samples_per_chunk;
-    }
 
     size_t filters = (size_t)shape->out * shape->in;
     size_t positions = (size_t)w->positions;
@@ -415,37 +389,16 @@ static void transform_output(const struct cnn_winograd *w, float *y,
 static const int turned[16] = {15, 13, 14, 12, 7, 5, 6, 4,
                                11, 9, 10, 8, 3, 1, 2, 0};
 
-/* The scratch as seen by a sample that starts at tile `first` of a chunk
- * of several samples: the transforms index V and M from the chunk's first
- * tile (c * tiles + r * tiles_w), so the sample's tiles land after those
- * of the samples before it, with the chunk's strides. */
-static struct winograd_scratch scratch_from(const struct winograd_scratch *s,
-                                            size_t first)
-{
-    struct winograd_scratch view = *s;
-    view.input += first;
-    view.product += first;
-    return view;
-}
-
-/* One chunk: tile rows ty0 .. ty0 + rows - 1 of `samples` consecutive
- * samples of x into those of y (several only with whole samples). */
+/* One chunk: tile rows ty0 .. ty0 + rows - 1 of sample x into sample y. */
 static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
                                     const float *x, float *y,
                                     const float *bias, int ty0, int rows,
-                                    int samples, struct winograd_scratch *s)
+                                    struct winograd_scratch *s)
 {
     const struct cnn_winograd_shape *shape = &w->shape;
-    size_t sample_tiles = (size_t)rows * w->tiles_w;
-    size_t tiles = (size_t)samples * sample_tiles;
+    size_t tiles = (size_t)rows * w->tiles_w;
     size_t filters = (size_t)shape->out * shape->in;
-    size_t x_sample = (size_t)shape->in * shape->in_h * shape->in_w;
-    size_t y_sample = (size_t)shape->out * shape->out_h * shape->out_w;
-    for (int n = 0; n < samples; n++) {
-        struct winograd_scratch view = scratch_from(s, n * sample_tiles);
-        cnn_winograd_transform_input(w, x + n * x_sample, ty0, rows, tiles,
-                                     &view);
-    }
+    cnn_winograd_transform_input(w, x, ty0, rows, tiles, s);
     for (int k = 0; k < w->positions; k++) {
         const float *v = s->input + k * (size_t)shape->in * tiles;
         float *m = s->product + k * (size_t)shape->out * tiles;
@@ -470,15 +423,10 @@ static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
         if (status != dnnl_success)
             return status;
     }
-    for (int n = 0; n < samples; n++) {
-        struct winograd_scratch view = scratch_from(s, n * sample_tiles);
-        if (w->alpha == 4)
-            transform_output(w, y + n * y_sample, bias, ty0, rows, tiles,
-                             &view);
-        else
-            cnn_winograd5_transform_output(w, y + n * y_sample, bias, ty0,
-                                           rows, tiles, &view);
-    }
+    if (w->alpha == 4)
+        transform_output(w, y, bias, ty0, rows, tiles, s);
+    else
+        cnn_winograd5_transform_output(w, y, bias, ty0, rows, tiles, s);
     return dnnl_success;
 }
 
@@ -524,10 +472,7 @@ static int winograd_run(struct cnn_winograd *w, const float *x, float *y,
     const struct cnn_winograd_shape *shape = &w->shape;
     size_t x_sample = (size_t)shape->in * shape->in_h * shape->in_w;
     size_t y_sample = (size_t)shape->out * shape->out_h * shape->out_w;
-    int per_chunk = w->samples_per_chunk;
-    int chunks = per_chunk > 1
-                     ? (shape->batch + per_chunk - 1) / per_chunk
-                     : shape->batch * w->chunks_per_sample;
+    int chunks = shape->batch * w->chunks_per_sample;
     int threads = cnn_winograd_threads(w);
     dnnl_status_t failed = dnnl_success;
 #ifdef _OPENMP
@@ -540,19 +485,11 @@ static int winograd_run(struct cnn_winograd *w, const float *x, float *y,
 #pragma omp for schedule(dynamic)
 #endif
         for (int chunk = 0; chunk < chunks; chunk++) {
-            int n, ty0, rows, samples = 1;
-            if (per_chunk > 1) {
-                n = chunk * per_chunk;
-                ty0 = 0;
-                rows = w->tiles_h;
-                samples = shape->batch - n < per_chunk ? shape->batch - n
-                                                       : per_chunk;
-            } else {
-                cnn_winograd_chunk_rows(w, chunk, &n, &ty0, &rows);
-            }
-            dnnl_status_t status = winograd_chunk(
-                w, x + n * x_sample, y + n * y_sample, bias, ty0, rows,
-                samples, &w->scratch[thread]);
+            int n, ty0, rows;
+            cnn_winograd_chunk_rows(w, chunk, &n, &ty0, &rows);
+            dnnl_status_t status =
+                winograd_chunk(w, x + n * x_sample, y + n * y_sample, bias,
+                               ty0, rows, &w->scratch[thread]);
             if (status != dnnl_success) {
 #ifdef _OPENMP
 #pragma omp critical(cnn_winograd_status)

@@ -152,9 +152,8 @@ GEMM_TARGET static void block8(const float *restrict a, int depth,
 }
 
 /* Panels outside, column blocks inside: a panel of a (6 KB at 256 input
- * channels) stays in L1 while b streams past it from L2, where the
- * callers keep b and c together small (samples_per_chunk in
- * conv2d_winograd.c). */
+ * channels) stays in L1 while b, a chunk's V[k], streams past it from L2
+ * (at most 80-odd tiles: 90 KB at 256 channels). */
 GEMM_TARGET void cnn_winograd_gemm(const float *packed, int rows, int depth,
                                    const float *b, size_t ldb, int columns,
                                    float *c, size_t ldc)

@@ -15,12 +15,6 @@
  * the products are wide enough for sgemm's kernels. */
 enum { WINOGRAD_CHUNK_TILES = 80 };
 
-/* A chunk of several whole samples keeps one position's V and M within
- * this many bytes, so that both stay in L2 beside the panel of U that
- * cnn_winograd_gemm keeps in L1 (measured at 256 input and output
- * channels, one thread: 72 tiles ran at 64-65 GFLOP/s, 144 at 51-52). */
-enum { WINOGRAD_PRODUCT_BYTES = 160 * 1024 };
-
 /* 5x5 filters: 6x6 tiles. */
 enum { WINOGRAD_MAX_ALPHA = 6, WINOGRAD_MAX_POSITIONS = 36 };
 
@@ -53,11 +47,6 @@ struct cnn_winograd {
     int tiles_h, tiles_w;   /* ceil(out_h / 2), ceil(out_w / 2) */
     int rows_per_chunk;     /* tile rows per chunk */
     int chunks_per_sample;
-    /* A forward on cnn_winograd_gemm whose samples are one chunk each can
-     * put several whole samples in a chunk (chunk_tiles counts them all);
-     * everywhere else 1. Only the forward's chunks; the weight gradient
-     * keeps chunks of tile rows. */
-    int samples_per_chunk;
     int threads;            /* scratch sets allocated */
     size_t chunk_tiles;     /* rows_per_chunk * tiles_w */
     int transformed;        /* U holds the transform of seen_weights */

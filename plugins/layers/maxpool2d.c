@@ -1,6 +1,7 @@
 /* cnnlab layers — maxpool2d: 2-D max pooling (PyTorch's nn.MaxPool2d with
  * dilation 1 and ceil_mode False); CPU kernels as direct loops. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,19 +160,28 @@ static void maxpool2d_output(const struct maxpool2d_config *c, int h, int w,
  * pools of the study's best model ran several times faster than with one
  * maxpool2d_output per output, whose branches mispredict. The outputs
  * next to a padded border go through maxpool2d_output. */
+/* The outputs [*first, *last) of a row whose windows lie wholly inside
+ * the input's columns: ox * sw - pw >= 0 and ox * sw - pw + kernel_w <= w. */
+static void inner_columns(const struct maxpool2d_config *c, int w, int ow,
+                          int *first, int *last)
+{
+    int sw = c->stride_w, pw = c->pad_w;
+    *first = (pw + sw - 1) / sw;
+    *last = w + pw >= c->kernel_w ? (w + pw - c->kernel_w) / sw + 1 : 0;
+    if (*last > ow)
+        *last = ow;
+    if (*first > *last)
+        *first = *last;
+}
+
 static void maxpool2d_plane_rows(const struct maxpool2d_config *c, int h,
                                  int w, int oh, int ow,
                                  const float *restrict x, float *restrict y,
                                  int *restrict argmax)
 {
     int sw = c->stride_w, pw = c->pad_w;
-    /* ox * sw - pw >= 0 and ox * sw - pw + kernel_w <= w. */
-    int ox_first = (pw + sw - 1) / sw;
-    int ox_last = w + pw >= c->kernel_w ? (w + pw - c->kernel_w) / sw + 1 : 0;
-    if (ox_last > ow)
-        ox_last = ow;
-    if (ox_first > ox_last)
-        ox_first = ox_last;
+    int ox_first, ox_last;
+    inner_columns(c, w, ow, &ox_first, &ox_last);
     for (int oy = 0; oy < oh; oy++) {
         int y0 = oy * c->stride_h - c->pad_h;
         int r1 = y0 + c->kernel_h < h ? y0 + c->kernel_h : h;
@@ -196,6 +206,69 @@ static void maxpool2d_plane_rows(const struct maxpool2d_config *c, int h,
                     argmax_row[ox] = wins ? offset + ox * sw : at;
                 }
             }
+        for (int ox = 0; ox < ox_first; ox++)
+            maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
+        for (int ox = ox_last; ox < ow; ox++)
+            maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
+    }
+}
+
+/* Columns an inference forward's row of maxima may hold (stack floats
+ * per thread); wider inputs take maxpool2d_plane_rows. */
+enum { MAXPOOL_COLUMNS_MAX = 4096 };
+
+/* 1 when x holds a -0 or a NaN: values whose maximum's bits depend on
+ * the order in which a window is visited (0 and -0 tie, and which NaN
+ * wins decides the payload). */
+static int plane_has_order_dependent(const float *restrict x, size_t count)
+{
+    int found = 0;
+#pragma omp simd reduction(| : found)
+    for (size_t i = 0; i < count; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
+        found |= (bits == 0x80000000u) | ((bits & 0x7fffffffu) > 0x7f800000u);
+    }
+    return found;
+}
+
+/* One plane of an inference forward, any window, on a plane without -0
+ * or NaN (plane_has_order_dependent; the maximum of each window is then
+ * one value and one bit pattern, whatever the order): with no positions
+ * to record, each output row first takes the maxima down the window's
+ * rows (contiguous, vectorised), then across the window's columns, about
+ * half the work of maxpool2d_plane_rows (incremental occlusion pools many
+ * small crops). */
+static void maxpool2d_plane_maxima(const struct maxpool2d_config *c, int h,
+                                   int w, int oh, int ow,
+                                   const float *restrict x,
+                                   float *restrict y, int *restrict argmax)
+{
+    float column[MAXPOOL_COLUMNS_MAX];
+    int sw = c->stride_w, pw = c->pad_w;
+    int ox_first, ox_last;
+    inner_columns(c, w, ow, &ox_first, &ox_last);
+    for (int oy = 0; oy < oh; oy++) {
+        int y0 = oy * c->stride_h - c->pad_h;
+        int r1 = y0 + c->kernel_h < h ? y0 + c->kernel_h : h;
+        int r0 = y0 > 0 ? y0 : 0;
+        memcpy(column, x + (size_t)r0 * w, (size_t)w * sizeof *column);
+        for (int r = r0 + 1; r < r1; r++) {
+            const float *row = x + (size_t)r * w;
+#pragma omp simd
+            for (int j = 0; j < w; j++)
+                column[j] = row[j] > column[j] ? row[j] : column[j];
+        }
+        float *y_row = y + (size_t)oy * ow;
+        for (int ox = ox_first; ox < ox_last; ox++)
+            y_row[ox] = column[ox * sw - pw];
+        for (int dx = 1; dx < c->kernel_w; dx++) {
+#pragma omp simd
+            for (int ox = ox_first; ox < ox_last; ox++) {
+                float v = column[ox * sw - pw + dx];
+                y_row[ox] = v > y_row[ox] ? v : y_row[ox];
+            }
+        }
         for (int ox = 0; ox < ox_first; ox++)
             maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
         for (int ox = ox_last; ox < ow; ox++)
@@ -260,13 +333,19 @@ static int maxpool2d_forward(struct cnn_context *ctx,
     int two_by_two = c->kernel_h == 2 && c->kernel_w == 2 &&
                      c->stride_h == 2 && c->stride_w == 2 && c->pad_h == 0 &&
                      c->pad_w == 0;
-    /* An inference forward records the maxima too (one code path), but
-     * they are not kept for backward. */
+    /* The 2x2 path records the maxima in inference too (it costs little
+     * there), but they are not kept for backward. */
+    int maxima_only = !training && in.w <= MAXPOOL_COLUMNS_MAX;
     CNN_PARALLEL_FOR((size_t)planes * in_plane)
     for (long p = 0; p < planes; p++) {
         if (two_by_two)
             maxpool2d_plane_2x2(in.w, out.h, out.w, src + p * in_plane,
                                 dst + p * out_plane, argmax + p * out_plane);
+        else if (maxima_only &&
+                 !plane_has_order_dependent(src + p * in_plane, in_plane))
+            maxpool2d_plane_maxima(c, in.h, in.w, out.h, out.w,
+                                   src + p * in_plane, dst + p * out_plane,
+                                   argmax + p * out_plane);
         else
             maxpool2d_plane_rows(c, in.h, in.w, out.h, out.w,
                                  src + p * in_plane, dst + p * out_plane,
