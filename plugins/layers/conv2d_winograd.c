@@ -110,7 +110,6 @@ static int winograd_create(struct cnn_winograd **winograd,
         if (!w->packed_weights)
             goto out_of_memory;
     }
-
     for (int t = 0; t < w->threads; t++) {
         struct winograd_scratch *s = &w->scratch[t];
         s->input = floats(positions * (size_t)shape->in * w->chunk_tiles);

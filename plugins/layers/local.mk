@@ -18,8 +18,9 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/flatten.c \
 	plugins/layers/dropout.c \
 	plugins/layers/saved.c
-# No fused multiply-adds: the same bits from every clone and CPU
-# (conv2d_winograd_general.c).
+# No fused multiply-adds the compiler chooses: the same bits from every
+# clone and CPU (conv2d_winograd_general.c). The Winograd product kernel's
+# are written out (conv2d_winograd_gemm.c), the same on every CPU too.
 plugins_layers_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS) -ffp-contract=off
 plugins_layers_la_LDFLAGS = $(PLUGIN_LDFLAGS) $(OPENMP_CFLAGS)
 plugins_layers_la_LIBADD = libcnnlab.la -ldnnl $(LIBM)
