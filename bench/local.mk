@@ -1,6 +1,7 @@
 # Benchmarks against PyTorch (bench/quickstart.sh runs them); built by
 # `make` but not installed.
-noinst_PROGRAMS = bench/train-steps bench/sgemm-peak bench/occlusion-time
+noinst_PROGRAMS = bench/train-steps bench/sgemm-peak bench/occlusion-time \
+	bench/winograd-gemm
 bench_train_steps_SOURCES = bench/train_steps.c
 bench_train_steps_LDADD = libcnnlab.la $(LIBM)
 # bench/vs-pytorch's ceiling: oneDNN's sgemm, on OpenMP threads like the
@@ -9,6 +10,13 @@ bench_sgemm_peak_SOURCES = bench/sgemm_peak.c
 bench_sgemm_peak_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 bench_sgemm_peak_LDFLAGS = $(OPENMP_CFLAGS)
 bench_sgemm_peak_LDADD = -ldnnl
+# The Winograd forward's product kernel against dnnl_sgemm (the kernel's
+# source built in: it is internal to the layers module).
+bench_winograd_gemm_SOURCES = bench/winograd_gemm.c \
+	plugins/layers/conv2d_winograd_gemm.c
+bench_winograd_gemm_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
+bench_winograd_gemm_LDFLAGS = $(OPENMP_CFLAGS)
+bench_winograd_gemm_LDADD = -ldnnl $(LIBM)
 # bench/occlusion's cnnlab side: the analysis's engines, built in.
 bench_occlusion_time_SOURCES = bench/occlusion_time.c \
 	plugins/analyses/occlusion_incremental.c \

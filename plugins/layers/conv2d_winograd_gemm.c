@@ -4,13 +4,13 @@
  *
  * Why: a chunk's products are narrow (36 to 95 tiles; an occlusion crop
  * of the best model's last convolution has 36), and sgemm packs U[k], up
- * to 256 KB, on every call, then runs it against a few tiles. One thread
- * of this project's 2-core machine: 256 x 256 x 36 ran at 25-31 GFLOP/s
- * on sgemm, 55-59 here; at 80 tiles both ran at 66-72 (sgemm's peak on
- * large products: 67). Here U[k] is packed once, when the weights change,
- * into panels of WINOGRAD_GEMM_ROWS output channels ([in][6] each, zero
- * rows past the last channel), and V[k] is read where the input transform
- * wrote it.
+ * to 256 KB, on every call, then runs it against a few tiles. On this
+ * project's 2-core machine, one thread, the best model's shapes ran
+ * 1.0-1.2x as fast here as on sgemm (bench/winograd-gemm; both near
+ * sgemm's 67 GFLOP/s on large products). Here U[k] is packed once, when
+ * the weights change, into panels of WINOGRAD_GEMM_ROWS output channels
+ * ([in][6] each, zero rows past the last channel), and V[k] is read where
+ * the input transform wrote it.
  *
  * Every value of M is one chain of fused multiply-adds over the input
  * channels in order, starting from 0, whichever block of the kernel
