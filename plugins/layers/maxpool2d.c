@@ -174,6 +174,28 @@ static void inner_columns(const struct maxpool2d_config *c, int w, int ow,
         *first = *last;
 }
 
+/* The input rows [*r0, *r1) of output row oy's windows (those inside
+ * the input). */
+static void window_rows(const struct maxpool2d_config *c, int h, int oy,
+                        int *r0, int *r1)
+{
+    int y0 = oy * c->stride_h - c->pad_h;
+    *r1 = y0 + c->kernel_h < h ? y0 + c->kernel_h : h;
+    *r0 = y0 > 0 ? y0 : 0;
+}
+
+/* Output row oy's outputs outside [first, last): windows that reach into
+ * the padding, one by one. */
+static void border_outputs(const struct maxpool2d_config *c, int h, int w,
+                           int ow, int oy, int first, int last,
+                           const float *x, float *y, int *argmax)
+{
+    for (int ox = 0; ox < first; ox++)
+        maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
+    for (int ox = last; ox < ow; ox++)
+        maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
+}
+
 static void maxpool2d_plane_rows(const struct maxpool2d_config *c, int h,
                                  int w, int oh, int ow,
                                  const float *restrict x, float *restrict y,
@@ -183,9 +205,8 @@ static void maxpool2d_plane_rows(const struct maxpool2d_config *c, int h,
     int ox_first, ox_last;
     inner_columns(c, w, ow, &ox_first, &ox_last);
     for (int oy = 0; oy < oh; oy++) {
-        int y0 = oy * c->stride_h - c->pad_h;
-        int r1 = y0 + c->kernel_h < h ? y0 + c->kernel_h : h;
-        int r0 = y0 > 0 ? y0 : 0;
+        int r0, r1;
+        window_rows(c, h, oy, &r0, &r1);
         float *y_row = y + (size_t)oy * ow;
         int *argmax_row = argmax + (size_t)oy * ow;
         /* The window's first element starts each output. */
@@ -206,10 +227,7 @@ static void maxpool2d_plane_rows(const struct maxpool2d_config *c, int h,
                     argmax_row[ox] = wins ? offset + ox * sw : at;
                 }
             }
-        for (int ox = 0; ox < ox_first; ox++)
-            maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
-        for (int ox = ox_last; ox < ow; ox++)
-            maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
+        border_outputs(c, h, w, ow, oy, ox_first, ox_last, x, y, argmax);
     }
 }
 
@@ -249,9 +267,8 @@ static void maxpool2d_plane_maxima(const struct maxpool2d_config *c, int h,
     int ox_first, ox_last;
     inner_columns(c, w, ow, &ox_first, &ox_last);
     for (int oy = 0; oy < oh; oy++) {
-        int y0 = oy * c->stride_h - c->pad_h;
-        int r1 = y0 + c->kernel_h < h ? y0 + c->kernel_h : h;
-        int r0 = y0 > 0 ? y0 : 0;
+        int r0, r1;
+        window_rows(c, h, oy, &r0, &r1);
         memcpy(column, x + (size_t)r0 * w, (size_t)w * sizeof *column);
         for (int r = r0 + 1; r < r1; r++) {
             const float *row = x + (size_t)r * w;
@@ -269,10 +286,7 @@ static void maxpool2d_plane_maxima(const struct maxpool2d_config *c, int h,
                 y_row[ox] = v > y_row[ox] ? v : y_row[ox];
             }
         }
-        for (int ox = 0; ox < ox_first; ox++)
-            maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
-        for (int ox = ox_last; ox < ow; ox++)
-            maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
+        border_outputs(c, h, w, ow, oy, ox_first, ox_last, x, y, argmax);
     }
 }
 
