@@ -194,7 +194,7 @@ static void check_case(const struct conv_case *k)
 
 /* A sample's output is the same bits whether it runs alone or in a batch
  * of 18, on 2 threads or 1: for large samples (chunks of tile rows) and
- * small ones (one chunk each), the first and the last of the batch. */
+ * small ones (one chunk each); sample 3 and the last one. */
 static void check_independence(const struct conv_case *case_)
 {
     enum { BATCH = 18 };

@@ -152,14 +152,6 @@ static void maxpool2d_output(const struct maxpool2d_config *c, int h, int w,
     argmax[oy * ow + ox] = best_at;
 }
 
-/* One plane, any window. For the outputs whose windows lie wholly inside
- * their rows (columns [ox_first, ox_last)) each output's elements are
- * visited in maxpool2d_output's order (row by row, left to right), so the
- * same element wins, but the loop over outputs is innermost and
- * branch-free, which lets the compiler vectorise it: the 3x3 stride-2
- * pools of the study's best model ran several times faster than with one
- * maxpool2d_output per output, whose branches mispredict. The outputs
- * next to a padded border go through maxpool2d_output. */
 /* The outputs [*first, *last) of a row whose windows lie wholly inside
  * the input's columns: ox * sw - pw >= 0 and ox * sw - pw + kernel_w <= w. */
 static void inner_columns(const struct maxpool2d_config *c, int w, int ow,
@@ -196,6 +188,14 @@ static void border_outputs(const struct maxpool2d_config *c, int h, int w,
         maxpool2d_output(c, h, w, ow, oy, ox, x, y, argmax);
 }
 
+/* One plane, any window. For the outputs whose windows lie wholly inside
+ * their rows (columns [ox_first, ox_last)) each output's elements are
+ * visited in maxpool2d_output's order (row by row, left to right), so the
+ * same element wins, but the loop over outputs is innermost and
+ * branch-free, which lets the compiler vectorise it: the 3x3 stride-2
+ * pools of the study's best model ran several times faster than with one
+ * maxpool2d_output per output, whose branches mispredict. The outputs
+ * next to a padded border go through maxpool2d_output. */
 static void maxpool2d_plane_rows(const struct maxpool2d_config *c, int h,
                                  int w, int oh, int ow,
                                  const float *restrict x, float *restrict y,
