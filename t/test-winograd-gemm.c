@@ -1,7 +1,8 @@
 /* tests: the Winograd forward's own matrix product
  * (plugins/layers/conv2d_winograd_gemm.c, compiled into this program):
- * against a float64 reference for shapes that leave partial panels and
- * partial 16-column blocks, and the property that makes its bits the same
+ * against a float64 reference for shapes that leave partial panels,
+ * partial 16-column blocks and the few columns past them that run rows
+ * in lanes, and the property that makes its bits the same
  * on every CPU it runs on and for every chunk a tile lands in: a column's
  * bits do not depend on how many columns share the product or where it
  * stands among them (each value is one chain of fused multiply-adds). */
@@ -140,10 +141,13 @@ int main(void)
              "uses dnnl_sgemm there", "the Winograd product kernel");
         return done_testing();
     }
-    /* Panels: 6 rows, so 1, 5, 6, 7 and 64 rows; blocks: 16 columns, so
-     * 1, 8, 9, 15, 16, 17, 36 and 49 columns. */
-    const int rows[] = {1, 5, 6, 7, 64};
-    const int columns[] = {1, 8, 9, 15, 16, 17, 36, 49};
+    /* Panels: 6 rows, so 1, 5, 6, 7 and 64 rows; groups of 2 to 4 panels
+     * for the last few columns, so 13, 19 and 25 rows. Blocks: 16
+     * columns, so 7, 8, 9, 15, 16, 17 and 49 columns; rows in lanes for 1
+     * to 6 columns past the last 16, so 1 to 6, 20, 22 and 36. */
+    const int rows[] = {1, 5, 6, 7, 13, 19, 25, 64};
+    const int columns[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,
+                           15, 16, 17, 20, 22, 36, 49, 54};
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         for (size_t j = 0; j < sizeof columns / sizeof *columns; j++)
             check_reference(rows[i], 19, columns[j]);
@@ -156,5 +160,13 @@ int main(void)
     check_columns_alone(13, 64, 144, 108, 36);
     check_columns_alone(7, 33, 48, 12, 12);
     check_columns_alone(7, 33, 49, 48, 1);
+    /* Columns that a 16-column block computes alone, computed partly by
+     * the rows-in-lanes kernel in the wider product: 4, 1 and 6 (twice
+     * 3) of them. */
+    check_columns_alone(25, 64, 36, 20, 16);
+    check_columns_alone(13, 64, 49, 33, 16);
+    check_columns_alone(19, 33, 54, 38, 16);
+    /* And the other way: 4 columns alone in lanes, in a 16-block wide. */
+    check_columns_alone(25, 64, 36, 8, 4);
     return done_testing();
 }

@@ -14,7 +14,8 @@
  *
  * Every value of M is one chain of fused multiply-adds over the input
  * channels in order, starting from 0, whichever block of the kernel
- * computes it (16 tiles wide, or masked to fewer): a tile's result does
+ * computes it (16 tiles wide, masked to fewer, or the last few tiles with
+ * the output channels in the vector lanes): a tile's result does
  * not depend on how many tiles share the product, on the thread, or on
  * the CPU. */
 #include <math.h>
@@ -148,29 +149,143 @@ GEMM_TARGET static void block8(const float *restrict a, int depth,
         _mm256_maskstore_ps(c + (size_t)r * ldc, mask, rows_out[r]);
 }
 
-/* Panels outside, column blocks inside: a panel of a (6 KB at 256 input
- * channels) stays in L1 while b, a chunk's V[k], streams past it from L2
- * (at most 80-odd tiles: 90 KB at 256 channels). */
+/* The last few columns, rows in lanes: a block of 8 columns (block8)
+ * would run them at its full cost, six chains of fused multiply-adds for
+ * as few as one useful column; here each vector holds one panel's 6 rows
+ * of one column (lanes 6 and 7 unused), and a group of panels runs
+ * together so that panels x width chains keep the FMA units busy.
+ * Registers: panels x width sums, the panels' rows, one broadcast column
+ * value and the load mask, at most the 16 there are (one more, and a sum
+ * spills to the stack: measured 3x slower). */
+enum { LANES_COLUMNS_MAX = 6, LANES_GROUP_MAX = 4 };
+
+/* Panels per group for each width (6: twice 3 columns, as 2 x 6 sums
+ * would not fit). */
+static const int lanes_group[LANES_COLUMNS_MAX + 1] = {1, 4, 4, 3, 2, 2, 3};
+
+/* Unrolled, so that the sums live in registers. */
+#define LANES_UNROLLED _Pragma("GCC unroll 6")
+
+/* Rows [0, rows) (at most `group` panels from `a`, `panel` floats apart)
+ * times `width` columns of b into c. Where the rows end before the group
+ * does, the missing panels repeat the last one and store nothing. Inlined
+ * with group and width constants by lanes_columns. */
+GEMM_TARGET static inline __attribute__((always_inline)) void
+lanes_block(const float *restrict a, size_t panel, int rows, int depth,
+            const float *restrict b, size_t ldb, float *restrict c,
+            size_t ldc, const int group, const int width)
+{
+    int panels = (rows + WINOGRAD_GEMM_ROWS - 1) / WINOGRAD_GEMM_ROWS;
+    __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(WINOGRAD_GEMM_ROWS),
+                                      _mm256_setr_epi32(0, 1, 2, 3, 4, 5,
+                                                        6, 7));
+    const float *from[LANES_GROUP_MAX];
+    LANES_UNROLLED
+    for (int p = 0; p < group; p++)
+        from[p] = a + (size_t)(p < panels ? p : panels - 1) * panel;
+    __m256 sums[LANES_GROUP_MAX][LANES_COLUMNS_MAX];
+    LANES_UNROLLED
+    for (int p = 0; p < group; p++)
+        LANES_UNROLLED
+        for (int t = 0; t < width; t++)
+            sums[p][t] = _mm256_setzero_ps();
+    for (int k = 0; k < depth; k++) {
+        __m256 x[LANES_GROUP_MAX];
+        LANES_UNROLLED
+        for (int p = 0; p < group; p++)
+            x[p] = _mm256_maskload_ps(from[p] + (size_t)k * WINOGRAD_GEMM_ROWS,
+                                      mask);
+        LANES_UNROLLED
+        for (int t = 0; t < width; t++) {
+            __m256 column = _mm256_broadcast_ss(b + (size_t)k * ldb + t);
+            LANES_UNROLLED
+            for (int p = 0; p < group; p++)
+                sums[p][t] = _mm256_fmadd_ps(x[p], column, sums[p][t]);
+        }
+    }
+    LANES_UNROLLED
+    for (int p = 0; p < group; p++) {
+        int row = p * WINOGRAD_GEMM_ROWS;
+        int count = rows - row < WINOGRAD_GEMM_ROWS ? rows - row
+                                                     : WINOGRAD_GEMM_ROWS;
+        LANES_UNROLLED
+        for (int t = 0; t < width; t++) {
+            float lane[8];
+            _mm256_storeu_ps(lane, sums[p][t]);
+            for (int r = 0; r < count; r++)
+                c[(size_t)(row + r) * ldc + t] = lane[r];
+        }
+    }
+}
+
+/* One group of lanes_group[width] panels: rows [0, rows) from `a`. */
+GEMM_TARGET static void lanes_columns(const float *a, size_t panel, int rows,
+                                      int depth, const float *b, size_t ldb,
+                                      int width, float *c, size_t ldc)
+{
+    switch (width) {
+    case 1:
+        lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 4, 1);
+        break;
+    case 2:
+        lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 4, 2);
+        break;
+    case 3:
+        lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 3, 3);
+        break;
+    case 4:
+        lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 2, 4);
+        break;
+    case 5:
+        lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 2, 5);
+        break;
+    default:
+        lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 3, 3);
+        lanes_block(a, panel, rows, depth, b + 3, ldb, c + 3, ldc, 3, 3);
+        break;
+    }
+}
+
+/* A group of panels at a time (one panel where the columns are a multiple
+ * of 16), column blocks inside: a panel of a (6 KB at 256 input channels)
+ * stays in L1 while b, a chunk's V[k], streams past it from L2 (at most
+ * 80-odd tiles: 90 KB at 256 channels). Up to LANES_COLUMNS_MAX columns
+ * past the last 16 run rows in lanes on the group's panels, while they
+ * are still in L1 (a pass of its own over all of a would read a from L2
+ * or L3 again). */
 GEMM_TARGET void cnn_winograd_gemm(const float *packed, int rows, int depth,
                                    const float *b, size_t ldb, int columns,
                                    float *c, size_t ldc)
 {
     size_t panel = (size_t)WINOGRAD_GEMM_ROWS * depth;
-    for (int first = 0; first < rows; first += WINOGRAD_GEMM_ROWS) {
-        const float *a = packed + (size_t)(first / WINOGRAD_GEMM_ROWS) * panel;
-        int count = rows - first < WINOGRAD_GEMM_ROWS ? rows - first
-                                                       : WINOGRAD_GEMM_ROWS;
-        float *out = c + (size_t)first * ldc;
-        for (int j = 0; j < columns; j += 16) {
-            int width = columns - j < 16 ? columns - j : 16;
-            if (width == 16)
-                block16_full(a, depth, b + j, ldb, out + j, ldc, count);
-            else if (width > 8)
-                block16_masked(a, depth, b + j, ldb, out + j, ldc, count,
-                               width);
-            else
-                block8(a, depth, b + j, ldb, out + j, ldc, count, width);
+    int tail = columns % 16 <= LANES_COLUMNS_MAX ? columns % 16 : 0;
+    int blocked = columns - tail;
+    int group_rows = lanes_group[tail] * WINOGRAD_GEMM_ROWS;
+    for (int group = 0; group < rows; group += group_rows) {
+        int group_end = rows - group < group_rows ? rows : group + group_rows;
+        for (int first = group; first < group_end;
+             first += WINOGRAD_GEMM_ROWS) {
+            const float *a =
+                packed + (size_t)(first / WINOGRAD_GEMM_ROWS) * panel;
+            int count = group_end - first < WINOGRAD_GEMM_ROWS
+                            ? group_end - first
+                            : WINOGRAD_GEMM_ROWS;
+            float *out = c + (size_t)first * ldc;
+            for (int j = 0; j < blocked; j += 16) {
+                int width = blocked - j < 16 ? blocked - j : 16;
+                if (width == 16)
+                    block16_full(a, depth, b + j, ldb, out + j, ldc, count);
+                else if (width > 8)
+                    block16_masked(a, depth, b + j, ldb, out + j, ldc,
+                                   count, width);
+                else
+                    block8(a, depth, b + j, ldb, out + j, ldc, count, width);
+            }
         }
+        if (tail)
+            lanes_columns(packed + (size_t)(group / WINOGRAD_GEMM_ROWS) * panel,
+                          panel, group_end - group, depth, b + blocked, ldb,
+                          tail, c + (size_t)group * ldc + blocked, ldc);
     }
 }
 
