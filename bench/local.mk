@@ -17,12 +17,16 @@ bench_winograd_gemm_SOURCES = bench/winograd_gemm.c \
 bench_winograd_gemm_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 bench_winograd_gemm_LDFLAGS = $(OPENMP_CFLAGS)
 bench_winograd_gemm_LDADD = -ldnnl $(LIBM)
-# bench/occlusion's cnnlab side: the analysis's engines, built in.
+# bench/occlusion's cnnlab side: the analysis's engines, built in, with
+# OpenMP as in the analyses module (the incremental engine copies its
+# crops on the model's threads).
 bench_occlusion_time_SOURCES = bench/occlusion_time.c \
 	plugins/analyses/occlusion_incremental.c \
 	plugins/analyses/occlusion_cone.c \
 	plugins/analyses/occlusion_brute.c
 bench_occlusion_time_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/plugins/analyses
+bench_occlusion_time_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
+bench_occlusion_time_LDFLAGS = $(OPENMP_CFLAGS)
 bench_occlusion_time_LDADD = libcnnlab.la $(LIBM)
 EXTRA_DIST += bench/quickstart.sh bench/quickstart_torch.py bench/RESULTS.md \
 	bench/gpu bench/gpu.yaml bench/gpu_torch.py \
