@@ -14,3 +14,13 @@ TESTS += t/test-winograd-gemm
 t_test_winograd_gemm_SOURCES = t/test-winograd-gemm.c t/tap.h \
 	plugins/layers/conv2d_winograd_gemm.c
 t_test_winograd_gemm_LDADD = $(LIBM)
+
+# The 3x3 input transform's columns for narrow chunks
+# (plugins/layers/conv2d_winograd_narrow.c, compiled in; the product
+# kernel's file for its CPU check).
+check_PROGRAMS += t/test-winograd-narrow
+TESTS += t/test-winograd-narrow
+t_test_winograd_narrow_SOURCES = t/test-winograd-narrow.c t/tap.h \
+	plugins/layers/conv2d_winograd_narrow.c \
+	plugins/layers/conv2d_winograd_gemm.c
+t_test_winograd_narrow_LDADD = $(LIBM)

@@ -92,7 +92,11 @@ static int winograd_create(struct cnn_winograd **winograd,
 
     size_t filters = (size_t)shape->out * shape->in;
     size_t positions = (size_t)w->positions;
-    size_t line = 2 * (size_t)w->tiles_w + (size_t)w->alpha - 2;
+    w->narrow = w->alpha == 4 && w->tiles_w <= WINOGRAD_NARROW_TILES &&
+                cnn_winograd_gemm_supported();
+    w->line_floats = 2 * (size_t)w->tiles_w + (size_t)w->alpha - 2;
+    if (w->narrow && w->line_floats < WINOGRAD_NARROW_LINE)
+        w->line_floats = WINOGRAD_NARROW_LINE;
     w->scratch = calloc((size_t)w->threads, sizeof *w->scratch);
     if (!w->scratch)
         goto out_of_memory;
@@ -112,9 +116,11 @@ static int winograd_create(struct cnn_winograd **winograd,
     }
     for (int t = 0; t < w->threads; t++) {
         struct winograd_scratch *s = &w->scratch[t];
-        s->input = floats(positions * (size_t)shape->in * w->chunk_tiles);
-        s->product = floats(positions * (size_t)shape->out * w->chunk_tiles);
-        s->lines = floats((size_t)(w->alpha + 1) * line);
+        s->input = floats(positions * cnn_winograd_position_floats(
+                                          shape->in, w->chunk_tiles));
+        s->product = floats(positions * cnn_winograd_position_floats(
+                                            shape->out, w->chunk_tiles));
+        s->lines = floats(((size_t)w->alpha + 1) * w->line_floats);
         s->outputs = floats((4 + 2 * (size_t)w->alpha) * w->tiles_w);
         if (!s->input || !s->product || !s->lines || !s->outputs)
             goto out_of_memory;
@@ -265,18 +271,19 @@ void cnn_winograd_transform_input(const struct cnn_winograd *w,
     int tiles_w = w->tiles_w, alpha = w->alpha;
     int width = 2 * tiles_w + alpha - 2;
     size_t plane_size = (size_t)shape->in_h * shape->in_w;
-    size_t k_stride = (size_t)shape->in * tiles;
+    size_t k_stride = cnn_winograd_position_floats(shape->in, tiles);
     /* Columns of the input that the tiles read (the rest are padding). */
     int columns = shape->in_w;
     if (shape->pad_w + columns > width)
         columns = width - shape->pad_w;
     const float *zeros = s->lines;
-    memset(s->lines, 0, (size_t)width * sizeof(float));
+    /* The padding columns, and the narrow columns' reads past them: 0. */
+    memset(s->lines, 0, (size_t)(alpha + 1) * w->line_floats * sizeof(float));
     float *e[WINOGRAD_MAX_ALPHA];
+    const float *line[WINOGRAD_MAX_ALPHA];
     for (int a = 0; a < alpha; a++) {
-        e[a] = s->lines + (1 + a) * (size_t)width;
-        memset(e[a], 0, (size_t)width * sizeof(float));
-        e[a] += shape->pad_w;
+        line[a] = s->lines + (1 + a) * w->line_floats;
+        e[a] = s->lines + (1 + a) * w->line_floats + shape->pad_w;
     }
     for (int c = 0; c < shape->in; c++) {
         const float *plane = x + c * plane_size;
@@ -295,9 +302,12 @@ void cnn_winograd_transform_input(const struct cnn_winograd *w,
                 continue;
             }
             transform_input_rows(d, columns, e);
-            for (int a = 0; a < 4; a++)
-                transform_input_columns(e[a] - shape->pad_w, tiles_w,
-                                        v + 4 * a * k_stride, k_stride);
+            if (w->narrow)
+                cnn_winograd_transform_columns8(line, tiles_w, v, k_stride);
+            else
+                for (int a = 0; a < 4; a++)
+                    transform_input_columns(line[a], tiles_w,
+                                            v + 4 * a * k_stride, k_stride);
         }
     }
 }
@@ -352,7 +362,7 @@ static void transform_output(const struct cnn_winograd *w, float *y,
     int tiles_w = w->tiles_w;
     int out_w = shape->out_w;
     int odd = out_w % 2;
-    size_t k_stride = (size_t)shape->out * tiles;
+    size_t k_stride = cnn_winograd_position_floats(shape->out, tiles);
     size_t plane_size = (size_t)shape->out_h * out_w;
     float *top_line = s->outputs, *bottom_line = s->outputs + 2 * tiles_w;
     for (int o = 0; o < shape->out; o++) {
@@ -399,8 +409,10 @@ static dnnl_status_t winograd_chunk(const struct cnn_winograd *w,
     size_t filters = (size_t)shape->out * shape->in;
     cnn_winograd_transform_input(w, x, ty0, rows, tiles, s);
     for (int k = 0; k < w->positions; k++) {
-        const float *v = s->input + k * (size_t)shape->in * tiles;
-        float *m = s->product + k * (size_t)shape->out * tiles;
+        const float *v =
+            s->input + k * cnn_winograd_position_floats(shape->in, tiles);
+        float *m =
+            s->product + k * cnn_winograd_position_floats(shape->out, tiles);
         if (w->packed_weights) {
             cnn_winograd_gemm(w->packed_weights + k * w->packed_floats,
                               shape->out, shape->in, v, tiles, (int)tiles, m,

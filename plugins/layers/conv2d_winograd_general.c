@@ -224,7 +224,7 @@ void cnn_winograd5_transform_output(const struct cnn_winograd *w, float *y,
     const struct cnn_winograd_shape *shape = &w->shape;
     int tiles_w = w->tiles_w;
     int out_w = shape->out_w;
-    size_t k_stride = (size_t)shape->out * tiles;
+    size_t k_stride = cnn_winograd_position_floats(shape->out, tiles);
     size_t plane_size = (size_t)shape->out_h * out_w;
     float *top_line = s->outputs, *bottom_line = s->outputs + 2 * tiles_w;
     for (int o = 0; o < shape->out; o++) {

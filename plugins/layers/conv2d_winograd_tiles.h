@@ -20,12 +20,13 @@ enum { WINOGRAD_MAX_ALPHA = 6, WINOGRAD_MAX_POSITIONS = 36 };
 
 /* One thread's scratch. */
 struct winograd_scratch {
-    float *input;   /* V: [positions][in][chunk_tiles] */
-    float *product; /* M: [positions][out][chunk_tiles]; for the weight
+    /* A chunk's positions cnn_winograd_position_floats apart: */
+    float *input;   /* V: [positions][in][tiles] */
+    float *product; /* M: [positions][out][tiles]; for the weight
                        gradient, the transformed output gradient instead */
-    float *lines;   /* alpha + 1 lines of 2 tiles_w + alpha - 2: a row of
-                       zeros, then the alpha rows of B^T d with their
-                       padding columns */
+    float *lines;   /* alpha + 1 lines, line_floats apart, of
+                       2 tiles_w + alpha - 2: a row of zeros, then the
+                       alpha rows of B^T d with their padding columns */
     float *outputs; /* 2 lines of 2 tiles_w: a tile row of outputs where
                        the output's last tile row or column is cut; then
                        (5x5) 2 alpha lines of tiles_w for the transforms */
@@ -45,6 +46,11 @@ struct cnn_winograd {
      * [out]) and used transposed. */
     int turned_weights;
     int tiles_h, tiles_w;   /* ceil(out_h / 2), ceil(out_w / 2) */
+    /* The 3x3 input transform's columns run on
+     * cnn_winograd_transform_columns8 (at most WINOGRAD_NARROW_TILES tiles
+     * wide, on a CPU with AVX2). */
+    int narrow;
+    size_t line_floats;     /* from one of scratch.lines to the next */
     int rows_per_chunk;     /* tile rows per chunk */
     int chunks_per_sample;
     int threads;            /* scratch sets allocated */
@@ -62,6 +68,18 @@ struct cnn_winograd {
     struct cnn_winograd *weights_from;
     struct winograd_scratch *scratch;
 };
+
+/* Floats from one position's V or M (of `channels` rows of `tiles`) to
+ * the next's: a cache line more than their floats. Without it, the
+ * common chunks (64, 128 or 256 channels of 64 or 80 tiles) put the 16
+ * positions a multiple of 4 KB apart, all in the same sets of the L1
+ * cache, which the transforms, touching every position at once, ran out
+ * of. */
+enum { WINOGRAD_POSITION_PAD = 16 };
+static inline size_t cnn_winograd_position_floats(int channels, size_t tiles)
+{
+    return (size_t)channels * tiles + WINOGRAD_POSITION_PAD;
+}
 
 /* The threads a call runs on: those allocated for, at most OpenMP's
  * current maximum. */
@@ -104,6 +122,19 @@ void cnn_winograd5_transform_gradient_row(const float *top,
                                           float *t, float *e, size_t stride);
 void cnn_winograd5_weight_gradients(const float *sums, size_t stride,
                                     size_t count, float *dweight);
+
+/* The 3x3 input transform's columns for chunks at most
+ * WINOGRAD_NARROW_TILES wide (conv2d_winograd_narrow.c), where
+ * cnn_winograd_gemm_supported(): the 4 lines line[a] of B^T d (each read
+ * at columns 0 to WINOGRAD_NARROW_LINE - 1) times B, tile tx's values of
+ * line a at v[(4 a + j) stride + tx], j = 0..3. It writes 8 floats per
+ * output: past tiles_w, into what the caller writes later or, after a
+ * position's last tile row, into its padding. */
+enum { WINOGRAD_NARROW_TILES = 8, WINOGRAD_NARROW_LINE = 18 };
+_Static_assert(WINOGRAD_POSITION_PAD >= 8 - 1,
+               "the narrow columns' stores past the last tile stay in V[k]");
+void cnn_winograd_transform_columns8(const float *const line[4], int tiles_w,
+                                     float *v, size_t stride);
 
 /* The forward's products without dnnl_sgemm (conv2d_winograd_gemm.c),
  * where cnn_winograd_gemm_supported() (x86-64 with AVX2 and FMA):

@@ -92,7 +92,7 @@ static void transform_gradient(const struct cnn_winograd *w, const float *dy,
     int tiles_w = w->tiles_w;
     int out_w = shape->out_w;
     int odd = out_w % 2;
-    size_t k_stride = (size_t)shape->out * tiles;
+    size_t k_stride = cnn_winograd_position_floats(shape->out, tiles);
     size_t plane_size = (size_t)shape->out_h * out_w;
     float *top_line = s->outputs, *bottom_line = s->outputs + 2 * tiles_w;
     for (int o = 0; o < shape->out; o++) {
@@ -206,8 +206,10 @@ static dnnl_status_t gradient_chunk(const struct cnn_winograd *w,
     for (int k = 0; k < w->positions; k++) {
         dnnl_status_t status = dnnl_sgemm(
             'N', 'T', shape->out, shape->in, (dnnl_dim_t)tiles, 1.0f,
-            s->product + k * (size_t)shape->out * tiles, (dnnl_dim_t)tiles,
-            s->input + k * (size_t)shape->in * tiles, (dnnl_dim_t)tiles,
+            s->product + k * cnn_winograd_position_floats(shape->out, tiles),
+            (dnnl_dim_t)tiles,
+            s->input + k * cnn_winograd_position_floats(shape->in, tiles),
+            (dnnl_dim_t)tiles,
             first ? 0.0f : 1.0f, s->weight_sums + k * filters, shape->in);
         if (status != dnnl_success)
             return status;

@@ -10,6 +10,7 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/conv2d_winograd_weights.c \
 	plugins/layers/conv2d_winograd_general.c \
 	plugins/layers/conv2d_winograd_gemm.c \
+	plugins/layers/conv2d_winograd_narrow.c \
 	plugins/layers/conv2d_winograd_tiles.h \
 	plugins/layers/linear.c \
 	plugins/layers/maxpool2d.c \
