@@ -143,11 +143,12 @@ int main(void)
     }
     /* Panels: 6 rows, so 1, 5, 6, 7 and 64 rows; groups of 2 to 4 panels
      * for the last few columns, so 13, 19 and 25 rows. Blocks: 16
-     * columns, so 7, 8, 9, 15, 16, 17 and 49 columns; rows in lanes for 1
-     * to 6 columns past the last 16, so 1 to 6, 20, 22 and 36. */
+     * columns, so 7, 8, 11, 15, 16 and 17 columns; rows in lanes for 1 to
+     * 6, 9 and 10 columns past the last 16, so 1 to 6, 9, 10, 20, 22, 25,
+     * 26, 36, 49 and 54. */
     const int rows[] = {1, 5, 6, 7, 13, 19, 25, 64};
-    const int columns[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,
-                           15, 16, 17, 20, 22, 36, 49, 54};
+    const int columns[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                           15, 16, 17, 20, 22, 25, 26, 36, 49, 54};
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         for (size_t j = 0; j < sizeof columns / sizeof *columns; j++)
             check_reference(rows[i], 19, columns[j]);
@@ -161,11 +162,13 @@ int main(void)
     check_columns_alone(7, 33, 48, 12, 12);
     check_columns_alone(7, 33, 49, 48, 1);
     /* Columns that a 16-column block computes alone, computed partly by
-     * the rows-in-lanes kernel in the wider product: 4, 1 and 6 (twice
-     * 3) of them. */
+     * the rows-in-lanes kernel in the wider product: 4, 1, 6 (twice 3), 9
+     * (5 and 4) and 10 (twice 5) of them. */
     check_columns_alone(25, 64, 36, 20, 16);
     check_columns_alone(13, 64, 49, 33, 16);
     check_columns_alone(19, 33, 54, 38, 16);
+    check_columns_alone(13, 64, 25, 9, 16);
+    check_columns_alone(13, 64, 26, 10, 16);
     /* And the other way: 4 columns alone in lanes, in a 16-block wide. */
     check_columns_alone(25, 64, 36, 8, 4);
     return done_testing();

@@ -157,11 +157,17 @@ GEMM_TARGET static void block8(const float *restrict a, int depth,
  * Registers: panels x width sums, the panels' rows, one broadcast column
  * value and the load mask, at most the 16 there are (one more, and a sum
  * spills to the stack: measured 3x slower). */
-enum { LANES_COLUMNS_MAX = 6, LANES_GROUP_MAX = 4 };
+enum { LANES_WIDTH_MAX = 6, LANES_GROUP_MAX = 4, LANES_TAIL_MAX = 10 };
 
-/* Panels per group for each width (6: twice 3 columns, as 2 x 6 sums
- * would not fit). */
-static const int lanes_group[LANES_COLUMNS_MAX + 1] = {1, 4, 4, 3, 2, 2, 3};
+/* Panels per group for the last `width` columns, 0 where a block runs
+ * them instead: 1 to 5 in one pass; 6 as twice 3 (2 x 6 sums would not
+ * fit); 9 and 10 as 5 and 4 or 5. Counting cycles per panel and input
+ * channel (two FMAs a cycle, four cycles' latency), 9 and 10 take 4.5 and
+ * 5 here against the masked 16-column block's 6 (measured: the best
+ * model's 25-tile crops, 16 + 9, ran 6 % faster), and 7 and 8 take 4
+ * either way, so they stay with block8. */
+static const int lanes_group[LANES_TAIL_MAX + 1] = {1, 4, 4, 3, 2, 2,
+                                                    3, 0, 0, 2, 2};
 
 /* Unrolled, so that the sums live in registers. */
 #define LANES_UNROLLED _Pragma("GCC unroll 6")
@@ -183,7 +189,7 @@ lanes_block(const float *restrict a, size_t panel, int rows, int depth,
     LANES_UNROLLED
     for (int p = 0; p < group; p++)
         from[p] = a + (size_t)(p < panels ? p : panels - 1) * panel;
-    __m256 sums[LANES_GROUP_MAX][LANES_COLUMNS_MAX];
+    __m256 sums[LANES_GROUP_MAX][LANES_WIDTH_MAX];
     LANES_UNROLLED
     for (int p = 0; p < group; p++)
         LANES_UNROLLED
@@ -239,9 +245,17 @@ GEMM_TARGET static void lanes_columns(const float *a, size_t panel, int rows,
     case 5:
         lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 2, 5);
         break;
-    default:
+    case 6:
         lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 3, 3);
         lanes_block(a, panel, rows, depth, b + 3, ldb, c + 3, ldc, 3, 3);
+        break;
+    case 9:
+        lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 2, 5);
+        lanes_block(a, panel, rows, depth, b + 5, ldb, c + 5, ldc, 2, 4);
+        break;
+    default: /* 10 */
+        lanes_block(a, panel, rows, depth, b, ldb, c, ldc, 2, 5);
+        lanes_block(a, panel, rows, depth, b + 5, ldb, c + 5, ldc, 2, 5);
         break;
     }
 }
@@ -249,16 +263,17 @@ GEMM_TARGET static void lanes_columns(const float *a, size_t panel, int rows,
 /* A group of panels at a time (one panel where the columns are a multiple
  * of 16), column blocks inside: a panel of a (6 KB at 256 input channels)
  * stays in L1 while b, a chunk's V[k], streams past it from L2 (at most
- * 80-odd tiles: 90 KB at 256 channels). Up to LANES_COLUMNS_MAX columns
- * past the last 16 run rows in lanes on the group's panels, while they
- * are still in L1 (a pass of its own over all of a would read a from L2
- * or L3 again). */
+ * 80-odd tiles: 90 KB at 256 channels). The columns past the last 16
+ * that lanes_group lists run rows in lanes on the group's panels, while
+ * they are still in L1 (a pass of its own over all of a would read a from
+ * L2 or L3 again). */
 GEMM_TARGET void cnn_winograd_gemm(const float *packed, int rows, int depth,
                                    const float *b, size_t ldb, int columns,
                                    float *c, size_t ldc)
 {
     size_t panel = (size_t)WINOGRAD_GEMM_ROWS * depth;
-    int tail = columns % 16 <= LANES_COLUMNS_MAX ? columns % 16 : 0;
+    int rest = columns % 16;
+    int tail = rest <= LANES_TAIL_MAX && lanes_group[rest] ? rest : 0;
     int blocked = columns - tail;
     int group_rows = lanes_group[tail] * WINOGRAD_GEMM_ROWS;
     for (int group = 0; group < rows; group += group_rows) {
