@@ -6,7 +6,7 @@
  * of the best model's last convolution has 36), and sgemm packs U[k], up
  * to 256 KB, on every call, then runs it against a few tiles. On this
  * project's 2-core machine, one thread, the best model's shapes ran
- * 1.0-1.2x as fast here as on sgemm (bench/winograd-gemm; both near
+ * 1.0-1.4x as fast here as on sgemm (bench/winograd-gemm; both near
  * sgemm's 67 GFLOP/s on large products). Here U[k] is packed once, when
  * the weights change, into panels of WINOGRAD_GEMM_ROWS output channels
  * ([in][6] each, zero rows past the last channel), and V[k] is read where
@@ -156,7 +156,7 @@ GEMM_TARGET static void block8(const float *restrict a, int depth,
  * together so that panels x width chains keep the FMA units busy.
  * Registers: panels x width sums, the panels' rows, one broadcast column
  * value and the load mask, at most the 16 there are (one more, and a sum
- * spills to the stack: measured 3x slower). */
+ * lived on the stack: 60 % of the kernel's samples on that one FMA). */
 enum { LANES_WIDTH_MAX = 6, LANES_GROUP_MAX = 4, LANES_TAIL_MAX = 10 };
 
 /* Panels per group for the last `width` columns, 0 where a block runs

@@ -5,10 +5,11 @@
  * Why: occlusion's crops are 5 to 8 tiles wide. The general loop
  * (transform_input_columns in conv2d_winograd.c) runs across the tiles
  * of one line, which is too short for its 8-wide vector loop, so it ran
- * one tile at a time: the input transform took 15-17 % of occlusion's
- * time on one thread. Here a whole line is a few vectors: its even and
- * odd columns are separated with two shuffles each, and every output is
- * one vector of 8 tiles.
+ * mostly one tile at a time. Here a whole line is a few vectors: its even
+ * and odd columns are separated with two shuffles each, and every output
+ * is one vector of 8 tiles. Measured on occlusion's one-thread profile:
+ * the input transform took 8.7-9.6 % with the general loop, 6.2-6.8 %
+ * with this (bench/RESULTS.md, "Narrow products and transforms").
  *
  * Each output is the same single subtraction or addition of the same two
  * inputs as in the general loop, so both give the same bits. */
