@@ -13,6 +13,29 @@
  * keeps the rule simple and safe. */
 static const char yaml_special[] = ":#{}[],&*!|>'\"%@`";
 
+/* The length of the UTF-8 sequence at p (2 or 3) if it encodes a
+ * character YAML does not allow as it is, or reads as something else, and
+ * that must therefore be escaped: the C1 controls U+0080-U+009F (not
+ * printable; U+0085, next line, is a line break), the separators U+2028
+ * and U+2029 (line breaks), U+FEFF (a byte order mark) and the
+ * non-characters U+FFFE and U+FFFF; 0 otherwise. *codepoint is its
+ * value. */
+static int unicode_to_escape(const unsigned char *p, unsigned *codepoint)
+{
+    if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+        *codepoint = p[1];
+        return 2;
+    }
+    if ((p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) ||
+        (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ||
+        (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))) {
+        *codepoint = (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 |
+                     (p[2] & 0x3Fu);
+        return 3;
+    }
+    return 0;
+}
+
 static int needs_quotes(const char *text)
 {
     size_t length = strlen(text);
@@ -28,7 +51,8 @@ static int needs_quotes(const char *text)
     if (strncmp(text, "---", 3) == 0 || strncmp(text, "...", 3) == 0)
         return 1;
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p < 0x20 || *p == 0x7F)
+        unsigned codepoint;
+        if (*p < 0x20 || *p == 0x7F || unicode_to_escape(p, &codepoint))
             return 1;
         if (strchr(yaml_special, *p))
             return 1;
@@ -58,12 +82,19 @@ static int write_quoted(const char *text, FILE *out)
         case '\r':
             status = fputs("\\r", out);
             break;
-        default:
-            if (*p < 0x20 || *p == 0x7F)
+        default: {
+            unsigned codepoint;
+            int length = unicode_to_escape(p, &codepoint);
+            if (length) {
+                status = fprintf(out, "\\u%04X", codepoint);
+                p += length - 1;
+            } else if (*p < 0x20 || *p == 0x7F) {
                 status = fprintf(out, "\\x%02X", *p);
-            else
+            } else {
                 status = fputc(*p, out);
+            }
             break;
+        }
         }
         if (status < 0)
             return -1;

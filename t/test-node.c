@@ -508,7 +508,13 @@ static void test_write(void)
         "[x]", "{x}", "a,b", "&x", "*x", "!x", "|", ">", "'q'", "\"q\"", "%x",
         "@x", "`x", "---", "...x", "line\nbreak", "tab\there", "back\\slash",
         "ctl\001", "del\177", "é ü", "~", "null", "yes", "3", "1e3", "-1",
-        "a:b", "http://x/y", "C:\\path"};
+        "a:b", "http://x/y", "C:\\path",
+        /* Characters YAML does not take as they are (C1 controls, next
+         * line, the line and paragraph separators, a byte order mark, the
+         * non-characters U+FFFE and U+FFFF), and neighbours it does. */
+        "c1\xc2\x9e", "c1\xc2\x80x", "nel\xc2\x85", "ls\xe2\x80\xa8",
+        "ps\xe2\x80\xa9", "bom\xef\xbb\xbf", "nc\xef\xbf\xbe",
+        "nc\xef\xbf\xbf", "nbsp\xc2\xa0", "dot\xe2\x80\xa7"};
     int count = (int)(sizeof tricky / sizeof tricky[0]);
     struct cnn_mark mark = {"built", 0, 0};
     struct cnn_node *map = cnn_node_new_map(mark);
