@@ -3,7 +3,7 @@
 noinst_PROGRAMS = bench/train-steps bench/sgemm-peak bench/occlusion-time \
 	bench/winograd-gemm
 bench_train_steps_SOURCES = bench/train_steps.c
-bench_train_steps_LDADD = libcnnlab.la $(LIBM)
+bench_train_steps_LDADD = $(CNN_INTERNAL_LIBS) $(LIBM)
 # bench/vs-pytorch's ceiling: oneDNN's sgemm, on OpenMP threads like the
 # layers module.
 bench_sgemm_peak_SOURCES = bench/sgemm_peak.c
@@ -13,7 +13,7 @@ bench_sgemm_peak_LDADD = -ldnnl
 # The Winograd forward's product kernel against dnnl_sgemm (the kernel's
 # source built in: it is internal to the layers module).
 bench_winograd_gemm_SOURCES = bench/winograd_gemm.c \
-	plugins/layers/conv2d_winograd_gemm.c
+	plugins/layers/conv2d/conv2d_winograd_gemm.c
 bench_winograd_gemm_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 bench_winograd_gemm_LDFLAGS = $(OPENMP_CFLAGS)
 bench_winograd_gemm_LDADD = -ldnnl $(LIBM)
@@ -26,8 +26,8 @@ bench_occlusion_time_SOURCES = bench/occlusion_time.c \
 	plugins/analyses/occlusion_brute.c
 bench_occlusion_time_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/plugins/analyses
 bench_occlusion_time_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
-bench_occlusion_time_LDFLAGS = $(OPENMP_CFLAGS)
-bench_occlusion_time_LDADD = libcnnlab.la $(LIBM)
+bench_occlusion_time_LDFLAGS = $(OPENMP_CFLAGS) $(CNN_PROGRAM_LDFLAGS)
+bench_occlusion_time_LDADD = $(CNN_INTERNAL_LIBS) $(LIBM)
 EXTRA_DIST += bench/quickstart.sh bench/quickstart_torch.py bench/RESULTS.md \
 	bench/gpu bench/gpu.yaml bench/gpu_torch.py \
 	bench/vs-pytorch bench/vs_pytorch_torch.py \

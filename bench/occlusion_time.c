@@ -20,13 +20,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "analysis.h"
+#include "analysis/analysis.h"
 #include "cnnlab/cnnlab.h"
 #include "cnnlab/node.h"
 #include "cnnlab/registry.h"
-#include "model.h"
+#include "model/model.h"
 #include "occlusion_incremental.h"
-#include "train.h"
+#include "train/train.h"
 
 struct options {
     const char *manifest;

@@ -23,7 +23,7 @@
 #include "cnnlab/cnnlab.h"
 #include "cnnlab/node.h"
 #include "cnnlab/registry.h"
-#include "model.h"
+#include "model/model.h"
 
 static const char quickstart_model[] =
     "input: [1, 28, 28]\n"
@@ -61,26 +61,16 @@ static double now_seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static struct cnn_tensor tensor_of(float *data, int n, struct cnn_shape shape)
-{
-    return (struct cnn_tensor){n, shape, CNN_DEVICE_CPU, data};
-}
-
 /* cnn_model_forward, with each layer timed (the model was prepared for
  * this batch by an untimed cnn_model_forward). */
 static int timed_forward(struct cnn_model *model, int n, int training,
                          double *seconds, struct cnn_error *err)
 {
-    struct cnn_tensor x = tensor_of(model->input_buffer, n, model->input);
     for (int i = 0; i < model->layer_count; i++) {
-        struct cnn_layer *layer = &model->layers[i];
-        struct cnn_tensor y = tensor_of(model->outputs[i], n, layer->output);
         double started = now_seconds();
-        if (model->kernels[i]->forward(&model->context, layer, &x, &y,
-                                       training, err) < 0)
-            return cnn_error_prefix(err, "layer %s forward: ", layer->name);
+        if (cnn_model_forward_layer(model, i, n, training, err) < 0)
+            return -1;
         seconds[i] += now_seconds() - started;
-        x = y;
     }
     model->batch = n;
     return 0;
@@ -89,23 +79,10 @@ static int timed_forward(struct cnn_model *model, int n, int training,
 static int timed_backward(struct cnn_model *model, double *seconds,
                           struct cnn_error *err)
 {
-    int n = model->batch;
     for (int i = model->layer_count - 1; i >= 0; i--) {
-        struct cnn_layer *layer = &model->layers[i];
-        struct cnn_shape in = i == 0 ? model->input
-                                     : model->layers[i - 1].output;
-        struct cnn_tensor x = tensor_of(
-            i == 0 ? model->input_buffer : model->outputs[i - 1], n, in);
-        struct cnn_tensor y = tensor_of(model->outputs[i], n, layer->output);
-        struct cnn_tensor dy =
-            tensor_of(model->output_gradients[i], n, layer->output);
-        struct cnn_tensor dx =
-            i > 0 ? tensor_of(model->output_gradients[i - 1], n, in)
-                  : (struct cnn_tensor){0};
         double started = now_seconds();
-        if (model->kernels[i]->backward(&model->context, layer, &x, &y, &dy,
-                                        i > 0 ? &dx : NULL, err) < 0)
-            return cnn_error_prefix(err, "layer %s backward: ", layer->name);
+        if (cnn_model_backward_layer(model, i, model->batch, err) < 0)
+            return -1;
         seconds[i] += now_seconds() - started;
     }
     return 0;

@@ -1,5 +1,5 @@
 /* bench/winograd-gemm — the Winograd forward's product kernel
- * (plugins/layers/conv2d_winograd_gemm.c, built in) against the
+ * (plugins/layers/conv2d/conv2d_winograd_gemm.c, built in) against the
  * dnnl_sgemm calls it replaced, side by side on one thread: for each
  * shape, the 16 products of one chunk (U[k] out x in, V[k] in x tiles,
  * each position its own matrices, as the forward runs them), the two
@@ -21,7 +21,7 @@
 #include <omp.h>
 #endif
 
-#include "../plugins/layers/conv2d_winograd_tiles.h"
+#include "../plugins/layers/conv2d/conv2d_winograd_tiles.h"
 
 static double now_seconds(void)
 {

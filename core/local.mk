@@ -1,69 +1,107 @@
-# libcnnlab: the core library (links libc, libm, pthread, libdl, libyaml,
-# jansson only) and the cnnlab command.
-lib_LTLIBRARIES += libcnnlab.la
+# libcnnlab: the core (links libc, libm, pthread, libdl, libyaml, jansson
+# only), one folder per concept, each using only the folders before it:
+# base, config, plugin, model, train, analysis, run, report
+# (t/include-layers.sh checks the order). Then the cnnlab command, core/cli.
+#
+# The core is built once, as the convenience library libcnnlab-internal.la.
+# The installed libcnnlab.so wraps it and exports exactly the functions
+# declared in include/cnnlab/ (core/libcnnlab.sym; t/public-symbols.sh
+# compares the two). The cnnlab command, the tests, benchmarks and fuzzers
+# link the internal library, and export the same public functions to the
+# plugins they load (core/libcnnlab.dynamic-list, made from the .sym file).
 pkginclude_HEADERS += \
 	include/cnnlab/cnnlab.h include/cnnlab/error.h include/cnnlab/tensor.h \
 	include/cnnlab/params.h include/cnnlab/rng.h include/cnnlab/layer.h \
 	include/cnnlab/loss.h include/cnnlab/optimizer.h include/cnnlab/loader.h \
 	include/cnnlab/plugin.h include/cnnlab/registry.h include/cnnlab/node.h \
 	include/cnnlab/device.h include/cnnlab/analysis.h \
-	include/cnnlab/receptive_field.h
+	include/cnnlab/receptive_field.h include/cnnlab/atomic_file.h
 
-libcnnlab_la_SOURCES = \
-	core/error.c \
-	core/tensor.c \
-	core/rng.c \
-	core/params.c core/params_get.c core/params_names.c \
-	core/did_you_mean.c \
-	core/node.c \
-	core/node_load.c \
-	core/node_merge.c \
-	core/node_write.c \
-	core/params_node.c core/params_node.h \
-	core/registry.c core/registry_internal.h \
-	core/model.c core/model.h core/model_graph.c \
-	core/model_weights.c core/model_weights.h \
-	core/device.c core/device.h \
-	core/train.c core/train.h core/schedule.c core/schedule.h \
-	core/train_state.c core/train_state.h core/train_state_load.c \
-	core/train_state_manifest.c core/train_state_internal.h \
-	core/run_resume.c core/run_resume.h \
-	core/manifest.c core/manifest.h core/manifest_from.c \
-	core/run_config.c core/run_config.h \
-	core/run_dir.c core/run_dir.h core/checkpoint.c \
-	core/runner.c core/runner.h core/run_analyses.c \
-	core/run_source.c core/run_source.h \
-	core/analysis.c core/analysis.h core/analysis_list.c \
-	core/analysis_history.c core/analysis_timing.c core/analysis_run.c \
-	core/analysis_crop.c \
-	core/openmp_env.c core/openmp_env.h \
-	core/nvml.c core/nvml.h \
-	core/module_loader.c \
-	core/layer_util.c \
-	core/dataset.c core/dataset_stream.c core/dataset_stream.h \
-	core/safetensors.c core/safetensors.h core/safetensors_write.c \
-	core/safetensors_internal.h \
-	core/atomic_file.c core/atomic_file.h \
-	core/summary.c core/summary.h core/receptive_field.c \
-	core/table.c core/table.h core/table_row.c core/table_write.c \
-	core/table_experiment.c \
-	core/pages.h core/pages_internal.h core/pages_html.c \
-	core/pages_markdown.c core/pages_run.c core/pages_meta.c \
-	core/pages_experiment.c
-libcnnlab_la_CPPFLAGS = $(AM_CPPFLAGS) \
+noinst_LTLIBRARIES += libcnnlab-internal.la
+libcnnlab_internal_la_SOURCES = \
+	core/base/atomic_file.c core/base/error.c core/base/rng.c \
+	core/base/tensor.c \
+	core/config/did_you_mean.c core/config/manifest.c \
+	core/config/manifest.h core/config/manifest_from.c core/config/node.c \
+	core/config/node_load.c core/config/node_merge.c \
+	core/config/node_write.c core/config/params.c core/config/params_get.c \
+	core/config/params_names.c core/config/params_node.c \
+	core/config/params_node.h core/config/schedule.c \
+	core/config/schedule.h core/config/table_settings.c \
+	core/config/table_settings.h \
+	core/plugin/module_loader.c core/plugin/openmp_env.c \
+	core/plugin/openmp_env.h core/plugin/registry.c \
+	core/plugin/registry_internal.h \
+	core/model/checkpoint.c core/model/checkpoint.h core/model/device.c \
+	core/model/device.h core/model/layer_util.c core/model/model.c \
+	core/model/model.h core/model/model_graph.c core/model/model_weights.c \
+	core/model/model_weights.h core/model/receptive_field.c \
+	core/model/safetensors.c core/model/safetensors.h \
+	core/model/safetensors_internal.h core/model/safetensors_write.c \
+	core/model/summary.c core/model/summary.h \
+	core/train/dataset.c core/train/dataset_stream.c \
+	core/train/dataset_stream.h core/train/train.c core/train/train.h \
+	core/train/train_state.c core/train/train_state.h \
+	core/train/train_state_internal.h core/train/train_state_load.c \
+	core/train/train_state_manifest.c \
+	core/analysis/analysis.c core/analysis/analysis.h \
+	core/analysis/analysis_crop.c core/analysis/analysis_history.c \
+	core/analysis/analysis_list.c core/analysis/analysis_run.c \
+	core/analysis/analysis_timing.c \
+	core/run/nvml.c core/run/nvml.h core/run/run_analyses.c \
+	core/run/run_config.c core/run/run_config.h core/run/run_dir.c \
+	core/run/run_dir.h core/run/run_resume.c core/run/run_resume.h \
+	core/run/run_source.c core/run/run_source.h core/run/runner.c \
+	core/run/runner.h \
+	core/report/pages.h core/report/pages_experiment.c \
+	core/report/pages_html.c core/report/pages_internal.h \
+	core/report/pages_markdown.c core/report/pages_meta.c \
+	core/report/pages_run.c core/report/table.c core/report/table.h \
+	core/report/table_experiment.c core/report/table_row.c \
+	core/report/table_write.c
+libcnnlab_internal_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCNNLAB_PLUGIN_DIR='"$(pkglibdir)"' \
 	-DCNNLAB_ABS_BUILDDIR='"$(abs_top_builddir)"'
-libcnnlab_la_CFLAGS = $(AM_CFLAGS) -pthread
-libcnnlab_la_LIBADD = -lyaml -ljansson $(DL_LIBS) $(LIBM) -lpthread
-libcnnlab_la_LDFLAGS = -no-undefined -version-info 0:0:0
+libcnnlab_internal_la_CFLAGS = $(AM_CFLAGS) -pthread
+libcnnlab_internal_la_LIBADD = -lyaml -ljansson $(DL_LIBS) $(LIBM) -lpthread
+
+lib_LTLIBRARIES += libcnnlab.la
+libcnnlab_la_SOURCES =
+libcnnlab_la_LIBADD = libcnnlab-internal.la
+libcnnlab_la_LDFLAGS = -no-undefined -version-info 0:0:0 \
+	-export-symbols $(srcdir)/core/libcnnlab.sym
+EXTRA_libcnnlab_la_DEPENDENCIES = $(srcdir)/core/libcnnlab.sym
+EXTRA_DIST += core/libcnnlab.sym
+
+# Every program linking libcnnlab-internal.la holds every public function
+# (core/libcnnlab.extern.ld: a linker script of EXTERNs, as the archive
+# would otherwise leave out what the program itself does not call) and
+# exports them to the plugins it loads (core/libcnnlab.dynamic-list). Both
+# are made from core/libcnnlab.sym. AM_LDFLAGS gives them to every program;
+# one with LDFLAGS of its own adds $(CNN_PROGRAM_LDFLAGS).
+CNN_INTERNAL_LIBS = libcnnlab-internal.la
+CNN_PROGRAM_LDFLAGS = -Wl,core/libcnnlab.extern.ld \
+	-Wl,--dynamic-list=core/libcnnlab.dynamic-list
+AM_LDFLAGS = $(CNN_PROGRAM_LDFLAGS)
+BUILT_SOURCES = core/libcnnlab.dynamic-list core/libcnnlab.extern.ld
+CLEANFILES += core/libcnnlab.dynamic-list core/libcnnlab.extern.ld
+core/libcnnlab.dynamic-list: $(srcdir)/core/libcnnlab.sym
+	$(AM_V_GEN)$(MKDIR_P) core && \
+	{ echo '{'; sed 's/.*/  &;/' $(srcdir)/core/libcnnlab.sym; echo '};'; } \
+	> $@-t && mv $@-t $@
+core/libcnnlab.extern.ld: $(srcdir)/core/libcnnlab.sym
+	$(AM_V_GEN)$(MKDIR_P) core && \
+	sed 's/.*/EXTERN(&)/' $(srcdir)/core/libcnnlab.sym > $@-t && mv $@-t $@
 
 bin_PROGRAMS += cnnlab
-cnnlab_SOURCES = core/main.c core/cli.h core/cli_run.c core/cli_info.c \
-	core/cli_summary.c core/cli_table.c core/cli_analyse.c core/cli_eval.c \
-	core/cli_rf.c \
-	core/cli_validate.c core/cli_validate.h core/cli_options.c \
-	core/sweep.h core/sweep_options.c core/sweep_plan.c core/sweep_local.c \
-	core/sweep_slurm.c \
-	core/cli_output.h core/cli_colour.c core/cli_events.c \
-	core/cli_progress.c core/cli_compare.c
-cnnlab_LDADD = libcnnlab.la -ljansson
+cnnlab_SOURCES = \
+	core/cli/cli.h core/cli/cli_analyse.c core/cli/cli_colour.c \
+	core/cli/cli_compare.c core/cli/cli_eval.c core/cli/cli_events.c \
+	core/cli/cli_info.c core/cli/cli_options.c core/cli/cli_output.h \
+	core/cli/cli_progress.c core/cli/cli_rf.c core/cli/cli_run.c \
+	core/cli/cli_summary.c core/cli/cli_table.c core/cli/cli_validate.c \
+	core/cli/cli_validate.h core/cli/main.c core/cli/sweep.h \
+	core/cli/sweep_local.c core/cli/sweep_options.c core/cli/sweep_plan.c \
+	core/cli/sweep_slurm.c
+cnnlab_LDADD = $(CNN_INTERNAL_LIBS) -ljansson
+EXTRA_cnnlab_DEPENDENCIES = core/libcnnlab.dynamic-list core/libcnnlab.extern.ld

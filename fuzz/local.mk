@@ -13,31 +13,31 @@ FUZZ_COMMON = fuzz/fuzz.h fuzz/fuzz-util.c
 FUZZER_LINK = -fsanitize=fuzzer -no-install
 
 fuzz_fuzz_manifest_SOURCES = fuzz/manifest.c $(FUZZ_COMMON)
-fuzz_fuzz_manifest_LDFLAGS = $(FUZZER_LINK)
-fuzz_fuzz_manifest_LDADD = libcnnlab.la
+fuzz_fuzz_manifest_LDFLAGS = $(FUZZER_LINK) $(CNN_PROGRAM_LDFLAGS)
+fuzz_fuzz_manifest_LDADD = $(CNN_INTERNAL_LIBS)
 # The components the manifests name.
 EXTRA_fuzz_fuzz_manifest_DEPENDENCIES = $(pkglib_LTLIBRARIES)
 
 fuzz_fuzz_safetensors_SOURCES = fuzz/safetensors.c $(FUZZ_COMMON)
-fuzz_fuzz_safetensors_LDFLAGS = $(FUZZER_LINK)
-fuzz_fuzz_safetensors_LDADD = libcnnlab.la
+fuzz_fuzz_safetensors_LDFLAGS = $(FUZZER_LINK) $(CNN_PROGRAM_LDFLAGS)
+fuzz_fuzz_safetensors_LDADD = $(CNN_INTERNAL_LIBS)
 
 fuzz_fuzz_idx_SOURCES = fuzz/idx.c $(FUZZ_COMMON) \
 	plugins/loaders/idx.c plugins/loaders/resize.c
 fuzz_fuzz_idx_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/loaders
-fuzz_fuzz_idx_LDFLAGS = $(FUZZER_LINK)
-fuzz_fuzz_idx_LDADD = libcnnlab.la -lz $(LIBM)
+fuzz_fuzz_idx_LDFLAGS = $(FUZZER_LINK) $(CNN_PROGRAM_LDFLAGS)
+fuzz_fuzz_idx_LDADD = $(CNN_INTERNAL_LIBS) -lz $(LIBM)
 
 fuzz_fuzz_jpeg_SOURCES = fuzz/jpeg.c $(FUZZ_COMMON) \
 	plugins/loaders/jpeg_decode.c plugins/loaders/resize.c
 fuzz_fuzz_jpeg_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/loaders
-fuzz_fuzz_jpeg_LDFLAGS = $(FUZZER_LINK)
-fuzz_fuzz_jpeg_LDADD = libcnnlab.la -ljpeg $(LIBM)
+fuzz_fuzz_jpeg_LDFLAGS = $(FUZZER_LINK) $(CNN_PROGRAM_LDFLAGS)
+fuzz_fuzz_jpeg_LDADD = $(CNN_INTERNAL_LIBS) -ljpeg $(LIBM)
 
 # Writes the binary seeds of fuzz/corpus (run by hand: see its comment).
 fuzz_make_seeds_SOURCES = fuzz/make-seeds.c
-fuzz_make_seeds_LDFLAGS = -no-install
-fuzz_make_seeds_LDADD = libcnnlab.la -ljpeg -lz
+fuzz_make_seeds_LDFLAGS = -no-install $(CNN_PROGRAM_LDFLAGS)
+fuzz_make_seeds_LDADD = $(CNN_INTERNAL_LIBS) -ljpeg -lz
 
 EXTRA_DIST += scripts/fuzz fuzz/corpus fuzz/manifest.dict fuzz/safetensors.dict \
 	fuzz/idx.dict fuzz/jpeg.dict t/valgrind-quickstart.sh t/valgrind.supp
@@ -53,21 +53,21 @@ FUZZ_REPLAY_INCLUDES = $(AM_CPPFLAGS) -I$(top_srcdir) \
 fuzz_replay_manifest_SOURCES = fuzz/replay.c fuzz/manifest.c $(FUZZ_COMMON)
 fuzz_replay_manifest_CPPFLAGS = $(FUZZ_REPLAY_INCLUDES) \
 	-DFUZZ_TARGET='"manifest"'
-fuzz_replay_manifest_LDADD = libcnnlab.la
+fuzz_replay_manifest_LDADD = $(CNN_INTERNAL_LIBS)
 EXTRA_fuzz_replay_manifest_DEPENDENCIES = $(pkglib_LTLIBRARIES)
 fuzz_replay_safetensors_SOURCES = fuzz/replay.c fuzz/safetensors.c \
 	$(FUZZ_COMMON)
 fuzz_replay_safetensors_CPPFLAGS = $(FUZZ_REPLAY_INCLUDES) \
 	-DFUZZ_TARGET='"safetensors"'
-fuzz_replay_safetensors_LDADD = libcnnlab.la
+fuzz_replay_safetensors_LDADD = $(CNN_INTERNAL_LIBS)
 fuzz_replay_idx_SOURCES = fuzz/replay.c fuzz/idx.c $(FUZZ_COMMON) \
 	plugins/loaders/idx.c plugins/loaders/resize.c
 fuzz_replay_idx_CPPFLAGS = $(FUZZ_REPLAY_INCLUDES) -DFUZZ_TARGET='"idx"'
-fuzz_replay_idx_LDADD = libcnnlab.la -lz $(LIBM)
+fuzz_replay_idx_LDADD = $(CNN_INTERNAL_LIBS) -lz $(LIBM)
 fuzz_replay_jpeg_SOURCES = fuzz/replay.c fuzz/jpeg.c $(FUZZ_COMMON) \
 	plugins/loaders/jpeg_decode.c plugins/loaders/resize.c
 fuzz_replay_jpeg_CPPFLAGS = $(FUZZ_REPLAY_INCLUDES) -DFUZZ_TARGET='"jpeg"'
-fuzz_replay_jpeg_LDADD = libcnnlab.la -ljpeg $(LIBM)
+fuzz_replay_jpeg_LDADD = $(CNN_INTERNAL_LIBS) -ljpeg $(LIBM)
 
 # Under --enable-sanitizers every test runs with these options. A report
 # stops the program and goes to a file in sanitizer-logs/ (one per process)

@@ -11,7 +11,7 @@
 #include <jpeglib.h>
 #include <zlib.h>
 
-#include "safetensors.h"
+#include "model/safetensors.h"
 
 struct buffer {
     unsigned char *bytes;

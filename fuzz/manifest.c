@@ -20,9 +20,9 @@
 
 #include "cnnlab/registry.h"
 #include "fuzz.h"
-#include "manifest.h"
-#include "model.h"
-#include "run_config.h"
+#include "config/manifest.h"
+#include "model/model.h"
+#include "run/run_config.h"
 
 #define MAX_OVERRIDES 8
 #define MAX_LINE 256

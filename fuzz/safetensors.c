@@ -1,4 +1,4 @@
-/* cnnlab fuzzing — the safetensors reader (core/safetensors.c), on which
+/* cnnlab fuzzing — the safetensors reader (core/model/safetensors.c), on which
  * every checkpoint and imported weight file goes through.
  *
  * The input is a file. Whatever it holds, opening it must either fail
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "safetensors.h"
+#include "model/safetensors.h"
 
 static char input_path[512], copy_path[512];
 

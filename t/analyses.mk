@@ -3,6 +3,7 @@
 # stand-in NVML library (no GPU needed).
 check_LTLIBRARIES += t/fake-nvml.la
 t_fake_nvml_la_SOURCES = t/plugins/fake-nvml.c
+t_fake_nvml_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_fake_nvml_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 check_PROGRAMS += t/test-analysis
 TESTS += t/test-analysis

@@ -5,19 +5,19 @@
 check_LTLIBRARIES += t/analysis-abi-0.la t/analysis-abi-1.la \
 	t/analysis-abi-2.la t/analysis-abi-3.la
 t_analysis_abi_0_la_SOURCES = t/plugins/analysis-abi.c
-t_analysis_abi_0_la_CPPFLAGS = $(AM_CPPFLAGS) -DMODULE_MINOR=0
+t_analysis_abi_0_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DMODULE_MINOR=0
 t_analysis_abi_0_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_analysis_abi_0_la_LIBADD = libcnnlab.la
 t_analysis_abi_1_la_SOURCES = t/plugins/analysis-abi.c
-t_analysis_abi_1_la_CPPFLAGS = $(AM_CPPFLAGS) -DMODULE_MINOR=1
+t_analysis_abi_1_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DMODULE_MINOR=1
 t_analysis_abi_1_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_analysis_abi_1_la_LIBADD = libcnnlab.la
 t_analysis_abi_2_la_SOURCES = t/plugins/analysis-abi.c
-t_analysis_abi_2_la_CPPFLAGS = $(AM_CPPFLAGS) -DMODULE_MINOR=2
+t_analysis_abi_2_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DMODULE_MINOR=2
 t_analysis_abi_2_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_analysis_abi_2_la_LIBADD = libcnnlab.la
 t_analysis_abi_3_la_SOURCES = t/plugins/analysis-abi.c
-t_analysis_abi_3_la_CPPFLAGS = $(AM_CPPFLAGS) -DMODULE_MINOR=3
+t_analysis_abi_3_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DMODULE_MINOR=3
 t_analysis_abi_3_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_analysis_abi_3_la_LIBADD = libcnnlab.la
 

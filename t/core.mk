@@ -3,22 +3,26 @@ TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 check_LTLIBRARIES += t/abi-major.la t/abi-minor.la t/no-entry.la \
 	t/init-fails.la t/dup-first.la t/dup-second.la
 t_abi_major_la_SOURCES = t/plugins/abi-major.c
+t_abi_major_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_abi_major_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_abi_minor_la_SOURCES = t/plugins/abi-minor.c
+t_abi_minor_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_abi_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_no_entry_la_SOURCES = t/plugins/no-entry.c
+t_no_entry_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_init_fails_la_SOURCES = t/plugins/init-fails.c
+t_init_fails_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_init_fails_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_init_fails_la_LIBADD = libcnnlab.la
 # One source, two modules registering the same loss under their own names.
 t_dup_first_la_SOURCES = t/plugins/duplicate-name.c
-t_dup_first_la_CPPFLAGS = $(AM_CPPFLAGS) -DMODULE_NAME='"dup-first"' \
+t_dup_first_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DMODULE_NAME='"dup-first"' \
 	-DTWIN_HELP='"from the first module"'
 t_dup_first_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_dup_first_la_LIBADD = libcnnlab.la
 t_dup_second_la_SOURCES = t/plugins/duplicate-name.c
-t_dup_second_la_CPPFLAGS = $(AM_CPPFLAGS) -DMODULE_NAME='"dup-second"' \
+t_dup_second_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DMODULE_NAME='"dup-second"' \
 	-DTWIN_HELP='"from the second module"'
 t_dup_second_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_dup_second_la_LIBADD = libcnnlab.la

@@ -12,7 +12,7 @@ t_test_occlusion_incremental_SOURCES = t/test-occlusion-incremental.c \
 t_test_occlusion_incremental_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(srcdir)/plugins/analyses
 t_test_occlusion_incremental_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
-t_test_occlusion_incremental_LDFLAGS = $(OPENMP_CFLAGS)
+t_test_occlusion_incremental_LDFLAGS = $(OPENMP_CFLAGS) $(CNN_PROGRAM_LDFLAGS)
 t_test_occlusion_incremental_LDADD = $(CNN_TEST_LIBS)
 check_PROGRAMS += t/test-openmp-env
 TESTS += t/test-openmp-env

@@ -23,12 +23,13 @@
 
 #include "cnnlab/registry.h"
 #include "cnnlab/rng.h"
-#include "manifest.h"
-#include "model_weights.h"
-#include "run_config.h"
-#include "run_dir.h"
-#include "safetensors.h"
-#include "train.h"
+#include "config/manifest.h"
+#include "model/checkpoint.h"
+#include "model/model_weights.h"
+#include "run/run_config.h"
+#include "run/run_dir.h"
+#include "model/safetensors.h"
+#include "train/train.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "parity-driver writes raw little-endian files with fwrite"

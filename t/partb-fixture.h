@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis.h"
+#include "analysis/analysis.h"
 #include "cnnlab/node.h"
 #include "test-util.h"
-#include "train.h"
+#include "train/train.h"
 
 struct fixture {
     struct cnn_registry *registry;

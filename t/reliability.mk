@@ -7,15 +7,19 @@
 check_LTLIBRARIES += t/faulty-loss.la t/planted.la t/undefined-symbol.la \
 	t/shadow.la
 t_faulty_loss_la_SOURCES = t/plugins/faulty-loss.c
+t_faulty_loss_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_faulty_loss_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_faulty_loss_la_LIBADD = libcnnlab.la $(LIBM)
 t_planted_la_SOURCES = t/plugins/planted.c
+t_planted_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_planted_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_planted_la_LIBADD = libcnnlab.la
 t_undefined_symbol_la_SOURCES = t/plugins/undefined-symbol.c
+t_undefined_symbol_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_undefined_symbol_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_undefined_symbol_la_LIBADD = libcnnlab.la
 t_shadow_la_SOURCES = t/plugins/shadow.c
+t_shadow_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_shadow_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_shadow_la_LIBADD = libcnnlab.la
 

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "analysis/analysis.h"
 #include "cnnlab/node.h"
 #include "cnnlab/rng.h"
 #include "test-util.h"
-#include "train.h"
+#include "train/train.h"
 
 static const char model_text[] =
     "input: [3, 8, 8]\n"

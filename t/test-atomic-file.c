@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
+#include "cnnlab/atomic_file.h"
 #include "tap.h"
 
 static char directory[256];

@@ -7,8 +7,9 @@
 
 #include "cnnlab/node.h"
 #include "cnnlab/registry.h"
-#include "model.h"
-#include "run_dir.h"
+#include "model/checkpoint.h"
+#include "model/model.h"
+#include "run/run_dir.h"
 #include "test-util.h"
 
 static const char small_model[] =

@@ -1,8 +1,8 @@
-/* The terminal progress line (core/cli_progress.c): ETAs from the rate
+/* The terminal progress line (core/cli/cli_progress.c): ETAs from the rate
  * measured since an epoch's first report, the bar fitting the terminal. */
 #include <string.h>
 
-#include "cli_output.h"
+#include "cli/cli_output.h"
 #include "tap.h"
 
 static char line[1024];

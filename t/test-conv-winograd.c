@@ -1,4 +1,4 @@
-/* conv2d's Winograd kernels (plugins/layers/conv2d_winograd.c: forward and
+/* conv2d's Winograd kernels (plugins/layers/conv2d/conv2d_winograd.c: forward and
  * input gradient; conv2d_winograd_weights.c: weight gradient;
  * conv2d_winograd_general.c: the 5x5 transforms) against the direct
  * oneDNN ones and the float64 reference, on random data, 3x3 and 5x5: odd
@@ -248,7 +248,7 @@ static void check_independence(const struct conv_case *case_)
 }
 
 /* `auto`: the same bits as winograd from 32 input channels on for 3x3
- * and from 16 for 5x5 (stride 1; plugins/layers/conv2d_cpu.c's
+ * and from 16 for 5x5 (stride 1; plugins/layers/conv2d/conv2d_cpu.c's
  * CONV2D_WINOGRAD_MIN_IN and CONV2D_WINOGRAD5_MIN_IN), as direct below
  * and for other geometries; for training forwards too. */
 static void check_auto(void)

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "cnnlab/rng.h"
-#include "model.h"
+#include "model/model.h"
 #include "test-util.h"
-#include "train.h"
+#include "train/train.h"
 
 #define STEPS 20
 #define BATCH 6

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cnnlab/node.h"
-#include "manifest.h"
+#include "config/manifest.h"
 #include "tap.h"
 
 static char formatted[4096];

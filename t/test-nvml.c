@@ -1,4 +1,4 @@
-/* GPU utilisation sampling (core/nvml.c) without a GPU: NVML missing or
+/* GPU utilisation sampling (core/run/nvml.c) without a GPU: NVML missing or
  * unusable gives "unknown" with the reason, and a stand-in NVML library
  * (t/plugins/fake-nvml.c) is sampled, averaged and stopped promptly. */
 #include <dlfcn.h>
@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nvml.h"
+#include "run/nvml.h"
 #include "tap.h"
 #include "test-util.h"
 

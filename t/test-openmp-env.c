@@ -1,11 +1,11 @@
-/* cnnlab's OpenMP default (core/openmp_env.c): OMP_WAIT_POLICY becomes
+/* cnnlab's OpenMP default (core/plugin/openmp_env.c): OMP_WAIT_POLICY becomes
  * passive when the user set neither it nor GOMP_SPINCOUNT, and a value the
  * user set is kept; loading a module applies the default. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cnnlab/registry.h"
-#include "openmp_env.h"
+#include "plugin/openmp_env.h"
 #include "tap.h"
 #include "test-util.h"
 

@@ -12,7 +12,7 @@
 
 #include "cnnlab/node.h"
 #include "cnnlab/params.h"
-#include "params_node.h"
+#include "config/params_node.h"
 #include "tap.h"
 #include "test-aborts.h"
 

@@ -1,4 +1,4 @@
-/* Tests of the receptive-field arithmetic (core/receptive_field.c) on the
+/* Tests of the receptive-field arithmetic (core/model/receptive_field.c) on the
  * models of experiments/part-a: the best model (A.7) and the baseline
  * (A.1's 3-conv, the base model of conv-layers.yaml), loaded from their
  * manifests and compared with numbers derived by hand below; then padding,
@@ -11,8 +11,8 @@
 
 #include "cnnlab/node.h"
 #include "cnnlab/receptive_field.h"
-#include "manifest.h"
-#include "model.h"
+#include "config/manifest.h"
+#include "model/model.h"
 #include "test-util.h"
 
 /* Expected per layer: size, jump, start (square: both axes alike), or

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cnnlab/node.h"
-#include "schedule.h"
+#include "config/schedule.h"
 #include "tap.h"
 #include "torch-run.h"
 

@@ -1,4 +1,4 @@
-/* Tests of the model printouts (core/summary.c) on a model that exercises
+/* Tests of the model printouts (core/model/summary.c) on a model that exercises
  * every rule: a conv with padding and no bias, functional ReLU layers,
  * two pooling configurations (one used twice: shared as `pool`), dropout
  * before and after flattening (shapes [-1, C, H, W] then [-1, N]), a
@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "cnnlab/node.h"
-#include "model.h"
-#include "summary.h"
+#include "model/model.h"
+#include "model/summary.h"
 #include "test-util.h"
 
 static const char edge_model[] =

@@ -11,9 +11,9 @@
 
 #include "cnnlab/node.h"
 #include "cnnlab/registry.h"
-#include "model.h"
-#include "train_state.h"
-#include "train_state_internal.h"
+#include "model/model.h"
+#include "train/train_state.h"
+#include "train/train_state_internal.h"
 #include "test-util.h"
 
 static const char manifest_text[] =

@@ -1,5 +1,5 @@
 /* tests: the Winograd forward's own matrix product
- * (plugins/layers/conv2d_winograd_gemm.c, compiled into this program):
+ * (plugins/layers/conv2d/conv2d_winograd_gemm.c, compiled into this program):
  * against a float64 reference for shapes that leave partial panels,
  * partial 16-column blocks and the few columns past them that run rows
  * in lanes, and the property that makes its bits the same
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "../plugins/layers/conv2d_winograd_tiles.h"
+#include "../plugins/layers/conv2d/conv2d_winograd_tiles.h"
 
 static float uniform(unsigned *state)
 {

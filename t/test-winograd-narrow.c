@@ -1,5 +1,5 @@
 /* tests: the 3x3 input transform's columns for narrow chunks
- * (plugins/layers/conv2d_winograd_narrow.c, compiled into this program):
+ * (plugins/layers/conv2d/conv2d_winograd_narrow.c, compiled into this program):
  * the same bits as the general loop's formula for every width from 1 to
  * 8 tiles, and no more than the 8 floats per output it promises. */
 #include <math.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "../plugins/layers/conv2d_winograd_tiles.h"
+#include "../plugins/layers/conv2d/conv2d_winograd_tiles.h"
 
 enum { STRIDE = 40 };
 static const float GUARD = -12345.0f;

@@ -4,5 +4,5 @@
 # Included after bench/local.mk, which starts noinst_PROGRAMS.
 noinst_PROGRAMS += tools/make-imagefolder
 tools_make_imagefolder_SOURCES = tools/make-imagefolder.c
-tools_make_imagefolder_LDADD = libcnnlab.la -ljpeg
+tools_make_imagefolder_LDADD = $(CNN_INTERNAL_LIBS) -ljpeg
 EXTRA_DIST += scripts/make-imagefolder

@@ -3,6 +3,7 @@
 #define CNNLAB_CNNLAB_H
 
 #include "error.h"
+#include "atomic_file.h"
 #include "tensor.h"
 #include "params.h"
 #include "rng.h"

@@ -22,7 +22,7 @@ plugins_analyses_la_SOURCES = \
 	plugins/analyses/ablation.c plugins/analyses/ablation.h \
 	plugins/analyses/ablation_figure.c \
 	plugins/analyses/ablation_reuse.c plugins/analyses/ablation_reuse.h
-plugins_analyses_la_CPPFLAGS = $(AM_CPPFLAGS) $(CAIRO_CFLAGS)
+plugins_analyses_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) $(CAIRO_CFLAGS)
 # OpenMP: incremental occlusion copies its crops on the model's threads.
 plugins_analyses_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 # Never unmapped (-z nodelete): cairo's libraries (pixman, fontconfig)

@@ -75,12 +75,6 @@ int cublas_check(cublasStatus_t status, const char *call, const char *where,
                         cublasGetStatusString(status), err);
 }
 
-int cuda_check_launch(const char *kernel, const char *where,
-                      struct cnn_error *err)
-{
-    return cuda_check(cudaGetLastError(), kernel, where, err);
-}
-
 int cuda_workspace_reserve(struct cuda_backend *backend, size_t bytes,
                            struct cnn_error *err)
 {

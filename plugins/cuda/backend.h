@@ -61,9 +61,6 @@ int cudnn_check(cudnnStatus_t status, const char *call, const char *where,
                 struct cnn_error *err);
 int cublas_check(cublasStatus_t status, const char *call, const char *where,
                  struct cnn_error *err);
-/* After a kernel launch: cudaGetLastError. */
-int cuda_check_launch(const char *kernel, const char *where,
-                      struct cnn_error *err);
 
 #define CUDA_CHECK(call, where, err) cuda_check((call), #call, (where), (err))
 #define CUDNN_CHECK(call, where, err) \

@@ -21,7 +21,7 @@ plugins_cuda_la_SOURCES = \
 	plugins/cuda/pooling.c \
 	plugins/cuda/loss.c \
 	plugins/cuda/sgd.c
-plugins_cuda_la_CPPFLAGS = $(AM_CPPFLAGS) $(CUDA_CPPFLAGS)
+plugins_cuda_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) $(CUDA_CPPFLAGS)
 # -z defs: a symbol left for the loader to find (none may be) fails the
 # link here, not the dlopen on a GPU machine. The CUDA runtime and nvcc's
 # host code are C++: libstdc++.
@@ -33,7 +33,7 @@ plugins_cuda_la_LIBADD = libcnnlab.la $(CUDA_LIBS) -lstdc++ $(LIBM)
 # are for the C compiler: -std=gnu11 and the like).
 NVCC_COMPILE = $(SHELL) $(top_srcdir)/scripts/nvcc-wrapper $(NVCC) \
 	$(NVCC_GENCODE) -std=c++17 -O3 $(NVCC_WARN_FLAGS) $(NVCCFLAGS) \
-	$(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(AM_CPPFLAGS) $(CPPFLAGS) \
+	$(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(PLUGIN_CPPFLAGS) $(CPPFLAGS) \
 	$(CUDA_CPPFLAGS)
 AM_V_NVCC = $(am__v_NVCC_@AM_V@)
 am__v_NVCC_ = $(am__v_NVCC_@AM_DEFAULT_V@)

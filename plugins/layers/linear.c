@@ -68,8 +68,8 @@ static void linear_geometry(const struct cnn_layer *layer,
  * (n, in) and the weight as (out, in). Unlike conv2d these stay plain: on
  * AVX2 oneDNN's inner product is gemm-based whatever the layout, and left
  * to choose it only transposes the weights, which then cost a reorder per
- * step (measured on the quickstart's 3136 -> 128 layer: forward 1.1 ms
- * instead of 0.6 ms at batch 64). */
+ * step (about twice the forward's time on the quickstart's 3136 -> 128
+ * layer: bench/RESULTS.md). */
 static int linear_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
                           int batch, struct cnn_error *err)
 {

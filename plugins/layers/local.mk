@@ -4,14 +4,14 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/module.c \
 	plugins/layers/onednn.c plugins/layers/onednn.h \
 	plugins/layers/weighted.c \
-	plugins/layers/conv2d.c plugins/layers/conv2d.h \
-	plugins/layers/conv2d_cpu.c \
-	plugins/layers/conv2d_winograd.c plugins/layers/conv2d_winograd.h \
-	plugins/layers/conv2d_winograd_weights.c \
-	plugins/layers/conv2d_winograd_general.c \
-	plugins/layers/conv2d_winograd_gemm.c \
-	plugins/layers/conv2d_winograd_narrow.c \
-	plugins/layers/conv2d_winograd_tiles.h \
+	plugins/layers/conv2d/conv2d.c plugins/layers/conv2d/conv2d.h \
+	plugins/layers/conv2d/conv2d_cpu.c \
+	plugins/layers/conv2d/conv2d_winograd.c plugins/layers/conv2d/conv2d_winograd.h \
+	plugins/layers/conv2d/conv2d_winograd_weights.c \
+	plugins/layers/conv2d/conv2d_winograd_general.c \
+	plugins/layers/conv2d/conv2d_winograd_gemm.c \
+	plugins/layers/conv2d/conv2d_winograd_narrow.c \
+	plugins/layers/conv2d/conv2d_winograd_tiles.h \
 	plugins/layers/linear.c \
 	plugins/layers/maxpool2d.c \
 	plugins/layers/relu.c \
@@ -19,6 +19,7 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/flatten.c \
 	plugins/layers/dropout.c \
 	plugins/layers/saved.c
+plugins_layers_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 # No fused multiply-adds the compiler chooses: the same bits from every
 # clone and CPU (conv2d_winograd_general.c). The Winograd product kernel's
 # are written out (conv2d_winograd_gemm.c), the same on every CPU too.

@@ -128,15 +128,6 @@ int cnn_onednn_md_vector(dnnl_memory_desc_t *md, int count,
     return md_init(md, 1, dims, dnnl_a, layer, err);
 }
 
-int cnn_onednn_md_blocked(dnnl_memory_desc_t *md, int n,
-                          struct cnn_shape shape,
-                          const struct cnn_layer *layer,
-                          struct cnn_error *err)
-{
-    dnnl_dims_t dims = {n, shape.c, shape.h, shape.w};
-    return md_init(md, 4, dims, dnnl_nChw8c, layer, err);
-}
-
 int cnn_onednn_memory(dnnl_memory_t *memory, const dnnl_memory_desc_t *md,
                       const struct cnn_layer *layer, struct cnn_error *err)
 {

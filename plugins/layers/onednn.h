@@ -43,12 +43,6 @@ int cnn_onednn_md_oi(dnnl_memory_desc_t *md, int out, size_t in,
 int cnn_onednn_md_vector(dnnl_memory_desc_t *md, int count,
                          const struct cnn_layer *layer,
                          struct cnn_error *err);
-/* (n, c, h, w) in oneDNN's channel-blocked layout nChw8c, which its jit
- * pooling needs (on plain nchw it only has a slow generic loop). */
-int cnn_onednn_md_blocked(dnnl_memory_desc_t *md, int n,
-                          struct cnn_shape shape,
-                          const struct cnn_layer *layer,
-                          struct cnn_error *err);
 
 /* A memory object with no buffer of its own: each call binds the caller's
  * pointer with cnn_onednn_bind. */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
+#include "cnnlab/atomic_file.h"
 #include "imagefolder.h"
 #include "loaders.h"
 

@@ -20,7 +20,7 @@
 
 #include <jpeglib.h>
 
-#include "atomic_file.h"
+#include "cnnlab/atomic_file.h"
 #include "imagefolder.h"
 
 #define CACHE_MAGIC "CNNIMGC2"

@@ -13,6 +13,7 @@ plugins_loaders_la_SOURCES = \
 	plugins/loaders/imagefolder_split.c \
 	plugins/loaders/imagefolder_decode.c \
 	plugins/loaders/imagefolder_cache.c
+plugins_loaders_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_loaders_la_CFLAGS = $(AM_CFLAGS) -pthread
 plugins_loaders_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_loaders_la_LIBADD = libcnnlab.la -ljpeg -lz $(LIBM) -lpthread

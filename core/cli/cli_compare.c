@@ -1,0 +1,387 @@
+/* cnnlab — `cnnlab compare RUN RUN`: what differs between two run
+ * directories, as Markdown on stdout: the keys of their resolved
+ * manifests (manifest.yaml) that differ, flattened to key paths, then
+ * their metrics side by side (run.json, metrics.csv, epoch-seconds.csv). */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "cnnlab/node.h"
+
+struct entry {
+    char *key;   /* "train.optimizer.sgd.lr", "model.layers[0].conv2d.out" */
+    char *value; /* the scalar as written; "{}" or "[]" when empty */
+};
+
+struct run {
+    const char *directory;
+    struct entry *entries;
+    int count, capacity;
+    json_t *info;              /* run.json */
+    int epochs;                /* rows of metrics.csv; -1: no file */
+    double final_train, final_val; /* its last row; NAN: not there */
+    double seconds;            /* mean of epoch-seconds.csv; NAN: none */
+};
+
+static int add_entry(struct run *run, const char *key, const char *value,
+                     struct cnn_error *err)
+{
+    if (run->count == run->capacity) {
+        int capacity = run->capacity ? 2 * run->capacity : 64;
+        struct entry *grown = realloc(run->entries,
+                                      (size_t)capacity * sizeof *grown);
+        if (!grown)
+            return cnn_error_set(err, "out of memory comparing runs");
+        run->entries = grown;
+        run->capacity = capacity;
+    }
+    struct entry *e = &run->entries[run->count];
+    e->key = strdup(key);
+    e->value = strdup(value);
+    if (!e->key || !e->value) {
+        free(e->key);
+        free(e->value);
+        return cnn_error_set(err, "out of memory comparing runs");
+    }
+    run->count++;
+    return 0;
+}
+
+/* Every scalar under node, keyed by its path from the root. */
+static int flatten(struct run *run, const struct cnn_node *node,
+                   const char *path, struct cnn_error *err)
+{
+    if (node->kind == CNN_NODE_SCALAR)
+        return add_entry(run, path, node->text ? node->text : "", err);
+    int is_map = node->kind == CNN_NODE_MAP;
+    if (node->count == 0)
+        return add_entry(run, path, is_map ? "{}" : "[]", err);
+    for (int i = 0; i < node->count; i++) {
+        char child[1024];
+        int n = is_map ? snprintf(child, sizeof child, "%s%s%s", path,
+                                  path[0] ? "." : "", node->keys[i])
+                       : snprintf(child, sizeof child, "%s[%d]", path, i);
+        if (n < 0 || (size_t)n >= sizeof child)
+            return cnn_error_set(err, "%s/manifest.yaml: key path too long "
+                                 "under '%s'", run->directory, path);
+        if (flatten(run, node->items[i], child, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static char *file_path(const struct run *run, const char *name)
+{
+    size_t size = strlen(run->directory) + strlen(name) + 2;
+    char *path = malloc(size);
+    if (path)
+        snprintf(path, size, "%s/%s", run->directory, name);
+    return path;
+}
+
+/* A run directory must hold these two; a run that never started has
+ * neither. */
+static int need_file(const struct run *run, const char *name,
+                     struct cnn_error *err)
+{
+    char *path = file_path(run, name);
+    if (!path)
+        return cnn_error_set(err, "out of memory comparing runs");
+    struct stat info;
+    int status = 0;
+    if (stat(path, &info) != 0)
+        status = cnn_error_set(err, "compare: %s: %s is missing (%s); a "
+                               "run directory is "
+                               "<out>/<experiment>/<variant>, written by "
+                               "`cnnlab run`",
+                               run->directory, name, strerror(errno));
+    free(path);
+    return status;
+}
+
+/* The column `name` of a CSV line (a copy is cut up); NAN when absent. */
+static double csv_column(const char *header, const char *line,
+                         const char *name)
+{
+    char head[1024], row[1024];
+    snprintf(head, sizeof head, "%s", header);
+    snprintf(row, sizeof row, "%s", line);
+    char *head_save, *row_save;
+    char *h = strtok_r(head, ",\r\n", &head_save);
+    char *r = strtok_r(row, ",\r\n", &row_save);
+    while (h && r) {
+        if (strcmp(h, name) == 0) {
+            char *end;
+            double value = strtod(r, &end);
+            return end != r ? value : NAN;
+        }
+        h = strtok_r(NULL, ",\r\n", &head_save);
+        r = strtok_r(NULL, ",\r\n", &row_save);
+    }
+    return NAN;
+}
+
+/* Rows of a CSV after its header; the last row and the sum of column
+ * `sum_of` over all rows. -1 when the file cannot be read (optional
+ * files: a cell shows "-"). */
+static int read_csv(const struct run *run, const char *name,
+                    const char *sum_of, char *last, size_t last_size,
+                    char *header, size_t header_size, double *sum)
+{
+    char *path = file_path(run, name);
+    FILE *file = path ? fopen(path, "r") : NULL;
+    free(path);
+    if (!file)
+        return -1;
+    char line[1024];
+    int rows = 0;
+    *sum = 0;
+    if (fgets(header, (int)header_size, file))
+        while (fgets(line, sizeof line, file)) {
+            if (line[0] == '\n')
+                continue;
+            rows++;
+            snprintf(last, last_size, "%s", line);
+            if (sum_of)
+                *sum += csv_column(header, line, sum_of);
+        }
+    fclose(file);
+    return rows;
+}
+
+static int load_run(struct run *run, const char *directory,
+                    struct cnn_error *err)
+{
+    memset(run, 0, sizeof *run);
+    run->directory = directory;
+    struct stat info;
+    if (stat(directory, &info) != 0 || !S_ISDIR(info.st_mode))
+        return cnn_error_set(err, "compare: %s: not a directory; give two "
+                             "run directories, e.g. results/quickstart/main",
+                             directory);
+    if (need_file(run, "manifest.yaml", err) < 0 ||
+        need_file(run, "run.json", err) < 0)
+        return -1;
+    char *path = file_path(run, "manifest.yaml");
+    struct cnn_node *root = NULL;
+    int status = path ? cnn_node_load_file(path, &root, err)
+                      : cnn_error_set(err, "out of memory comparing runs");
+    if (status == 0)
+        status = flatten(run, root, "", err);
+    cnn_node_free(root);
+    free(path);
+    if (status < 0)
+        return -1;
+    path = file_path(run, "run.json");
+    json_error_t json_error;
+    run->info = path ? json_load_file(path, 0, &json_error) : NULL;
+    if (!run->info)
+        status = cnn_error_set(err, "compare: %s/run.json:%d: not valid "
+                               "JSON: %s", directory,
+                               path ? json_error.line : 0,
+                               path ? json_error.text : "out of memory");
+    free(path);
+    char header[1024] = "", last[1024] = "";
+    double unused;
+    run->epochs = read_csv(run, "metrics.csv", NULL, last, sizeof last,
+                           header, sizeof header, &unused);
+    run->final_train = run->epochs > 0
+                           ? csv_column(header, last, "train_accuracy") : NAN;
+    run->final_val = run->epochs > 0
+                         ? csv_column(header, last, "val_accuracy") : NAN;
+    double sum;
+    int timed = read_csv(run, "epoch-seconds.csv", "seconds", last,
+                         sizeof last, header, sizeof header, &sum);
+    run->seconds = timed > 0 ? sum / timed : NAN;
+    return status;
+}
+
+static void free_run(struct run *run)
+{
+    for (int i = 0; i < run->count; i++) {
+        free(run->entries[i].key);
+        free(run->entries[i].value);
+    }
+    free(run->entries);
+    json_decref(run->info);
+}
+
+/* Markdown cells: a '|' would end the cell. */
+static void print_cell(const char *text)
+{
+    fputs("| ", stdout);
+    for (const char *c = text; *c; c++) {
+        if (*c == '|')
+            putchar('\\');
+        putchar(*c == '\n' ? ' ' : *c);
+    }
+    putchar(' ');
+}
+
+static const char *find_value(const struct run *run, const char *key)
+{
+    for (int i = 0; i < run->count; i++)
+        if (strcmp(run->entries[i].key, key) == 0)
+            return run->entries[i].value;
+    return NULL;
+}
+
+static void print_manifest_row(const char *key, const char *a, const char *b)
+{
+    print_cell(key);
+    print_cell(a ? a : "(absent)");
+    print_cell(b ? b : "(absent)");
+    puts("|");
+}
+
+static void print_manifest_differences(const struct run *a,
+                                       const struct run *b)
+{
+    int differ = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const struct run *one = pass ? b : a, *other = pass ? a : b;
+        for (int i = 0; i < one->count; i++) {
+            const char *key = one->entries[i].key;
+            const char *mine = one->entries[i].value;
+            const char *theirs = find_value(other, key);
+            /* The second pass adds only the keys the first lacks. */
+            if ((pass && theirs) || (theirs && strcmp(mine, theirs) == 0))
+                continue;
+            if (differ++ == 0) {
+                puts("| manifest key | A | B |\n| --- | --- | --- |");
+            }
+            print_manifest_row(key, pass ? theirs : mine,
+                               pass ? mine : theirs);
+        }
+    }
+    if (differ == 0)
+        puts("The resolved manifests are the same.");
+}
+
+static double result_number(const struct run *run, const char *key)
+{
+    json_t *value = json_object_get(json_object_get(run->info, "result"),
+                                    key);
+    return json_is_number(value) ? json_number_value(value) : NAN;
+}
+
+/* One metric: both values, and B - A when both are known. */
+static void print_metric(const char *label, double a, double b,
+                         const char *format, const char *difference_format)
+{
+    char cell[64];
+    print_cell(label);
+    for (int side = 0; side < 2; side++) {
+        double value = side ? b : a;
+        if (isnan(value))
+            snprintf(cell, sizeof cell, "-");
+        else
+            snprintf(cell, sizeof cell, format, value);
+        print_cell(cell);
+    }
+    if (isnan(a) || isnan(b))
+        snprintf(cell, sizeof cell, "-");
+    else
+        snprintf(cell, sizeof cell, difference_format, b - a);
+    print_cell(cell);
+    puts("|");
+}
+
+static void print_metrics(const struct run *a, const struct run *b)
+{
+    const char *status_a = json_string_value(
+        json_object_get(a->info, "status"));
+    const char *status_b = json_string_value(
+        json_object_get(b->info, "status"));
+    puts("| metric | A | B | B − A |\n| --- | ---: | ---: | ---: |");
+    print_cell("status");
+    print_cell(status_a ? status_a : "-");
+    print_cell(status_b ? status_b : "-");
+    print_cell(status_a && status_b && strcmp(status_a, status_b) == 0
+                   ? "same" : "differs");
+    puts("|");
+    json_t *pa = json_object_get(a->info, "parameters");
+    json_t *pb = json_object_get(b->info, "parameters");
+    print_metric("parameters",
+                 json_is_integer(pa) ? (double)json_integer_value(pa) : NAN,
+                 json_is_integer(pb) ? (double)json_integer_value(pb) : NAN,
+                 "%.0f", "%+.0f");
+    print_metric("epochs run", a->epochs >= 0 ? a->epochs : NAN,
+                 b->epochs >= 0 ? b->epochs : NAN, "%.0f", "%+.0f");
+    print_metric("selected epoch", result_number(a, "selected_epoch"),
+                 result_number(b, "selected_epoch"), "%.0f", "%+.0f");
+    print_metric("final train accuracy (%)", a->final_train, b->final_train,
+                 "%.2f", "%+.2f");
+    print_metric("final val accuracy (%)", a->final_val, b->final_val,
+                 "%.2f", "%+.2f");
+    print_metric("selected train accuracy (%)",
+                 result_number(a, "train_accuracy"),
+                 result_number(b, "train_accuracy"), "%.2f", "%+.2f");
+    print_metric("selected val accuracy (%)",
+                 result_number(a, "val_accuracy"),
+                 result_number(b, "val_accuracy"), "%.2f", "%+.2f");
+    print_metric("test accuracy (%)", result_number(a, "test_accuracy"),
+                 result_number(b, "test_accuracy"), "%.2f", "%+.2f");
+    print_metric("test loss", result_number(a, "test_loss"),
+                 result_number(b, "test_loss"), "%.4f", "%+.4f");
+    print_metric("seconds per epoch", a->seconds, b->seconds, "%.3f",
+                 "%+.3f");
+}
+
+int cnn_cli_compare(int argc, char **argv)
+{
+    const char *directories[2];
+    int given = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            puts("Usage: cnnlab compare RUN RUN\n"
+                 "Prints, as Markdown, the keys of the two runs' resolved "
+                 "manifests that differ\nand their metrics side by side. "
+                 "RUN is a run directory,\n<out>/<experiment>/<variant> "
+                 "(e.g. results/quickstart/main).");
+            return CNN_EXIT_OK;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "cnnlab: unknown option '%s' for compare\n"
+                            "Try 'cnnlab compare --help'.\n",
+                    argv[i]);
+            return CNN_EXIT_USAGE;
+        }
+        if (given < 2)
+            directories[given] = argv[i];
+        given++;
+    }
+    if (given != 2) {
+        fprintf(stderr, "cnnlab: compare needs two run directories, got "
+                        "%d, e.g. `cnnlab compare results/lr/a "
+                        "results/lr/b`\nTry 'cnnlab compare --help'.\n",
+                given);
+        return CNN_EXIT_USAGE;
+    }
+    struct run runs[2];
+    struct cnn_error err = {0};
+    int status = CNN_EXIT_OK;
+    int loaded = 0;
+    for (; loaded < 2; loaded++)
+        if (load_run(&runs[loaded], directories[loaded], &err) < 0) {
+            loaded++;
+            cnn_cli_report(&err);
+            status = CNN_EXIT_USAGE;
+            break;
+        }
+    if (status == CNN_EXIT_OK) {
+        printf("# compare\n\n- A: `%s`\n- B: `%s`\n\n## Manifest\n\n",
+               directories[0], directories[1]);
+        print_manifest_differences(&runs[0], &runs[1]);
+        puts("\n## Metrics\n");
+        print_metrics(&runs[0], &runs[1]);
+    }
+    for (int i = 0; i < loaded; i++)
+        free_run(&runs[i]);
+    return status;
+}

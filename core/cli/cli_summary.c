@@ -1,0 +1,41 @@
+/* cnnlab — `cnnlab summary MANIFEST`: the torchsummary table and the
+ * PyTorch module repr of each variant's model, without data or training.
+ * Only `model:` is built, so a manifest whose loader is not installed
+ * still prints. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_validate.h"
+#include "model/summary.h"
+
+static int print_variant(const struct cnn_registry *registry,
+                         const struct cnn_manifest *manifest,
+                         const struct cnn_variant *variant, int heading,
+                         struct cnn_error *err)
+{
+    const struct cnn_node *model_node = cnn_node_get(variant->resolved,
+                                                     "model");
+    if (!model_node)
+        return cnn_error_at(err, variant->resolved->mark,
+                            "variant '%s' has no 'model: {input: [...], "
+                            "layers: [...]}'",
+                            variant->name);
+    struct cnn_model model;
+    if (cnn_model_build(&model, registry, model_node, CNN_DEVICE_CPU, err) <
+        0)
+        return cnn_error_prefix(err, "variant '%s': ", variant->name);
+    if (heading)
+        printf("%s==> %s/%s <==\n", heading > 1 ? "\n" : "", manifest->name,
+               variant->name);
+    int status = cnn_summary_print(&model, stdout, err);
+    cnn_model_free(&model);
+    return status;
+}
+
+int cnn_cli_summary(struct cnn_registry *registry,
+                    const struct cnn_cli_options *options)
+{
+    return cnn_cli_print_variants(registry, options, print_variant,
+                                  "summary");
+}

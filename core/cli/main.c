@@ -1,0 +1,272 @@
+/* cnnlab — the command line: parse arguments, load plugins, dispatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_output.h"
+#include "cli/sweep.h"
+
+static const char usage_text[] =
+    "Usage: cnnlab COMMAND [ARGUMENTS]\n"
+    "\n"
+    "Commands:\n"
+    "  run MANIFEST [KEY=VALUE ...]    train every variant of a manifest\n"
+    "  check MANIFEST [KEY=VALUE ...]  validate and print the plan, run "
+    "nothing\n"
+    "  plugins [--markdown]            list every component and its "
+    "parameters\n"
+    "                                  (--markdown: as docs/reference.md)\n"
+    "  summary MANIFEST [KEY=VALUE ...]\n"
+    "                                  print each variant's torchsummary "
+    "table and\n"
+    "                                  PyTorch module repr, train nothing\n"
+    "  rf MANIFEST [KEY=VALUE ...]     print each variant's receptive field "
+    "per layer\n"
+    "                                  (size, jump, start in input pixels), "
+    "train nothing\n"
+    "  analyse MANIFEST [KEY=VALUE ...]\n"
+    "                                  rerun the manifest's analyses on "
+    "existing\n"
+    "                                  results (--out DIR), train nothing\n"
+    "  eval MANIFEST --weights FILE [--split test|val|train]\n"
+    "                                  evaluate saved weights (cnnlab's or "
+    "a PyTorch\n"
+    "                                  state_dict) on one split, train "
+    "nothing; writes\n"
+    "                                  predictions.csv to <out>/<experiment>/"
+    "<variant>/\n"
+    "                                  eval-<split>/ (also --profile, "
+    "--variant, --out)\n"
+    "  table DIR [DIR ...]             rewrite DIR/table.{md,tex,csv} and "
+    "DIR/index.html\n"
+    "                                  from the results in DIR "
+    "(results/<experiment>),\n"
+    "                                  train nothing\n"
+    "  compare RUN RUN                 the differences between two run "
+    "directories\n"
+    "                                  (manifest keys and metrics) as a "
+    "Markdown table\n"
+    "\n"
+    "Options for run and check (summary and rf: --profile, --variant and "
+    "KEY=VALUE;\n"
+    "analyse: those and --out):\n"
+    "  --profile NAME    apply the manifest's profile NAME (e.g. smoke)\n"
+    "  --variant NAME    only this variant\n"
+    "  --out DIR         results directory (default: results)\n"
+    "  --force           rerun variants whose results are complete\n"
+    "  --resume          run only: continue interrupted variants from "
+    "their saved\n"
+    "                    training state (without it they start over)\n"
+    "  --quiet           no progress output (errors and warnings only)\n"
+    "  --json            run only: one JSON object per event on stdout "
+    "(docs/cli.md)\n"
+    "  KEY=VALUE         override a manifest key, e.g. train.epochs=3\n"
+    "\n"
+    "Options for run only (docs/cluster.md):\n"
+    "  --jobs N          run the variants in N worker processes, the "
+    "cores shared\n"
+    "                    out among them (with slurm: at most N tasks at "
+    "once)\n"
+    "  --executor slurm  submit one Slurm job array, a task per variant, "
+    "and a job\n"
+    "                    that writes the table when they end "
+    "(default: local)\n"
+    "  --slurm-opt OPT   an sbatch option for both jobs, e.g. "
+    "--slurm-opt=--time=2:00:00\n"
+    "  --dry-run         with slurm: print the batch scripts, submit "
+    "nothing\n"
+    "  --no-table        leave the experiment's tables alone\n"
+    "\n"
+    "  --help, --version\n"
+    "\n"
+    "Exit status: 0 ok, 1 a run failed, 2 usage or manifest error,\n"
+    "130 interrupted. Plugins load from the build's plugin directory,\n"
+    "then $CNNLAB_PLUGIN_PATH (colon-separated).\n";
+
+static int usage_error(const char *fmt, const char *detail)
+    __attribute__((format(printf, 1, 0)));
+
+static int usage_error(const char *fmt, const char *detail)
+{
+    char text[1024];
+    snprintf(text, sizeof text, fmt, detail);
+    fprintf(stderr, "%scnnlab:%s %s\nTry 'cnnlab --help'.\n",
+            cnn_cli_colour(CNN_CLI_ERROR), cnn_cli_colour_end(), text);
+    if (cnn_cli_events_enabled())
+        cnn_cli_event_error(text);
+    return CNN_EXIT_USAGE;
+}
+
+static int parse_run_arguments(int argc, char **argv,
+                               struct cnn_cli_options *options)
+{
+    static const char *const valued[] = {"--profile", "--variant", "--out"};
+    options->out_directory = "results";
+    options->overrides = calloc((size_t)argc, sizeof(char *));
+    if (!options->overrides)
+        return usage_error("%s", "out of memory");
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = NULL;
+        int matched = 0;
+        for (int k = 0; k < 3 && !matched; k++) {
+            int found = cnn_cli_option_value(argc, argv, &i, valued[k], &value);
+            if (found < 0)
+                return usage_error("option %s needs a value", valued[k]);
+            if (found) {
+                matched = 1;
+                if (k == 0)
+                    options->profile = value;
+                else if (k == 1)
+                    options->variant = value;
+                else
+                    options->out_directory = value;
+            }
+        }
+        if (matched)
+            continue;
+        int executor_option = cnn_cli_sweep_option(argc, argv, &i, options);
+        if (executor_option < 0)
+            return CNN_EXIT_USAGE;
+        if (executor_option)
+            continue;
+        if (strcmp(arg, "--force") == 0)
+            options->force = 1;
+        else if (strcmp(arg, "--quiet") == 0)
+            options->quiet = 1;
+        else if (strcmp(arg, "--resume") == 0)
+            options->resume = 1;
+        else if (strcmp(arg, "--json") == 0)
+            options->json = 1;
+        else if (arg[0] == '-')
+            return usage_error("unknown option '%s'", arg);
+        else if (!options->manifest)
+            options->manifest = arg;
+        else if (strchr(arg, '='))
+            options->overrides[options->override_count++] = arg;
+        else
+            return usage_error("'%s' is neither an option nor KEY=VALUE",
+                               arg);
+    }
+    if (!options->manifest)
+        return usage_error("%s", "missing MANIFEST");
+    return 0;
+}
+
+static int dispatch(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "missing COMMAND");
+    const char *command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 ||
+        strcmp(command, "help") == 0) {
+        fputs(usage_text, stdout);
+        return CNN_EXIT_OK;
+    }
+    if (strcmp(command, "--version") == 0) {
+        printf("cnnlab %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+               CNN_ABI_MAJOR, CNN_ABI_MINOR);
+        return CNN_EXIT_OK;
+    }
+    /* table reads results only: no plugins, no manifest. */
+    if (strcmp(command, "table") == 0)
+        return cnn_cli_table(argc, argv);
+    if (strcmp(command, "eval") == 0)
+        return cnn_cli_eval(argc, argv);
+    if (strcmp(command, "compare") == 0)
+        return cnn_cli_compare(argc, argv);
+    int is_run = strcmp(command, "run") == 0;
+    int is_check = strcmp(command, "check") == 0;
+    int is_plugins = strcmp(command, "plugins") == 0;
+    int is_summary = strcmp(command, "summary") == 0;
+    int is_rf = strcmp(command, "rf") == 0;
+    int is_analyse = strcmp(command, "analyse") == 0;
+    if (!is_run && !is_check && !is_plugins && !is_summary && !is_analyse &&
+        !is_rf)
+        return usage_error("unknown command '%s'", command);
+
+    struct cnn_cli_options options = {0};
+    if ((is_run || is_check || is_summary || is_analyse || is_rf) &&
+        parse_run_arguments(argc, argv, &options) != 0) {
+        free(options.overrides);
+        return CNN_EXIT_USAGE;
+    }
+    if ((is_summary || is_rf) &&
+        (options.force || options.quiet ||
+         strcmp(options.out_directory, "results") != 0)) {
+        free(options.overrides);
+        return usage_error("%s takes only --profile, --variant and "
+                           "KEY=VALUE",
+                           command);
+    }
+    if (is_analyse && (options.force || options.quiet)) {
+        free(options.overrides);
+        return usage_error("%s", "analyse takes only --profile, --variant, "
+                                 "--out and KEY=VALUE");
+    }
+    if (options.json && (!is_run || options.jobs > 0 || options.executor)) {
+        free(options.overrides);
+        return usage_error("%s", !is_run
+                                     ? "--json is an option of `cnnlab "
+                                       "run` only"
+                                     : "--json reports the events of one "
+                                       "process; it does not go with "
+                                       "--jobs or --executor: leave one "
+                                       "of them out");
+    }
+    if (options.resume && (!is_run || options.force)) {
+        free(options.overrides);
+        return usage_error("%s", is_run ? "--resume continues interrupted "
+                                          "runs, --force starts them over: "
+                                          "give one of them"
+                                        : "--resume is an option of "
+                                          "`cnnlab run` only");
+    }
+    int markdown = is_plugins && argc == 3 &&
+                   strcmp(argv[2], "--markdown") == 0;
+    if (is_plugins && argc > 2 && !markdown)
+        return usage_error("'plugins' takes only --markdown, got '%s'",
+                           argv[2]);
+
+    struct cnn_registry *registry = cnn_registry_new();
+    struct cnn_error err = {0};
+    int status;
+    if (!registry)
+        status = usage_error("%s", "out of memory");
+    else if (cnn_registry_load_default(registry, &err) < 0) {
+        cnn_cli_report(&err);
+        status = CNN_EXIT_USAGE;
+    } else if (is_plugins)
+        status = markdown ? cnn_cli_plugins_markdown(registry)
+                          : cnn_cli_plugins(registry);
+    else if (is_check)
+        status = cnn_cli_check(registry, &options);
+    else if (is_summary)
+        status = cnn_cli_summary(registry, &options);
+    else if (is_rf)
+        status = cnn_cli_rf(registry, &options);
+    else if (is_analyse)
+        status = cnn_cli_analyse(registry, &options);
+    else
+        status = cnn_cli_run(registry, &options);
+    cnn_registry_free(registry);
+    free(options.overrides);
+    free(options.slurm_options);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    /* With --json every message, a command-line error included, is an
+     * event too, so the stream is switched on before anything is said. */
+    int json = 0;
+    for (int i = 2; i < argc && strcmp(argv[1], "run") == 0; i++)
+        json |= strcmp(argv[i], "--json") == 0;
+    if (json)
+        cnn_cli_events_enable();
+    int status = dispatch(argc, argv);
+    if (json)
+        cnn_cli_event_exit(status);
+    return status;
+}

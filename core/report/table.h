@@ -1,0 +1,97 @@
+/* cnnlab — an experiment's results table: one row per variant, read from
+ * the variants' run directories under results/<experiment>/, written as
+ * table.md, table.tex (booktabs) and table.csv beside them.
+ *
+ * The table is a function of what is on disk only, so `cnnlab table DIR`
+ * regenerates byte-identical files from the same results. The variant
+ * order and the table settings come from results/<experiment>/
+ * experiment.yaml, which `cnnlab run` writes; without it, every
+ * subdirectory holding a run.json or manifest.yaml is a variant, in name
+ * order, and the settings come from the first one's manifest.yaml. */
+#ifndef CNNLAB_TABLE_H
+#define CNNLAB_TABLE_H
+
+#include "cnnlab/node.h"
+#include "cnnlab/params.h"
+#include "config/manifest.h"
+#include "config/table_settings.h"
+
+enum cnn_table_status {
+    CNN_TABLE_COMPLETE,
+    CNN_TABLE_RUNNING,
+    CNN_TABLE_FAILED,
+    CNN_TABLE_INTERRUPTED,
+    CNN_TABLE_NOT_RUN,
+    CNN_TABLE_UNREADABLE,   /* a file the table needs is missing or corrupt */
+    CNN_TABLE_STALE,        /* complete, but for another resolved manifest
+                             * than the last `cnnlab run` (another profile,
+                             * override or manifest edit): `cnnlab run`
+                             * with those options would redo it */
+};
+
+/* A resolved manifest's fingerprint: FNV-1a (64 bits, hex) of the tree as
+ * cnn_node_write writes it, so comments and layout do not count. */
+#define CNN_TABLE_DIGEST_SIZE 17
+
+struct cnn_table_row {
+    char *variant;
+    char expected_digest[CNN_TABLE_DIGEST_SIZE]; /* "" when unknown */
+    enum cnn_table_status status;
+    char *note;             /* why the row has no numbers, naming the file;
+                             * NULL when there is nothing to say */
+    /* The rest is meaningful only for CNN_TABLE_COMPLETE. */
+    double train, val, test; /* accuracy (%) of the selected epoch */
+    int selected_epoch, epochs_run;
+    long parameters;
+    /* Accuracy (%) at settings.epochs[i]; NAN past the last epoch. */
+    double epoch_train[CNN_TABLE_EPOCHS_MAX];
+    double epoch_val[CNN_TABLE_EPOCHS_MAX];
+    int seconds_count;       /* epochs in epoch-seconds.csv */
+    double seconds_mean, seconds_std; /* std: sample (n - 1); 0 for n = 1 */
+};
+
+struct cnn_table {
+    char *directory;        /* results/<experiment> */
+    char *experiment;       /* its name (the directory's base name) */
+    struct cnn_table_settings settings;
+    int row_count;
+    struct cnn_table_row *rows;
+};
+
+/* Reads results/<experiment>/ as the header above says. A variant whose
+ * files are missing or corrupt becomes a row with a status and a note,
+ * never an error; an unreadable experiment.yaml or a directory with no
+ * variants is an error. */
+int cnn_table_read(struct cnn_table *table, const char *directory,
+                   struct cnn_error *err);
+
+/* Fills one row from <table->directory>/<row->variant>/ (run.json,
+ * metrics.csv and epoch-seconds.csv as the settings need). */
+int cnn_table_read_row(const struct cnn_table *table,
+                       struct cnn_table_row *row, struct cnn_error *err);
+
+/* Writes <out_directory>/<manifest name>/experiment.yaml: the manifest's
+ * path, every variant in manifest order with the digest of its resolved
+ * manifest, and the resolved `table:` settings. `manifest` must hold
+ * every variant (load it again when --variant kept only one). */
+int cnn_table_write_experiment(const struct cnn_manifest *manifest,
+                               const char *out_directory,
+                               struct cnn_error *err);
+
+/* Writes table.md, table.tex and table.csv into table->directory, each
+ * atomically. */
+int cnn_table_write(const struct cnn_table *table, struct cnn_error *err);
+
+/* "<directory>/<file>", malloc'd; NULL when out of memory. */
+char *cnn_table_join(const char *directory, const char *file);
+
+/* "complete", "failed", "not run", ... */
+const char *cnn_table_status_name(enum cnn_table_status status);
+
+int cnn_table_digest(const struct cnn_node *resolved,
+                     char digest[CNN_TABLE_DIGEST_SIZE],
+                     struct cnn_error *err);
+
+void cnn_table_free(struct cnn_table *table);
+
+#endif

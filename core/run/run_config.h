@@ -1,0 +1,31 @@
+/* cnnlab — a resolved manifest tree turned into what a run needs, every
+ * key checked against the core's and the components' schemas. */
+#ifndef CNNLAB_RUN_CONFIG_H
+#define CNNLAB_RUN_CONFIG_H
+
+#include "analysis/analysis.h"
+#include "cnnlab/registry.h"
+#include "train/train.h"
+
+struct cnn_run_config {
+    uint64_t seed;
+    enum cnn_device device;
+    const struct cnn_device_type *device_type; /* NULL: the CPU */
+    struct cnn_device_options device_options;  /* the `cuda:` section */
+    int threads;                  /* resolved: never 0 */
+    const struct cnn_loader_type *loader;
+    struct cnn_params loader_params;
+    long limit;
+    const struct cnn_node *model_node; /* points into the resolved tree */
+    struct cnn_params loss_params, optimizer_params;
+    struct cnn_train_config train;     /* its pointers refer to the above */
+    struct cnn_analysis_list analyses; /* `analyses:`, checked */
+};
+
+int cnn_run_config_parse(struct cnn_run_config *config,
+                         const struct cnn_registry *registry,
+                         const struct cnn_node *resolved,
+                         struct cnn_error *err);
+void cnn_run_config_free(struct cnn_run_config *config);
+
+#endif

@@ -1,0 +1,188 @@
+/* cnnlab — a run's starting weights from model.weights or model.from (see
+ * run_source.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "model/model_weights.h"
+#include "run/run_source.h"
+
+static int is_file(const char *path)
+{
+    struct stat info;
+    return stat(path, &info) == 0 && S_ISREG(info.st_mode);
+}
+
+int cnn_run_source_weights(const struct cnn_model_source *source,
+                           const char *out_directory, char *path, size_t size,
+                           struct cnn_error *err)
+{
+    int length = snprintf(path, size, "%s/%s/%s/model.safetensors",
+                          out_directory, source->experiment, source->variant);
+    if (length < 0 || (size_t)length >= size)
+        return cnn_error_at(err, source->mark,
+                            "model.from: the checkpoint's path under '%s' "
+                            "is too long",
+                            out_directory);
+    return 0;
+}
+
+static void note(const struct cnn_run_options *options, const char *text)
+{
+    if (options->observer && options->observer->note)
+        options->observer->note(options->observer->user, text);
+}
+
+/* Runs the source's variant into the same results directory. --force is
+ * for the manifest given, not its sources: a source runs only because its
+ * checkpoint is missing, and then a complete-looking run without it is
+ * not complete. */
+static int run_source(const struct cnn_registry *registry,
+                      struct cnn_manifest *source,
+                      const struct cnn_run_options *options,
+                      struct cnn_error *err)
+{
+    struct cnn_run_options source_options = *options;
+    source_options.force = 1;
+    struct cnn_run_summary summary;
+    return cnn_run_variant(registry, source, &source->variants[0],
+                           &source_options, &summary, err);
+}
+
+/* The source as this run resolves it (same profile, no overrides). */
+static int load_source(const struct cnn_manifest *manifest,
+                       const struct cnn_model_source *record,
+                       struct cnn_manifest *source, struct cnn_error *err)
+{
+    if (cnn_manifest_load(source, record->path, manifest->profile, NULL, 0,
+                          err) < 0)
+        return -1;
+    if (cnn_manifest_select_variant(source, record->variant, err) < 0) {
+        cnn_manifest_free(source);
+        return -1;
+    }
+    return 0;
+}
+
+static int ensure_checkpoint(const struct cnn_registry *registry,
+                             const struct cnn_manifest *manifest,
+                             const struct cnn_variant *variant,
+                             const struct cnn_run_options *options,
+                             const char *weights, struct cnn_error *err)
+{
+    const struct cnn_model_source *record = variant->source;
+    struct cnn_manifest source;
+    if (load_source(manifest, record, &source, err) < 0)
+        return cnn_error_prefix(err, "model.from: ");
+    char text[2048];
+    char directory[1024];
+    snprintf(directory, sizeof directory, "%s/%s/%s", options->out_directory,
+             record->experiment, record->variant);
+    int status = 0;
+    if (!is_file(weights)) {
+        snprintf(text, sizeof text,
+                 "%s/%s: model.from: %s is missing: running %s (variant "
+                 "%s%s%s) first",
+                 manifest->name, variant->name, weights, record->path,
+                 record->variant, manifest->profile ? ", profile " : "",
+                 manifest->profile ? manifest->profile : "");
+        note(options, text);
+        status = run_source(registry, &source, options, err);
+        if (status < 0)
+            cnn_error_prefix(err, "model.from: running %s first failed: ",
+                             record->path);
+        else if (!is_file(weights))
+            status = cnn_error_at(err, record->mark,
+                                  "model.from: %s ran but left no %s",
+                                  record->path, weights);
+    } else if (!cnn_run_dir_is_trained(directory,
+                                       source.variants[0].resolved)) {
+        /* Not an error: the weights may be exactly what the user wants
+         * (trained with an override, say), but they should know. */
+        snprintf(text, sizeof text,
+                 "%s/%s: model.from: %s was not trained by %s as this run "
+                 "resolves it (another --profile, overrides, or an edit "
+                 "since); using its weights anyway (`cnnlab run %s%s%s "
+                 "--force` retrains it)",
+                 manifest->name, variant->name, directory, record->path,
+                 record->path, manifest->profile ? " --profile " : "",
+                 manifest->profile ? manifest->profile : "");
+        note(options, text);
+    }
+    cnn_manifest_free(&source);
+    return status;
+}
+
+int cnn_run_load_start_weights(const struct cnn_registry *registry,
+                               const struct cnn_manifest *manifest,
+                               const struct cnn_variant *variant,
+                               const struct cnn_run_options *options,
+                               const struct cnn_node *model_node,
+                               struct cnn_model *model,
+                               struct cnn_error *err)
+{
+    if (!variant->source)
+        return cnn_model_load_node_weights(model, model_node, err);
+    char weights[4096];
+    if (cnn_run_source_weights(variant->source, options->out_directory,
+                               weights, sizeof weights, err) < 0 ||
+        ensure_checkpoint(registry, manifest, variant, options, weights,
+                          err) < 0)
+        return -1;
+    if (cnn_model_load_weights(model, weights, err) == 0)
+        return 0;
+    struct cnn_error unplaced = *err;
+    return cnn_error_at(err, variant->source->mark,
+                        "model.from: %s (variant %s): %s",
+                        variant->source->path, variant->source->variant,
+                        unplaced.message);
+}
+
+int cnn_run_record_source(struct cnn_run_dir *dir,
+                          const struct cnn_variant *variant,
+                          const char *out_directory, struct cnn_error *err)
+{
+    const struct cnn_model_source *source = variant->source;
+    if (!source)
+        return 0;
+    char weights[4096];
+    if (cnn_run_source_weights(source, out_directory, weights,
+                               sizeof weights, err) < 0)
+        return -1;
+    return cnn_run_dir_set(dir, "model_from",
+                           json_pack("{s:s, s:s, s:s, s:s}", "manifest",
+                                     source->path, "experiment",
+                                     source->experiment, "variant",
+                                     source->variant, "weights", weights),
+                           err);
+}
+
+int cnn_run_untrained(struct cnn_model *model, const struct cnn_data *data,
+                      const struct cnn_train_config *config,
+                      struct cnn_run_dir *dir,
+                      struct cnn_train_result *result,
+                      struct cnn_error *err)
+{
+    memset(result, 0, sizeof *result);
+    double ignored;
+    int status = cnn_evaluate(model, &data->train, config, &ignored,
+                              &result->train_accuracy, NULL, err);
+    if (status == 0 && data->val.count > 0)
+        status = cnn_evaluate(model, &data->val, config, &ignored,
+                              &result->val_accuracy, NULL, err);
+    if (status == 0 && data->test.count > 0)
+        status = cnn_evaluate(model, &data->test, config, &result->test_loss,
+                              &result->test_accuracy, NULL, err);
+    /* The weights evaluated are the run's result, as a trained run's
+     * selected epoch is: `cnnlab analyse` and a further model.from read
+     * them here. */
+    if (status == 0)
+        status = cnn_run_dir_add_epochs(dir, NULL, 0, 0, err);
+    if (status == 0)
+        status = cnn_model_parameters_to_host(model, err);
+    if (status == 0)
+        status = cnn_run_dir_save_model(dir, "model.safetensors", model, 0,
+                                        err);
+    return status;
+}
