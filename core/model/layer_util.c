@@ -98,3 +98,60 @@ int cnn_layer_shape_error(const struct cnn_layer *layer,
                         layer->input.c, layer->input.h, layer->input.w,
                         detail);
 }
+
+int cnn_layer_check_tensor(const struct cnn_tensor *t, enum cnn_device device,
+                           struct cnn_shape shape, int batch,
+                           const char *role, const struct cnn_layer *layer,
+                           struct cnn_error *err)
+{
+    if (!t || !t->data)
+        return cnn_error_set(err, "layer %s (%s): %s has no data",
+                             layer->name, layer->type->name, role);
+    if (t->device != device)
+        return cnn_error_set(err, "layer %s (%s): %s is on %s, but these "
+                             "kernels run on %s", layer->name,
+                             layer->type->name, role,
+                             cnn_device_name(t->device),
+                             device == CNN_DEVICE_CPU
+                                 ? "the CPU"
+                                 : cnn_device_name(device));
+    if (t->shape.c != shape.c || t->shape.h != shape.h ||
+        t->shape.w != shape.w)
+        return cnn_error_set(err, "layer %s (%s): %s has samples of shape "
+                             "[%d, %d, %d], but the layer's are [%d, %d, %d]",
+                             layer->name, layer->type->name, role,
+                             t->shape.c, t->shape.h, t->shape.w, shape.c,
+                             shape.h, shape.w);
+    if (t->n != batch)
+        return cnn_error_set(err, "layer %s (%s): %s holds %d samples but "
+                             "the layer was prepared for batches of %d (call"
+                             " prepare when the batch size changes)",
+                             layer->name, layer->type->name, role, t->n,
+                             batch);
+    return 0;
+}
+
+int cnn_layer_check_backward(const struct cnn_layer *layer,
+                             enum cnn_device device, int batch,
+                             const struct cnn_tensor *x,
+                             const struct cnn_tensor *y,
+                             const struct cnn_tensor *dy,
+                             const struct cnn_tensor *dx,
+                             struct cnn_error *err)
+{
+    if (cnn_layer_check_tensor(x, device, layer->input, batch, "input",
+                               layer, err) ||
+        cnn_layer_check_tensor(y, device, layer->output, batch, "output",
+                               layer, err) ||
+        cnn_layer_check_tensor(dy, device, layer->output, batch,
+                               "output gradient", layer, err) ||
+        (dx && cnn_layer_check_tensor(dx, device, layer->input, batch,
+                                      "input gradient", layer, err)))
+        return -1;
+    for (int i = 0; i < layer->tensor_count; i++)
+        if (!layer->tensors[i].grad)
+            return cnn_error_set(err, "layer %s (%s): backward without "
+                                 "parameter gradients", layer->name,
+                                 layer->type->name);
+    return 0;
+}

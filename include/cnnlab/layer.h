@@ -111,6 +111,25 @@ int cnn_layer_shape_error(const struct cnn_layer *layer,
                           struct cnn_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Kernel checks: what a kernel is handed against what setup and prepare
+ * agreed on, so that a core or harness bug is an error naming the layer,
+ * never a read out of bounds. cnn_layer_check_tensor: `t` holds data on
+ * `device`, samples of `shape` and `batch` of them; `role` ("input",
+ * "output gradient") names it in the message. cnn_layer_check_backward:
+ * the same for a backward's x, y and dy, and for dx unless it is NULL (the
+ * model's first layer), plus the gradients of every parameter tensor. */
+int cnn_layer_check_tensor(const struct cnn_tensor *t, enum cnn_device device,
+                           struct cnn_shape shape, int batch,
+                           const char *role, const struct cnn_layer *layer,
+                           struct cnn_error *err);
+int cnn_layer_check_backward(const struct cnn_layer *layer,
+                             enum cnn_device device, int batch,
+                             const struct cnn_tensor *x,
+                             const struct cnn_tensor *y,
+                             const struct cnn_tensor *dy,
+                             const struct cnn_tensor *dx,
+                             struct cnn_error *err);
+
 struct cnn_layer_type {
     const char *name;         /* manifest name, e.g. "conv2d" */
     const char *name_prefix;  /* instance names: "conv" gives conv1, conv2 */

@@ -101,39 +101,17 @@ cudaError_t cuda_sgd_step(cudaStream_t stream,
 #endif
 
 #ifndef __CUDACC__
-#include "cnnlab/error.h"
+#include "cnnlab/layer.h"
 
-/* Checks a tensor handed to a CUDA layer: device data of the layer's
- * sample shape and `batch` samples (a core bug otherwise, reported rather
- * than read out of bounds). */
+/* cnn_layer_check_tensor (layer.h) for these kernels: on CUDA. */
 static inline int cuda_kernels_check_tensor(const struct cnn_tensor *t,
                                             struct cnn_shape shape,
                                             int batch, const char *role,
                                             const struct cnn_layer *layer,
                                             struct cnn_error *err)
 {
-    if (!t || !t->data)
-        return cnn_error_set(err, "layer %s (%s): %s has no data",
-                             layer->name, layer->type->name, role);
-    if (t->device != CNN_DEVICE_CUDA)
-        return cnn_error_set(err, "layer %s (%s): %s is on %s, but these "
-                             "kernels run on cuda", layer->name,
-                             layer->type->name, role,
-                             cnn_device_name(t->device));
-    if (t->shape.c != shape.c || t->shape.h != shape.h ||
-        t->shape.w != shape.w)
-        return cnn_error_set(err, "layer %s (%s): %s has samples of shape "
-                             "[%d, %d, %d], but the layer's are [%d, %d, %d]",
-                             layer->name, layer->type->name, role,
-                             t->shape.c, t->shape.h, t->shape.w, shape.c,
-                             shape.h, shape.w);
-    if (t->n != batch)
-        return cnn_error_set(err, "layer %s (%s): %s holds %d samples but "
-                             "the layer was prepared for batches of %d (call"
-                             " prepare when the batch size changes)",
-                             layer->name, layer->type->name, role, t->n,
-                             batch);
-    return 0;
+    return cnn_layer_check_tensor(t, CNN_DEVICE_CUDA, shape, batch, role,
+                                  layer, err);
 }
 #endif
 

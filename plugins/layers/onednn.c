@@ -282,30 +282,3 @@ void cnn_relu_mask_gradient(float *masked, const float *dy, const float *y,
     }
 }
 
-int cnn_check_tensor(const struct cnn_tensor *t, struct cnn_shape shape,
-                     int batch, const char *role,
-                     const struct cnn_layer *layer, struct cnn_error *err)
-{
-    if (!t || !t->data)
-        return cnn_error_set(err, "layer %s (%s): %s has no data",
-                             layer->name, layer->type->name, role);
-    if (t->device != CNN_DEVICE_CPU)
-        return cnn_error_set(err, "layer %s (%s): %s is on %s, but these "
-                             "kernels run on the CPU", layer->name,
-                             layer->type->name, role,
-                             cnn_device_name(t->device));
-    if (t->shape.c != shape.c || t->shape.h != shape.h ||
-        t->shape.w != shape.w)
-        return cnn_error_set(err, "layer %s (%s): %s has samples of shape "
-                             "[%d, %d, %d], but the layer's are [%d, %d, %d]",
-                             layer->name, layer->type->name, role,
-                             t->shape.c, t->shape.h, t->shape.w, shape.c,
-                             shape.h, shape.w);
-    if (t->n != batch)
-        return cnn_error_set(err, "layer %s (%s): %s holds %d samples but "
-                             "the layer was prepared for batches of %d (call"
-                             " prepare when the batch size changes)",
-                             layer->name, layer->type->name, role, t->n,
-                             batch);
-    return 0;
-}

@@ -241,11 +241,16 @@ void cnn_saved_release(struct cnn_layer *layer);
 /* dy masked by the fused ReLU: masked[i] = y[i] > 0 ? dy[i] : 0. */
 void cnn_relu_mask_gradient(float *masked, const float *dy, const float *y,
                             size_t count);
-/* Checks a tensor's shape against what the layer expects (a kernel bug or
- * a core bug otherwise, reported rather than read out of bounds). */
-int cnn_check_tensor(const struct cnn_tensor *t, struct cnn_shape shape,
-                     int batch, const char *role,
-                     const struct cnn_layer *layer, struct cnn_error *err);
+/* cnn_layer_check_tensor (layer.h) for these kernels: on the CPU. */
+static inline int cnn_check_tensor(const struct cnn_tensor *t,
+                                   struct cnn_shape shape, int batch,
+                                   const char *role,
+                                   const struct cnn_layer *layer,
+                                   struct cnn_error *err)
+{
+    return cnn_layer_check_tensor(t, CNN_DEVICE_CPU, shape, batch, role,
+                                  layer, err);
+}
 
 /* The layer types and CPU kernels that module.c registers. */
 extern const struct cnn_layer_type cnn_layers_conv2d_type;

@@ -385,17 +385,8 @@ int cnn_onednn_weighted_check_backward(const struct cnn_onednn_weighted *k,
                                        const struct cnn_tensor *dx,
                                        struct cnn_error *err)
 {
-    if (cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
-        cnn_check_tensor(y, layer->output, k->batch, "output", layer, err) ||
-        cnn_check_tensor(dy, layer->output, k->batch, "output gradient",
-                         layer, err) ||
-        (dx && cnn_check_tensor(dx, layer->input, k->batch,
-                                "input gradient", layer, err)))
-        return -1;
-    if (!layer->tensors[0].grad || (k->bias && !layer->tensors[1].grad))
-        return cnn_error_set(err, "layer %s (%s): backward without parameter"
-                             " gradients", layer->name, layer->type->name);
-    return 0;
+    return cnn_layer_check_backward(layer, CNN_DEVICE_CPU, k->batch, x, y,
+                                    dy, dx, err);
 }
 
 const float *cnn_onednn_weighted_masked_gradient(

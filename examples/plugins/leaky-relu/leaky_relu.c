@@ -47,21 +47,15 @@ static void leaky_relu_geometry(const struct cnn_layer *layer,
     *g = (struct cnn_geometry){.kind = CNN_GEOMETRY_IDENTITY};
 }
 
-/* A kernel checks what it is handed against the shapes setup agreed on,
- * so a core or harness bug is an error naming the layer, not a bad read. */
+/* A kernel checks what it is handed against the shapes setup agreed on
+ * (cnn_layer_check_tensor, layer.h), so a core or harness bug is an error
+ * naming the layer, not a bad read. The layer keeps its shape. */
 static int check_tensor(const struct cnn_layer *layer,
                         const struct cnn_tensor *t, int batch,
                         const char *role, struct cnn_error *err)
 {
-    struct cnn_shape s = layer->input;
-    if (!t || !t->data || t->device != CNN_DEVICE_CPU || t->n != batch ||
-        t->n < 1 || t->shape.c != s.c || t->shape.h != s.h ||
-        t->shape.w != s.w)
-        return cnn_error_set(err,
-                             "layer %s: the %s is not a CPU batch of %d "
-                             "samples of [%d, %d, %d]",
-                             layer->name, role, batch, s.c, s.h, s.w);
-    return 0;
+    return cnn_layer_check_tensor(t, CNN_DEVICE_CPU, layer->input, batch,
+                                  role, layer, err);
 }
 
 static int leaky_relu_forward(struct cnn_context *ctx,
