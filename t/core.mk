@@ -47,3 +47,6 @@ TESTS += t/cli-interrupt.sh
 EXTRA_DIST += t/cli-interrupt.sh
 TESTS += t/valgrind-run.sh
 EXTRA_DIST += t/valgrind-run.sh
+
+TESTS += t/manifest-plugins-keys.sh
+EXTRA_DIST += t/manifest-plugins-keys.sh

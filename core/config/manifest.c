@@ -100,6 +100,38 @@ static int set_experiment_name(struct cnn_manifest *manifest,
     return 0;
 }
 
+/* `plugins:` is read from the manifest's top level, before any variant,
+ * profile or override applies (the modules must be loaded to check the
+ * rest), so one set anywhere else would pass and never load: refused. */
+static int refuse_plugins_in(const struct cnn_node *overlay, const char *what,
+                             struct cnn_error *err)
+{
+    if (!overlay || overlay->kind != CNN_NODE_MAP ||
+        !cnn_node_get(overlay, "plugins"))
+        return 0;
+    return cnn_error_at(err, cnn_node_key_mark(overlay, "plugins"),
+                        "'plugins' in %s would never be loaded: modules are "
+                        "loaded for the whole experiment from the "
+                        "manifest's top level, before variants, profiles "
+                        "and overrides apply; move it there",
+                        what);
+}
+
+/* The same for a command-line override "plugins=..." or "plugins.0=...". */
+static int refuse_plugins_override(const char *assignment,
+                                   struct cnn_error *err)
+{
+    size_t key = strcspn(assignment, "=.[");
+    if (key != strlen("plugins") || strncmp(assignment, "plugins", key) != 0)
+        return 0;
+    return cnn_error_set(err,
+                         "override '%s': 'plugins' would never be loaded: "
+                         "modules are loaded from the manifest's top level "
+                         "before overrides apply; set plugins: there, or "
+                         "use CNNLAB_PLUGIN_PATH",
+                         assignment);
+}
+
 /* base ⊕ variant ⊕ profile ⊕ overrides, without variants/profiles. */
 static int resolve(const struct cnn_manifest *manifest,
                    const struct cnn_node *variant,
@@ -121,6 +153,8 @@ static int resolve(const struct cnn_manifest *manifest,
             cnn_node_map_remove(overlay, "name");
             status = check_keys(overlay, "a variant", top_level_keys,
                                 TOP_LEVEL_KEY_COUNT, err);
+            if (status == 0)
+                status = refuse_plugins_in(overlay, "a variant", err);
             /* One table per experiment: its settings cannot differ by
              * variant. */
             if (status == 0 && cnn_node_get(overlay, "table"))
@@ -133,10 +167,16 @@ static int resolve(const struct cnn_manifest *manifest,
             cnn_node_free(overlay);
         }
     }
-    if (status == 0 && profile)
-        status = cnn_node_merge(tree, profile, err);
-    for (int i = 0; status == 0 && i < override_count; i++)
-        status = cnn_node_apply_override(tree, overrides[i], err);
+    if (status == 0 && profile) {
+        status = refuse_plugins_in(profile, "a profile", err);
+        if (status == 0)
+            status = cnn_node_merge(tree, profile, err);
+    }
+    for (int i = 0; status == 0 && i < override_count; i++) {
+        status = refuse_plugins_override(overrides[i], err);
+        if (status == 0)
+            status = cnn_node_apply_override(tree, overrides[i], err);
+    }
     if (status == 0)
         status = check_keys(tree, "the manifest", top_level_keys,
                             TOP_LEVEL_KEY_COUNT, err);
