@@ -3,5 +3,6 @@
 check_PROGRAMS += t/test-cli-progress
 t_test_cli_progress_SOURCES = t/test-cli-progress.c core/cli/cli_progress.c \
 	core/cli/cli_output.h
-TESTS += t/test-cli-progress t/cli-habits.sh t/cli-completion.sh
-EXTRA_DIST += t/cli-habits.sh t/cli-completion.sh
+TESTS += t/test-cli-progress t/cli-habits.sh t/cli-completion.sh \
+	t/compare-damaged.sh
+EXTRA_DIST += t/cli-habits.sh t/cli-completion.sh t/compare-damaged.sh

@@ -104,54 +104,167 @@ static int need_file(const struct run *run, const char *name,
     return status;
 }
 
-/* The column `name` of a CSV line (a copy is cut up); NAN when absent. */
-static double csv_column(const char *header, const char *line,
-                         const char *name)
+/* A CSV file a run wrote (metrics.csv, epoch-seconds.csv), read whole and
+ * checked, since a damaged one must not become a number in the table:
+ * a header of names, then rows of as many fields, every field a finite
+ * number. Lines may be of any length. */
+struct csv {
+    char **names;   /* columns */
+    int columns;
+    double *values; /* rows * columns, row-major */
+    int rows;
+};
+
+static void csv_free(struct csv *csv)
 {
-    char head[1024], row[1024];
-    snprintf(head, sizeof head, "%s", header);
-    snprintf(row, sizeof row, "%s", line);
-    char *head_save, *row_save;
-    char *h = strtok_r(head, ",\r\n", &head_save);
-    char *r = strtok_r(row, ",\r\n", &row_save);
-    while (h && r) {
-        if (strcmp(h, name) == 0) {
-            char *end;
-            double value = strtod(r, &end);
-            return end != r ? value : NAN;
-        }
-        h = strtok_r(NULL, ",\r\n", &head_save);
-        r = strtok_r(NULL, ",\r\n", &row_save);
-    }
-    return NAN;
+    for (int i = 0; i < csv->columns; i++)
+        free(csv->names[i]);
+    free(csv->names);
+    free(csv->values);
+    memset(csv, 0, sizeof *csv);
 }
 
-/* Rows of a CSV after its header; the last row and the sum of column
- * `sum_of` over all rows. -1 when the file cannot be read (optional
- * files: a cell shows "-"). */
-static int read_csv(const struct run *run, const char *name,
-                    const char *sum_of, char *last, size_t last_size,
-                    char *header, size_t header_size, double *sum)
+/* Splits `line` (its newline removed) at commas into fields, in place. */
+static int split_fields(char *line, char ***fields, int *count)
 {
-    char *path = file_path(run, name);
-    FILE *file = path ? fopen(path, "r") : NULL;
-    free(path);
-    if (!file)
+    line[strcspn(line, "\r\n")] = '\0';
+    int n = 1;
+    for (const char *c = line; *c; c++)
+        n += *c == ',';
+    char **out = malloc((size_t)n * sizeof *out);
+    if (!out)
         return -1;
-    char line[1024];
-    int rows = 0;
-    *sum = 0;
-    if (fgets(header, (int)header_size, file))
-        while (fgets(line, sizeof line, file)) {
-            if (line[0] == '\n')
-                continue;
-            rows++;
-            snprintf(last, last_size, "%s", line);
-            if (sum_of)
-                *sum += csv_column(header, line, sum_of);
-        }
+    out[0] = line;
+    for (int i = 1; i < n; i++) {
+        char *comma = strchr(out[i - 1], ',');
+        *comma = '\0';
+        out[i] = comma + 1;
+    }
+    *fields = out;
+    *count = n;
+    return 0;
+}
+
+static int csv_header(struct csv *csv, char *line, const char *path,
+                      struct cnn_error *err)
+{
+    char **fields;
+    int count;
+    if (split_fields(line, &fields, &count) < 0)
+        return cnn_error_set(err, "out of memory comparing runs");
+    csv->names = calloc((size_t)count, sizeof *csv->names);
+    int status = csv->names ? 0 : cnn_error_set(err, "out of memory");
+    for (int i = 0; status == 0 && i < count; i++) {
+        if (!fields[i][0])
+            status = cnn_error_set(err, "compare: %s:1: column %d of the "
+                                   "header has no name: the file is "
+                                   "damaged (rerun the variant, or remove "
+                                   "the file)", path, i + 1);
+        else if (!(csv->names[i] = strdup(fields[i])))
+            status = cnn_error_set(err, "out of memory");
+        else
+            csv->columns = i + 1;
+    }
+    free(fields);
+    return status;
+}
+
+static int csv_row(struct csv *csv, char *line, int line_number,
+                   const char *path, struct cnn_error *err)
+{
+    char **fields;
+    int count;
+    if (split_fields(line, &fields, &count) < 0)
+        return cnn_error_set(err, "out of memory comparing runs");
+    int status = 0;
+    if (count != csv->columns)
+        status = cnn_error_set(err, "compare: %s:%d: %d fields, but the "
+                               "header has %d: the file is damaged (rerun "
+                               "the variant, or remove the file)", path,
+                               line_number, count, csv->columns);
+    double *grown = status ? NULL
+                           : realloc(csv->values,
+                                     (size_t)(csv->rows + 1) *
+                                         (size_t)csv->columns *
+                                         sizeof *grown);
+    if (status == 0 && !grown)
+        status = cnn_error_set(err, "out of memory comparing runs");
+    if (grown)
+        csv->values = grown;
+    for (int i = 0; status == 0 && i < count; i++) {
+        char *end;
+        errno = 0;
+        double value = strtod(fields[i], &end);
+        if (end == fields[i] || *end || errno == ERANGE || !isfinite(value))
+            status = cnn_error_set(err, "compare: %s:%d: %s is '%.40s', "
+                                   "not a finite number: the file is "
+                                   "damaged (rerun the variant, or remove "
+                                   "the file)", path, line_number,
+                                   csv->names[i], fields[i]);
+        else
+            csv->values[(size_t)csv->rows * (size_t)csv->columns +
+                        (size_t)i] = value;
+    }
+    if (status == 0)
+        csv->rows++;
+    free(fields);
+    return status;
+}
+
+/* Reads the run's file `name`: 1 when there is none (an optional file: a
+ * cell shows "-"), 0 when read, -1 with the error naming the line when it
+ * is damaged. */
+static int csv_read(const struct run *run, const char *name, struct csv *csv,
+                    struct cnn_error *err)
+{
+    memset(csv, 0, sizeof *csv);
+    char *path = file_path(run, name);
+    if (!path)
+        return cnn_error_set(err, "out of memory comparing runs");
+    FILE *file = fopen(path, "r");
+    if (!file) {
+        free(path);
+        return 1;
+    }
+    char *line = NULL;
+    size_t size = 0;
+    int status = 0, line_number = 0;
+    ssize_t length;
+    while (status == 0 && (length = getline(&line, &size, file)) >= 0) {
+        line_number++;
+        if ((size_t)length != strlen(line))
+            status = cnn_error_set(err, "compare: %s:%d: a NUL byte in the "
+                                   "line: the file is damaged (rerun the "
+                                   "variant, or remove the file)", path,
+                                   line_number);
+        else if (line_number == 1)
+            status = csv_header(csv, line, path, err);
+        else if (line[0] != '\n')
+            status = csv_row(csv, line, line_number, path, err);
+    }
+    if (status == 0 && ferror(file))
+        status = cnn_error_set(err, "compare: %s: %s", path,
+                               strerror(errno));
+    if (status == 0 && line_number == 0)
+        status = cnn_error_set(err, "compare: %s is empty: the file is "
+                               "damaged (rerun the variant, or remove the "
+                               "file)", path);
+    free(line);
     fclose(file);
-    return rows;
+    free(path);
+    if (status < 0)
+        csv_free(csv);
+    return status;
+}
+
+/* Column `name` of row `row`; NAN when the file has no such column. */
+static double csv_value(const struct csv *csv, int row, const char *name)
+{
+    for (int i = 0; i < csv->columns; i++)
+        if (strcmp(csv->names[i], name) == 0)
+            return csv->values[(size_t)row * (size_t)csv->columns +
+                               (size_t)i];
+    return NAN;
 }
 
 static int load_run(struct run *run, const char *directory,
@@ -186,18 +299,34 @@ static int load_run(struct run *run, const char *directory,
                                path ? json_error.line : 0,
                                path ? json_error.text : "out of memory");
     free(path);
-    char header[1024] = "", last[1024] = "";
-    double unused;
-    run->epochs = read_csv(run, "metrics.csv", NULL, last, sizeof last,
-                           header, sizeof header, &unused);
+    struct csv metrics, seconds;
+    int absent = status == 0 ? csv_read(run, "metrics.csv", &metrics, err)
+                             : -1;
+    if (absent < 0)
+        return -1;
+    run->epochs = absent ? -1 : metrics.rows;
     run->final_train = run->epochs > 0
-                           ? csv_column(header, last, "train_accuracy") : NAN;
+                           ? csv_value(&metrics, metrics.rows - 1,
+                                       "train_accuracy")
+                           : NAN;
     run->final_val = run->epochs > 0
-                         ? csv_column(header, last, "val_accuracy") : NAN;
-    double sum;
-    int timed = read_csv(run, "epoch-seconds.csv", "seconds", last,
-                         sizeof last, header, sizeof header, &sum);
-    run->seconds = timed > 0 ? sum / timed : NAN;
+                         ? csv_value(&metrics, metrics.rows - 1,
+                                     "val_accuracy")
+                         : NAN;
+    if (!absent)
+        csv_free(&metrics);
+    absent = csv_read(run, "epoch-seconds.csv", &seconds, err);
+    if (absent < 0)
+        return -1;
+    run->seconds = NAN;
+    if (!absent && seconds.rows > 0) {
+        double sum = 0;
+        for (int i = 0; i < seconds.rows; i++)
+            sum += csv_value(&seconds, i, "seconds");
+        run->seconds = sum / seconds.rows;
+    }
+    if (!absent)
+        csv_free(&seconds);
     return status;
 }
 
