@@ -64,6 +64,9 @@ libcnnlab_internal_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCNNLAB_ABS_BUILDDIR='"$(abs_top_builddir)"'
 libcnnlab_internal_la_CFLAGS = $(AM_CFLAGS) -pthread
 libcnnlab_internal_la_LIBADD = -lyaml -ljansson $(DL_LIBS) $(LIBM) -lpthread
+# Every program linking this library reads the two lists made below.
+EXTRA_libcnnlab_internal_la_DEPENDENCIES = core/libcnnlab.dynamic-list \
+	core/libcnnlab.extern.ld
 
 lib_LTLIBRARIES += libcnnlab.la
 libcnnlab_la_SOURCES =
