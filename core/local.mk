@@ -15,7 +15,8 @@ pkginclude_HEADERS += \
 	include/cnnlab/loss.h include/cnnlab/optimizer.h include/cnnlab/loader.h \
 	include/cnnlab/plugin.h include/cnnlab/registry.h include/cnnlab/node.h \
 	include/cnnlab/device.h include/cnnlab/analysis.h \
-	include/cnnlab/receptive_field.h include/cnnlab/atomic_file.h
+	include/cnnlab/receptive_field.h include/cnnlab/atomic_file.h \
+	include/cnnlab/cuda.h
 
 noinst_LTLIBRARIES += libcnnlab-internal.la
 libcnnlab_internal_la_SOURCES = \

@@ -5,6 +5,8 @@ examplesdir = $(docdir)
 nobase_dist_examples_DATA = \
 	examples/plugins/leaky-relu/Makefile \
 	examples/plugins/leaky-relu/leaky_relu.c \
+	examples/plugins/leaky-relu/leaky_relu_kernels.cu \
+	examples/plugins/leaky-relu/leaky_relu_kernels.h \
 	examples/plugins/leaky-relu/leaky-relu.yaml \
 	examples/plugins/weight-norms/Makefile \
 	examples/plugins/weight-norms/weight_norms.c \

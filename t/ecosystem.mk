@@ -13,9 +13,9 @@ AM_TESTS_ENVIRONMENT += \
 	CNNLAB_BINDIR='$(bindir)'; CNNLAB_LIBDIR='$(libdir)'; \
 	CNNLAB_PKGLIBDIR='$(pkglibdir)'; CNNLAB_INCLUDEDIR='$(includedir)'; \
 	CNNLAB_MANDIR='$(mandir)'; CNNLAB_PKGDATADIR='$(pkgdatadir)'; \
-	CNNLAB_DOCDIR='$(docdir)'; \
+	CNNLAB_DOCDIR='$(docdir)'; CNNLAB_NVCC='$(NVCC)'; \
 	export CNNLAB_BINDIR CNNLAB_LIBDIR CNNLAB_PKGLIBDIR CNNLAB_INCLUDEDIR \
-	CNNLAB_MANDIR CNNLAB_PKGDATADIR CNNLAB_DOCDIR;
+	CNNLAB_MANDIR CNNLAB_PKGDATADIR CNNLAB_DOCDIR CNNLAB_NVCC;
 
 # `make installcheck` (distcheck runs it on its --prefix): the examples
 # against the installed tree as it is, with no CNNLAB_BUILD_PLUGIN_DIR, so

@@ -203,4 +203,40 @@ installed check "$norms/weight-norms.yaml" 'analyses=[{weight-norms: {digits: 12
 is "$?" 2 "weight-norms {digits: 12} is refused"
 like "$(cat "$scratch/digits.out")" "digits" "the error names the parameter"
 
+# The same layer with its CUDA kernels (make cuda, with nvcc): it builds
+# against the installed headers with pkg-config, exports only its entry,
+# and registers kernels for cuda. Running them needs a GPU: there, a run on
+# cuda must complete; elsewhere that check is a skip.
+if [ -z "${CNNLAB_NVCC:-}" ] || [ ! -x "$CNNLAB_NVCC" ]; then
+    skip "examples/plugins/leaky-relu builds with make cuda" \
+        "no nvcc (configure found no CUDA)"
+else
+    cuda_leaky="$scratch/leaky-cuda"
+    cp -R "$root$CNNLAB_DOCDIR/examples/plugins/leaky-relu" "$cuda_leaky"
+    chmod -R u+w "$cuda_leaky"
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$cuda_leaky" cuda \
+        NVCC="$CNNLAB_NVCC" CUDA_HOME="$(dirname "$(dirname "$CNNLAB_NVCC")")" \
+        CFLAGS="-O2 -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes" \
+        > "$scratch/leaky-cuda.log" 2>&1
+    status=$?
+    is "$status" 0 "examples/plugins/leaky-relu builds with make cuda (nvcc, pkg-config)"
+    [ "$status" -eq 0 ] || sed 's/^/#   /' "$scratch/leaky-cuda.log" | tail -20
+    is "$(nm -D --defined-only "$cuda_leaky/leaky-relu-cuda.so" 2>&1 | awk '$3 !~ /^_/ { print $3 }')" \
+        cnn_plugin_entry "leaky-relu-cuda.so exports cnn_plugin_entry only"
+    listing=$(CNNLAB_PLUGIN_PATH="$cuda_leaky" installed plugins 2>&1)
+    like "$listing" "kernels  leaky-relu     cuda  $cuda_leaky/leaky-relu-cuda.so" \
+        "its CUDA kernels are registered"
+    like "$listing" "kernels  leaky-relu     cpu   $cuda_leaky/leaky-relu-cuda.so" \
+        "beside its CPU kernels"
+    if CNNLAB_PLUGIN_PATH="$cuda_leaky" installed check "$cuda_leaky/leaky-relu.yaml" \
+        device=cuda > "$scratch/cuda-check.out" 2>&1; then
+        CNNLAB_PLUGIN_PATH="$cuda_leaky" installed run --quiet --out "$scratch/cuda-run" \
+            "$cuda_leaky/leaky-relu.yaml" device=cuda > "$scratch/cuda-run.out" 2>&1
+        ok $? "the leaky-relu manifest trains on cuda with the plugin's kernels"
+    else
+        skip "the leaky-relu manifest trains on cuda with the plugin's kernels" \
+            "no usable GPU: $(tail -1 "$scratch/cuda-check.out")"
+    fi
+fi
+
 done_testing

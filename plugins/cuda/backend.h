@@ -16,6 +16,7 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
+#include "cnnlab/cuda.h"
 #include "cnnlab/device.h"
 #include "cnnlab/layer.h"
 #include "cnnlab/plugin.h"
@@ -32,6 +33,9 @@ struct cuda_staging {
 };
 
 struct cuda_backend {
+    /* First: what include/cnnlab/cuda.h gives plugins (cnn_cuda_services
+     * reads ctx->backend as this). */
+    struct cnn_cuda_services services;
     int ordinal;
     struct cnn_device_options options;
     cudaStream_t stream;

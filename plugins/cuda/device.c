@@ -56,6 +56,10 @@ static int cuda_available(struct cnn_error *err)
     return cuda_libraries_load(err) == 0;
 }
 
+static void *cuda_alloc(struct cnn_context *ctx, size_t bytes,
+                        struct cnn_error *err);
+static void cuda_free(struct cnn_context *ctx, void *device_pointer);
+
 static int cuda_open(struct cnn_context *ctx,
                      const struct cnn_device_options *o,
                      struct cnn_error *err)
@@ -65,6 +69,8 @@ static int cuda_open(struct cnn_context *ctx,
     struct cuda_backend *b = cuda_backend_create(o, err);
     if (!b)
         return -1;
+    b->services = (struct cnn_cuda_services){
+        .stream = b->stream, .alloc = cuda_alloc, .free = cuda_free};
     ctx->backend = b;
     ctx->device_step = b->device_step;
     return 0;

@@ -1,14 +1,22 @@
 /* An out-of-tree cnnlab layer: leaky ReLU, y = x for x > 0, slope * x
  * otherwise (PyTorch's nn.LeakyReLU). It shows the whole of a layer
  * plugin: a parameter schema, setup, the PyTorch repr, receptive-field
- * geometry, CPU forward and backward, and the one exported descriptor.
+ * geometry, CPU forward and backward, and the one exported descriptor;
+ * built with LEAKY_RELU_CUDA (`make cuda`), CUDA kernels too, launched on
+ * the stream cnnlab gives (<cnnlab/cuda.h>).
  *
- * Build: make (see Makefile; needs `pkg-config cnnlab`). Use:
+ * Build: make, or make cuda (see Makefile; needs `pkg-config cnnlab`, and
+ * nvcc for cuda). Use:
  *     CNNLAB_PLUGIN_PATH=$PWD cnnlab run leaky-relu.yaml */
 #include <stdio.h>
 #include <string.h>
 
 #include <cnnlab/plugin.h>
+#ifdef LEAKY_RELU_CUDA
+#include <cnnlab/cuda.h>
+
+#include "leaky_relu_kernels.h"
+#endif
 
 static const struct cnn_param_spec leaky_relu_params[] = {
     {"slope", CNN_PARAM_FLOAT, "0.01", 0, 1, NULL,
@@ -128,11 +136,82 @@ static const struct cnn_layer_kernels leaky_relu_cpu = {
     .release = NULL,
 };
 
+#ifdef LEAKY_RELU_CUDA
+/* The same on a GPU: the tensors are in device memory; the kernels are
+ * queued on cnnlab's stream (nothing waits for them here, so a step can be
+ * captured and replayed). */
+static int leaky_relu_forward_cuda(struct cnn_context *ctx,
+                                   struct cnn_layer *layer,
+                                   const struct cnn_tensor *x,
+                                   struct cnn_tensor *y, int training,
+                                   struct cnn_error *err)
+{
+    (void)training;
+    const struct cnn_cuda_services *cuda = cnn_cuda_services(ctx, err);
+    int batch = x ? x->n : 0;
+    if (!cuda ||
+        cnn_layer_check_tensor(x, CNN_DEVICE_CUDA, layer->input, batch,
+                               "input", layer, err) < 0 ||
+        cnn_layer_check_tensor(y, CNN_DEVICE_CUDA, layer->input, batch,
+                               "output", layer, err) < 0)
+        return -1;
+    const struct leaky_relu_state *state = layer->state;
+    const char *failed = leaky_relu_cuda_forward(
+        cuda->stream, x->data, y->data, cnn_tensor_count(x), state->slope);
+    if (failed)
+        return cnn_error_set(err, "layer %s: the CUDA forward did not "
+                             "launch: %s", layer->name, failed);
+    return 0;
+}
+
+static int leaky_relu_backward_cuda(struct cnn_context *ctx,
+                                    struct cnn_layer *layer,
+                                    const struct cnn_tensor *x,
+                                    const struct cnn_tensor *y,
+                                    const struct cnn_tensor *dy,
+                                    struct cnn_tensor *dx,
+                                    struct cnn_error *err)
+{
+    (void)y;
+    if (!dx)
+        return 0;
+    const struct cnn_cuda_services *cuda = cnn_cuda_services(ctx, err);
+    int batch = x ? x->n : 0;
+    if (!cuda ||
+        cnn_layer_check_tensor(x, CNN_DEVICE_CUDA, layer->input, batch,
+                               "input", layer, err) < 0 ||
+        cnn_layer_check_tensor(dy, CNN_DEVICE_CUDA, layer->input, batch,
+                               "output gradient", layer, err) < 0 ||
+        cnn_layer_check_tensor(dx, CNN_DEVICE_CUDA, layer->input, batch,
+                               "input gradient", layer, err) < 0)
+        return -1;
+    const struct leaky_relu_state *state = layer->state;
+    const char *failed = leaky_relu_cuda_backward(
+        cuda->stream, x->data, dy->data, dx->data, cnn_tensor_count(x),
+        state->slope);
+    if (failed)
+        return cnn_error_set(err, "layer %s: the CUDA backward did not "
+                             "launch: %s", layer->name, failed);
+    return 0;
+}
+
+static const struct cnn_layer_kernels leaky_relu_cuda = {
+    .layer = "leaky-relu",
+    .device = CNN_DEVICE_CUDA,
+    .forward = leaky_relu_forward_cuda,
+    .backward = leaky_relu_backward_cuda,
+};
+#endif
+
 static int leaky_relu_init(struct cnn_registry *registry,
                            struct cnn_error *err)
 {
     if (cnn_register_layer(registry, &leaky_relu_type, err) < 0)
         return -1;
+#ifdef LEAKY_RELU_CUDA
+    if (cnn_register_layer_kernels(registry, &leaky_relu_cuda, err) < 0)
+        return -1;
+#endif
     return cnn_register_layer_kernels(registry, &leaky_relu_cpu, err);
 }
 
