@@ -103,6 +103,7 @@ cnnlab_SOURCES = \
 	core/cli/cli_compare.c core/cli/cli_eval.c core/cli/cli_events.c \
 	core/cli/cli_info.c core/cli/cli_options.c core/cli/cli_output.h \
 	core/cli/cli_progress.c core/cli/cli_rf.c core/cli/cli_run.c \
+	core/cli/cli_signals.c core/cli/cli_signals.h \
 	core/cli/cli_summary.c core/cli/cli_table.c core/cli/cli_validate.c \
 	core/cli/cli_validate.h core/cli/main.c core/cli/sweep.h \
 	core/cli/sweep_local.c core/cli/sweep_options.c core/cli/sweep_plan.c \

@@ -43,8 +43,8 @@ check_PROGRAMS += t/test-checkpoint
 TESTS += t/test-checkpoint
 t_test_checkpoint_SOURCES = t/test-checkpoint.c $(TEST_UTIL_SOURCES)
 t_test_checkpoint_LDADD = $(CNN_TEST_LIBS)
-TESTS += t/cli-interrupt.sh
-EXTRA_DIST += t/cli-interrupt.sh
+TESTS += t/cli-interrupt.sh t/cli-signals.sh
+EXTRA_DIST += t/cli-interrupt.sh t/cli-signals.sh
 TESTS += t/valgrind-run.sh
 EXTRA_DIST += t/valgrind-run.sh
 

@@ -9,22 +9,15 @@
 
 #include "cli/cli.h"
 #include "cli/cli_output.h"
+#include "cli/cli_signals.h"
 #include "cli/cli_validate.h"
 #include "run/runner.h"
 #include "cli/sweep.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void request_stop(int signal_number)
-{
-    (void)signal_number;
-    stop_requested = 1;
-}
-
 struct progress {
     /* Test only ($CNNLAB_TEST_INTERRUPT_AFTER_BATCHES): after this many
-     * batches the command sends itself SIGINT, so a test interrupts at a
-     * batch it chooses; 0: never. */
+     * batches the command sends itself SIGINT (to the process, as from
+     * outside), so a test interrupts at a batch it chooses; 0: never. */
     long interrupt_after;
     long batches;
     int quiet;
@@ -103,8 +96,8 @@ static int on_should_stop(void *user)
 {
     struct progress *p = user;
     if (p->interrupt_after > 0 && ++p->batches == p->interrupt_after)
-        raise(SIGINT);
-    return stop_requested;
+        cnn_cli_signals_send_and_wait(SIGINT);
+    return cnn_cli_stop_signal() != 0;
 }
 
 static long test_interrupt_after(void)
@@ -194,10 +187,7 @@ int cnn_cli_run(struct cnn_registry *registry,
         cnn_manifest_free(&manifest);
         return sweep_status;
     }
-    struct sigaction action = {0};
-    action.sa_handler = request_stop;
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
+    cnn_cli_signals_stop_gracefully();
 
     struct progress progress = {test_interrupt_after(), 0, options->quiet,
                                 isatty(STDERR_FILENO), 0, 0, "",
@@ -219,7 +209,7 @@ int cnn_cli_run(struct cnn_registry *registry,
     }
     /* A failed variant does not stop the others. */
     for (int i = 0; summaries && failed && i < manifest.variant_count &&
-                    !stop_requested;
+                    !cnn_cli_stop_signal();
          i++) {
         struct cnn_error run_error = {0};
         progress.variant = manifest.variants[i].name;
@@ -235,7 +225,7 @@ int cnn_cli_run(struct cnn_registry *registry,
         if (progress.json)
             cnn_cli_event_run_end(
                 manifest.name, manifest.variants[i].name,
-                failed[i] ? (stop_requested ? "interrupted" : "failed")
+                failed[i] ? (cnn_cli_stop_signal() ? "interrupted" : "failed")
                 : summaries[i].skipped    ? "skipped"
                 : summaries[i].reanalysed ? "reanalysed"
                                           : "complete",
@@ -249,7 +239,7 @@ int cnn_cli_run(struct cnn_registry *registry,
         cnn_cli_update_tables(options, &manifest) < 0 &&
         status == CNN_EXIT_OK)
         status = CNN_EXIT_RUN_FAILED;
-    if (stop_requested)
+    if (cnn_cli_stop_signal())
         status = CNN_EXIT_INTERRUPTED;
     free(summaries);
     free(failed);

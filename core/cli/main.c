@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_output.h"
+#include "cli/cli_signals.h"
 #include "cli/sweep.h"
 
 static const char usage_text[] =
@@ -258,6 +259,10 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Before any other thread exists, so that every thread inherits the
+     * blocked signals (cli_signals.h). Without the thread they keep their
+     * default action, as they always had. */
+    cnn_cli_signals_start();
     /* With --json every message, a command-line error included, is an
      * event too, so the stream is switched on before anything is said. */
     int json = 0;

@@ -16,16 +16,10 @@
 #include <unistd.h>
 
 #include "run/run_dir.h"
+#include "cli/cli_signals.h"
 #include "cli/sweep.h"
 
 extern char **environ;
-
-static volatile sig_atomic_t stop_signal;
-
-static void request_stop(int signal_number)
-{
-    stop_signal = signal_number;
-}
 
 struct worker {
     pid_t pid;             /* 0: the slot is free */
@@ -98,6 +92,7 @@ static int start_worker(struct worker *worker, const char *program,
                                strerror(errno));
     if (pid == 0) {
         /* Only async-signal-safe calls between fork and exec. */
+        cnn_cli_signals_child();
         dup2(null_fd, STDOUT_FILENO);
         dup2(fds[1], STDERR_FILENO);
         execve(program, argv, envp);
@@ -188,9 +183,9 @@ static void run_workers(const struct cnn_cli_options *options,
     int next = 0, running = 0, forwarded = 0;
     struct pollfd fds[CNN_SWEEP_JOBS_MAX];
     int slot_of[CNN_SWEEP_JOBS_MAX];
-    while (running > 0 || (next < plan->count && !stop_signal)) {
-        for (int s = 0; s < slots && next < plan->count && !stop_signal;
-             s++) {
+    while (running > 0 || (next < plan->count && !cnn_cli_stop_signal())) {
+        for (int s = 0;
+             s < slots && next < plan->count && !cnn_cli_stop_signal(); s++) {
             if (workers[s].pid)
                 continue;
             int v = plan->variants[next++];
@@ -209,10 +204,10 @@ static void run_workers(const struct cnn_cli_options *options,
         }
         /* Ctrl-C reaches the workers from the terminal; a signal sent to
          * this process alone is passed on, so each saves its state. */
-        if (stop_signal && !forwarded) {
+        if (cnn_cli_stop_signal() && !forwarded) {
             for (int s = 0; s < slots; s++)
                 if (workers[s].pid)
-                    kill(workers[s].pid, stop_signal);
+                    kill(workers[s].pid, cnn_cli_stop_signal());
             forwarded = 1;
         }
         int n = 0;
@@ -226,7 +221,7 @@ static void run_workers(const struct cnn_cli_options *options,
         if (n == 0)
             continue;
         if (poll(fds, (nfds_t)n, 1000) < 0)
-            continue; /* EINTR: a signal; the loop looks at it */
+            continue; /* EINTR; a stop is seen within a second */
         for (int k = 0; k < n; k++) {
             struct worker *w = &workers[slot_of[k]];
             const char *name = manifest->variants[w->variant].name;
@@ -349,10 +344,7 @@ int cnn_sweep_run_local(const struct cnn_cli_options *options,
                 slots && workers[0].threads == 1 ? "" : "s",
                 manifest->variant_count - plan.count);
 
-    struct sigaction action = {0};
-    action.sa_handler = request_stop;
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
+    cnn_cli_signals_stop_gracefully();
     run_workers(options, manifest, &plan, program, workers, slots, outcomes);
 
     int status = CNN_EXIT_OK;
@@ -364,7 +356,7 @@ int cnn_sweep_run_local(const struct cnn_cli_options *options,
     if (!options->no_table && cnn_cli_update_tables(options, manifest) < 0 &&
         status == CNN_EXIT_OK)
         status = CNN_EXIT_RUN_FAILED;
-    if (stop_signal)
+    if (cnn_cli_stop_signal())
         status = CNN_EXIT_INTERRUPTED;
     free(workers);
     free(outcomes);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cnnlab/atomic_file.h"
+#include "cli/cli_signals.h"
 #include "cli/sweep.h"
 
 struct text {
@@ -211,6 +212,7 @@ static int sbatch(char *const argv[], long *job, struct cnn_error *err)
         return cnn_error_set(err, "cannot run sbatch: %s", strerror(errno));
     }
     if (pid == 0) {
+        cnn_cli_signals_child();
         close(fds[0]);
         dup2(fds[1], STDOUT_FILENO);
         execvp("sbatch", argv);
