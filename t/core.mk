@@ -48,5 +48,5 @@ EXTRA_DIST += t/cli-interrupt.sh t/cli-signals.sh
 TESTS += t/valgrind-run.sh
 EXTRA_DIST += t/valgrind-run.sh
 
-TESTS += t/manifest-plugins-keys.sh
-EXTRA_DIST += t/manifest-plugins-keys.sh
+TESTS += t/manifest-plugins-keys.sh t/messages.sh
+EXTRA_DIST += t/manifest-plugins-keys.sh t/messages.sh

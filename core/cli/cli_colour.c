@@ -1,7 +1,8 @@
-/* cnnlab — restrained colour: only the "cnnlab:" of an error (red) or a
- * warning (yellow), only on a terminal, never with NO_COLOR
- * (https://no-color.org) or TERM=dumb. The words are the same with and
- * without colour, so nothing that reads them depends on it. */
+/* cnnlab — how errors and warnings reach the terminal: restrained colour
+ * (only the "cnnlab:" of an error, red, or a warning, yellow; only on a
+ * terminal, never with NO_COLOR, https://no-color.org, or TERM=dumb; the
+ * words are the same with and without it), and the text with its control
+ * characters shown, never sent (cnn_cli_print_message). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,24 @@ void cnn_cli_warn(const char *text)
         return;
     }
     fflush(stdout);
-    fprintf(stderr, "%scnnlab:%s %s\n", cnn_cli_colour(CNN_CLI_WARNING),
-            cnn_cli_colour_end(), text);
+    fprintf(stderr, "%scnnlab:%s ", cnn_cli_colour(CNN_CLI_WARNING),
+            cnn_cli_colour_end());
+    cnn_cli_print_message(stderr, text);
+    fputc('\n', stderr);
+}
+
+/* Messages carry file names, tensor names and manifest values as they
+ * were given: a name holding an escape sequence could clear the screen or
+ * a newline fake a log line. Control characters (C0, DEL, and C1 as UTF-8
+ * C2 80..C2 9F) are written as \xNN / \u00NN; everything else as it is. */
+void cnn_cli_print_message(FILE *stream, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f)
+            fprintf(stream, "\\x%02x", *c);
+        else if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
+            fprintf(stream, "\\u00%02x", *++c);
+        else
+            fputc(*c, stream);
+    }
 }

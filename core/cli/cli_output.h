@@ -6,6 +6,7 @@
 #define CNNLAB_CLI_OUTPUT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "run/runner.h"
 
@@ -18,6 +19,9 @@ enum cnn_cli_tone { CNN_CLI_ERROR, CNN_CLI_WARNING };
  * "dumb". cnn_cli_colour_end() is the matching reset, or "". */
 const char *cnn_cli_colour(enum cnn_cli_tone tone);
 const char *cnn_cli_colour_end(void);
+/* Writes `text` with its control characters shown as \xNN (or \u00NN for
+ * C1 ones) rather than sent to the terminal. */
+void cnn_cli_print_message(FILE *stream, const char *text);
 
 /* A warning: "cnnlab: TEXT" on stderr (the prefix coloured), or a "note"
  * event with --json. */

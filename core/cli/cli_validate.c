@@ -16,8 +16,10 @@ void cnn_cli_report(const struct cnn_error *err)
 {
     char buf[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
     fflush(stdout); /* keep the plan printed so far before the error */
-    fprintf(stderr, "%scnnlab:%s %s\n", cnn_cli_colour(CNN_CLI_ERROR),
-            cnn_cli_colour_end(), cnn_error_format(err, buf, sizeof buf));
+    fprintf(stderr, "%scnnlab:%s ", cnn_cli_colour(CNN_CLI_ERROR),
+            cnn_cli_colour_end());
+    cnn_cli_print_message(stderr, cnn_error_format(err, buf, sizeof buf));
+    fputc('\n', stderr);
     if (cnn_cli_events_enabled())
         cnn_cli_event_error(buf);
 }

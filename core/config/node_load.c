@@ -103,15 +103,21 @@ static int parser_error(struct loader *loader)
         return cnn_error_at(loader->err, mark, "invalid YAML: %s", problem);
     }
     struct cnn_mark mark = mark_of(loader, parser->problem_mark);
+    /* libyaml's words for a tab say what it could not do, not what to. */
+    const char *hint = strstr(problem, "tab character")
+                           ? ": YAML indents with spaces only; replace the "
+                             "tab with spaces"
+                           : "";
     if (parser->context) {
         struct cnn_mark context = mark_of(loader, parser->context_mark);
         return cnn_error_at(loader->err, mark,
                             "invalid YAML: %s (%s that starts at line %d, "
-                            "column %d)",
+                            "column %d)%s",
                             problem, parser->context, context.line,
-                            context.column);
+                            context.column, hint);
     }
-    return cnn_error_at(loader->err, mark, "invalid YAML: %s", problem);
+    return cnn_error_at(loader->err, mark, "invalid YAML: %s%s", problem,
+                        hint);
 }
 
 static int next_event(struct loader *loader, yaml_event_t *event)

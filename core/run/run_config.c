@@ -406,8 +406,10 @@ static int choose_device(struct cnn_run_config *config,
     else if (cuda->available(&why))
         why.message[0] = '\0';
     if (strcmp(requested, "cuda") == 0 && why.message[0])
-        return cnn_error_at(err, mark, "device: cuda, but %s; use device: "
-                            "cpu or auto", why.message);
+        return cnn_error_at(err, mark, "device: cuda, but %s%s", why.message,
+                            strstr(why.message, "use device:")
+                                ? ""
+                                : "; use device: cpu or auto");
     if (!why.message[0] &&
         (strcmp(requested, "cuda") == 0 || cuda_serves(registry, resolved))) {
         config->device = CNN_DEVICE_CUDA;

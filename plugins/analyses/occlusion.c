@@ -100,7 +100,7 @@ static int listed_images(const struct cnn_dataset *test, const double *values,
         double v = values[k];
         if (v != floor(v) || v < 0 || v >= test->count)
             return cnn_error_set(err,
-                                 "occlusion: images: %g is not an index of "
+                                 "occlusion: images: %.15g is not an index of "
                                  "the test split (0..%d; [-1] alone for one "
                                  "image per class)",
                                  v, test->count - 1);
@@ -200,9 +200,10 @@ static int occlude_image(struct cnn_analysis *a, const struct cnn_data *data,
     int last = cnn_analysis_layer_count(a) - 1;
     int classes = (int)cnn_shape_size(cnn_analysis_layer(a, last)->output);
     if (classes != data->classes)
-        return cnn_error_set(err, "occlusion: the model has %d outputs and "
-                                  "the data %d classes",
-                             classes, data->classes);
+        return cnn_error_set(err, "occlusion: the model has %d output%s and "
+                                  "the data %d class%s",
+                             classes, classes == 1 ? "" : "s", data->classes,
+                             data->classes == 1 ? "" : "es");
     float *logits = malloc((size_t)classes * sizeof *logits);
     if (!logits)
         return cnn_error_set(err, "out of memory");

@@ -183,14 +183,14 @@ static int listed_filters(const struct cnn_analysis *a,
         double value = values[i];
         if (value != floor(value) || value < 0)
             return cnn_error_set(err,
-                                 "%s: filters: %g is not a filter index "
+                                 "%s: filters: %.15g is not a filter index "
                                  "(whole numbers from 0; or [-1] alone for "
                                  "random filters)",
                                  name, value);
         if (value >= total)
             return cnn_error_set(err,
                                  "%s: filters: layer %s (%s) has filters "
-                                 "0..%d, not %g",
+                                 "0..%d, not %.15g",
                                  name, layer->name, layer->type->name,
                                  total - 1, value);
         choice->filters[i] = (int)value;
