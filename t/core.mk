@@ -48,5 +48,6 @@ EXTRA_DIST += t/cli-interrupt.sh t/cli-signals.sh
 TESTS += t/valgrind-run.sh
 EXTRA_DIST += t/valgrind-run.sh
 
-TESTS += t/manifest-plugins-keys.sh t/messages.sh
-EXTRA_DIST += t/manifest-plugins-keys.sh t/messages.sh
+TESTS += t/manifest-plugins-keys.sh t/messages.sh t/reliability-nonfinite.sh
+EXTRA_DIST += t/manifest-plugins-keys.sh t/messages.sh \
+	t/reliability-nonfinite.sh

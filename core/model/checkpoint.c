@@ -2,6 +2,7 @@
  * layer tensor, named "<index>.<tensor>" ("0.weight") by the layer's
  * position in the manifest's list: the state_dict keys of the equivalent
  * torch.nn.Sequential, so PyTorch loads the file directly. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,34 @@ int cnn_model_save(const struct cnn_model *model, const char *path,
     return status;
 }
 
+/* Weights that hold NaN or infinity give NaN for every image: evaluating
+ * or analysing them would write numbers that were never measured. Each
+ * tensor is checked after reading, and the first bad one is named. */
+static int check_finite(const struct cnn_model *model, const char *path,
+                        struct cnn_error *err)
+{
+    for (int i = 0; i < model->layer_count; i++)
+        for (int t = 0; t < model->layers[i].tensor_count; t++) {
+            const struct cnn_param_tensor *tensor =
+                &model->layers[i].tensors[t];
+            const float *values = model->host_parameters + tensor->offset;
+            size_t bad = 0, first = 0;
+            for (size_t k = 0; k < tensor->count; k++)
+                if (!isfinite(values[k]) && bad++ == 0)
+                    first = k;
+            if (bad)
+                return cnn_error_set(
+                    err,
+                    "'%s': tensor '%d.%s' (layer %s) holds NaN or infinity "
+                    "(%zu of its %zu values, the first at index %zu): "
+                    "nothing can be computed from these weights; were they "
+                    "saved from a run whose loss diverged?",
+                    path, i, tensor->name, model->layers[i].name, bad,
+                    tensor->count, first);
+        }
+    return 0;
+}
+
 int cnn_model_load(struct cnn_model *model, const char *path,
                    struct cnn_error *err)
 {
@@ -85,6 +114,8 @@ int cnn_model_load(struct cnn_model *model, const char *path,
                                  model->layers[i].type->name);
         }
     cnn_safetensors_close(file);
+    if (status == 0)
+        status = check_finite(model, path, err);
     if (status == 0)
         status = cnn_model_parameters_from_host(model, err);
     return status;
