@@ -30,7 +30,8 @@ t_test_reliability_data_LDADD = $(CNN_TEST_LIBS) -ljpeg
 
 TESTS += t/test-reliability-data t/reliability-manifest.sh \
 	t/reliability-data.sh t/reliability-checkpoints.sh \
-	t/reliability-plugins.sh t/reliability-faults.sh t/reliability-enospc.sh
+	t/reliability-plugins.sh t/reliability-faults.sh t/reliability-enospc.sh \
+	t/reliability-bounds.sh
 EXTRA_DIST += t/reliability-manifest.sh t/reliability-data.sh \
 	t/reliability-checkpoints.sh t/reliability-plugins.sh \
-	t/reliability-faults.sh t/reliability-enospc.sh
+	t/reliability-faults.sh t/reliability-enospc.sh t/reliability-bounds.sh

@@ -132,6 +132,90 @@ static int refuse_plugins_override(const char *assignment,
                          assignment);
 }
 
+/* The manifest's root without its 'variants' and 'profiles': cloning the
+ * whole root for every variant would copy every other variant too, which
+ * made loading quadratic in the number of variants (issue 19, class 9). */
+static struct cnn_node *clone_base(const struct cnn_node *root)
+{
+    if (!root || root->kind != CNN_NODE_MAP)
+        return cnn_node_clone(root);
+    struct cnn_node view = *root;
+    size_t slots = (size_t)root->count + 1;
+    view.items = malloc(slots * sizeof *view.items);
+    view.keys = malloc(slots * sizeof *view.keys);
+    view.key_marks = malloc(slots * sizeof *view.key_marks);
+    struct cnn_node *copy = NULL;
+    if (view.items && view.keys && view.key_marks) {
+        view.count = 0;
+        for (int i = 0; i < root->count; i++) {
+            if (strcmp(root->keys[i], "variants") == 0
+                || strcmp(root->keys[i], "profiles") == 0)
+                continue;
+            view.items[view.count] = root->items[i];
+            view.keys[view.count] = root->keys[i];
+            view.key_marks[view.count] = root->key_marks[i];
+            view.count++;
+        }
+        copy = cnn_node_clone(&view);
+    }
+    free(view.items);
+    free(view.keys);
+    free(view.key_marks);
+    return copy;
+}
+
+/* Variant names seen so far: an open-addressing hash set, so that the
+ * duplicate check is linear overall, not quadratic. */
+struct name_set {
+    const char **slots;
+    size_t capacity, count;
+};
+
+static size_t name_hash(const char *name)
+{
+    size_t hash = 1469598103934665603u;
+    for (; *name; name++)
+        hash = (hash ^ (unsigned char)*name) * 1099511628211u;
+    return hash;
+}
+
+static void names_free(struct name_set *set)
+{
+    free(set->slots);
+    memset(set, 0, sizeof *set);
+}
+
+/* Adds `name` (not copied: it must outlive the set). Returns 1 when it was
+ * already there, 0 when added, -1 when out of memory. */
+static int name_seen(struct name_set *set, const char *name,
+                     struct cnn_error *err)
+{
+    if (2 * (set->count + 1) > set->capacity) {
+        size_t capacity = set->capacity ? 2 * set->capacity : 64;
+        const char **slots = calloc(capacity, sizeof *slots);
+        if (!slots)
+            return cnn_error_set(err, "out of memory");
+        for (size_t i = 0; i < set->capacity; i++) {
+            if (!set->slots[i])
+                continue;
+            size_t j = name_hash(set->slots[i]) & (capacity - 1);
+            while (slots[j])
+                j = (j + 1) & (capacity - 1);
+            slots[j] = set->slots[i];
+        }
+        free(set->slots);
+        set->slots = slots;
+        set->capacity = capacity;
+    }
+    size_t j = name_hash(name) & (set->capacity - 1);
+    for (; set->slots[j]; j = (j + 1) & (set->capacity - 1))
+        if (strcmp(set->slots[j], name) == 0)
+            return 1;
+    set->slots[j] = name;
+    set->count++;
+    return 0;
+}
+
 /* base ⊕ variant ⊕ profile ⊕ overrides, without variants/profiles. */
 static int resolve(const struct cnn_manifest *manifest,
                    const struct cnn_node *variant,
@@ -139,11 +223,9 @@ static int resolve(const struct cnn_manifest *manifest,
                    const char *const *overrides, int override_count,
                    struct cnn_node **resolved, struct cnn_error *err)
 {
-    struct cnn_node *tree = cnn_node_clone(manifest->root);
+    struct cnn_node *tree = clone_base(manifest->root);
     if (!tree)
         return cnn_error_set(err, "out of memory");
-    cnn_node_map_remove(tree, "variants");
-    cnn_node_map_remove(tree, "profiles");
     int status = 0;
     if (variant) {
         struct cnn_node *overlay = cnn_node_clone(variant);
@@ -271,31 +353,44 @@ static int load_variants(struct cnn_manifest *manifest,
         return cnn_error_at(err, variants->mark,
                             "'variants' must be a non-empty list of "
                             "{name: ..., <overrides>}");
+    struct name_set seen = {0};
     for (int i = 0; i < variants->count; i++) {
         const struct cnn_node *variant = variants->items[i];
         const struct cnn_node *name_node = cnn_node_get(variant, "name");
         const char *name;
-        if (variant->kind != CNN_NODE_MAP || !name_node)
+        if (variant->kind != CNN_NODE_MAP || !name_node) {
+            names_free(&seen);
             return cnn_error_at(err, variant->mark,
                                 "each variant is a mapping with a 'name'");
-        if (cnn_node_to_string(name_node, &name, err) < 0)
+        }
+        if (cnn_node_to_string(name_node, &name, err) < 0) {
+            names_free(&seen);
             return -1;
-        if (!valid_variant_name(name))
+        }
+        if (!valid_variant_name(name)) {
+            names_free(&seen);
             return cnn_error_at(err, name_node->mark,
                                 "variant name '%s' cannot be a directory "
                                 "name: use letters, digits, '.', '_' and "
                                 "'-' (not '/', not starting with '.')",
                                 name);
-        for (int j = 0; j < manifest->variant_count; j++)
-            if (strcmp(manifest->variants[j].name, name) == 0)
-                return cnn_error_at(err, name_node->mark,
-                                    "variant '%s' is defined twice", name);
-        if (resolve(manifest, variant, profile, overrides, override_count,
-                    &resolved, err) < 0)
+        }
+        int status = name_seen(&seen, name, err);
+        if (status > 0)
+            status = cnn_error_at(err, name_node->mark,
+                                  "variant '%s' is defined twice", name);
+        if (status == 0
+            && resolve(manifest, variant, profile, overrides,
+                       override_count, &resolved, err) < 0)
+            status = -1;
+        if (status == 0 && add_variant(manifest, name, resolved, err) < 0)
+            status = -1;
+        if (status < 0) {
+            names_free(&seen);
             return -1;
-        if (add_variant(manifest, name, resolved, err) < 0)
-            return -1;
+        }
     }
+    names_free(&seen);
     return 0;
 }
 
