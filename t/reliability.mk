@@ -35,3 +35,12 @@ TESTS += t/test-reliability-data t/reliability-manifest.sh \
 EXTRA_DIST += t/reliability-manifest.sh t/reliability-data.sh \
 	t/reliability-checkpoints.sh t/reliability-plugins.sh \
 	t/reliability-faults.sh t/reliability-enospc.sh t/reliability-bounds.sh
+
+# Issue 19, class 11: the documented placement of occlusion windows.
+check_PROGRAMS += t/test-occlusion-placement
+TESTS += t/test-occlusion-placement
+t_test_occlusion_placement_SOURCES = t/test-occlusion-placement.c \
+	plugins/analyses/occlusion_brute.c
+t_test_occlusion_placement_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(srcdir)/plugins/analyses
+t_test_occlusion_placement_LDADD = $(CNN_TEST_LIBS)
