@@ -416,6 +416,18 @@ static void undeclared_image(const char *path)
     write_images(path, 0, TRAIN, 0x803, TRAIN - 1, 0, 0);
 }
 
+/* TRAIN labels declared, one more stored. */
+static void undeclared_label(const char *path)
+{
+    uint8_t *bytes = malloc(8 + (size_t)TRAIN + 1);
+    put_u32(bytes, 0x00000801);
+    put_u32(bytes + 4, (uint32_t)TRAIN);
+    for (int i = 0; i <= TRAIN; i++)
+        bytes[8 + i] = (uint8_t)(i % 10);
+    write_bytes(path, bytes, 8 + (size_t)TRAIN + 1, 0);
+    free(bytes);
+}
+
 static void missing_label(const char *path)
 {
     write_labels(path, 0, TRAIN - 1, -1, 0);
@@ -460,8 +472,13 @@ static void check_idx_refusals(void)
          NULL, "truncated"},
         {"gzip file with a wrong checksum", 1, TEST_LABELS,
          spoil_the_checksum, NULL, "corrupt"},
-        {"file longer than declared", 0, TRAIN_IMAGES, undeclared_image, NULL,
-         "longer than its header declares"},
+        /* Labels are read before their images, and an image file whose
+         * header disagrees with them is refused from the header. */
+        {"image file declaring fewer images than there are labels", 0,
+         TRAIN_IMAGES, undeclared_image, NULL,
+         "holds 19 images but"},
+        {"file longer than declared", 0, TRAIN_LABELS, undeclared_label,
+         NULL, "longer than its header declares"},
         {"image and label counts differ", 0, TRAIN_LABELS, missing_label,
          NULL, "train-images-idx3-ubyte"},
         {"label out of range", 0, TEST_LABELS, label_out_of_range, NULL,

@@ -4,7 +4,11 @@
  * the file and the limit: images of 60000×60000, 4 billion images, and the
  * largest header within the limits (10 million images of 4096×4096,
  * 167 TB) on a file of a few bytes, whose payload is read as it arrives,
- * never allocated from the header. (A JPEG declaring 60000×60000 is in
+ * never allocated from the header; since issue 19 such a header, and one
+ * declaring 6.4 million MNIST-sized images (4.8 GB, which a 5 MB gzip can
+ * hold), is refused from the header with the limit (1024 MiB) in the
+ * message, and so is an image file declaring more images than its label
+ * file has labels. (A JPEG declaring 60000×60000 is in
  * t/reliability-data.sh.)
  * Where it can, the test caps the process's data segment at 1 GiB
  * (RLIMIT_DATA), so that a loader allocating from the header would fail
@@ -115,10 +119,21 @@ int main(void)
                       "1..4096");
             check_idx(idx, base, 4000000000u, 4, 4, "4 billion images",
                       "declares 4000000000 images, expected 1..10000000");
+            /* Issue 19, class 9: a file may not declare more than
+             * IDX_MAX_MIB of images (a 5 MB gzip can inflate to 5 GB),
+             * nor more images than its label file has labels; both are
+             * refused from the header, before anything is inflated. */
             check_idx(idx, base, 10000000, 4096, 4096,
                       "10 million images of 4096×4096 in 80 bytes",
-                      "header declares 10000000 images of 4096×4096, file "
-                      "ends after 0 images");
+                      "declares 10000000 images of 4096×4096 (160000000 "
+                      "MiB); IDX image files over 1024 MiB are not read");
+            check_idx(idx, base, 6400000, 28, 28,
+                      "6.4 million images of 28×28 (4.8 GB)",
+                      "declares 6400000 images of 28×28 (4785 MiB); IDX "
+                      "image files over 1024 MiB are not read");
+            check_idx(idx, base, 5, 4, 4,
+                      "5 images for 4 labels",
+                      "holds 5 images but");
         }
         fixture_remove_tree(base);
     }

@@ -26,6 +26,11 @@
 #define IDX_LABELS_MAGIC 0x00000801u /* unsigned bytes, 1 dimension */
 #define IDX_MAX_SIDE 4096
 #define IDX_MAX_COUNT 10000000
+/* The most bytes of images one file may declare. A gzip file inflates up
+ * to about 1000 times its size, so a 5 MB file can declare (and hold)
+ * 5 GB; that is refused from the header, before anything is inflated.
+ * MNIST's training images are 47 MB, EMNIST's largest 547 MB. */
+#define IDX_MAX_MIB 1024
 #define IDX_CLASSES 10
 #define IDX_PATH_MAX 4096
 #define IDX_READ_CHUNK (1u << 20)
@@ -178,9 +183,12 @@ static int read_failure(const struct idx_file *idx, size_t items_read,
                          idx->path, idx->count, items_read);
 }
 
-/* Reads the header (magic, then `dims` big-endian sizes) and checks it. */
+/* Reads the header (magic, then `dims` big-endian sizes) and checks it:
+ * the sizes against the limits and, for images, the count against the
+ * labels already read (`labels`, NULL for a label file), all before the
+ * payload is inflated. */
 static int read_header(gzFile file, struct idx_file *idx, int dims,
-                       struct cnn_error *err)
+                       const struct idx_file *labels, struct cnn_error *err)
 {
     uint8_t header[16];
     size_t header_size = 4 + 4 * (size_t)dims, done;
@@ -228,6 +236,22 @@ static int read_header(gzFile file, struct idx_file *idx, int dims,
         idx->rows = (int)rows;
         idx->cols = (int)cols;
         idx->item_size = (size_t)rows * cols;
+        double mib = (double)count * (double)idx->item_size / (1 << 20);
+        if (mib > IDX_MAX_MIB)
+            return cnn_error_set(err,
+                                 "idx: '%s' declares %u images of %u×%u "
+                                 "(%.0f MiB); IDX image files over %d MiB "
+                                 "are not read: use a smaller dataset (or "
+                                 "the header is damaged)",
+                                 idx->path, (unsigned)count, (unsigned)rows,
+                                 (unsigned)cols, mib, IDX_MAX_MIB);
+        if (labels && (int)count != labels->count)
+            return cnn_error_set(err,
+                                 "idx: '%s' holds %u images but '%s' holds "
+                                 "%d labels: the two files must come from "
+                                 "the same dataset",
+                                 idx->path, (unsigned)count, labels->path,
+                                 labels->count);
     }
     return 0;
 }
@@ -298,9 +322,10 @@ static int check_end(gzFile file, const struct idx_file *idx,
     return stream_failure(file, idx, zlib_status, "", err);
 }
 
-/* Reads one IDX file with `dims` dimensions (3: images, 1: labels). */
-static int read_idx(const char *path, int dims, struct idx_file *idx,
-                    struct cnn_error *err)
+/* Reads one IDX file with `dims` dimensions (3: images, 1: labels);
+ * images are checked against their `labels`, read first. */
+static int read_idx(const char *path, int dims, const struct idx_file *labels,
+                    struct idx_file *idx, struct cnn_error *err)
 {
     memset(idx, 0, sizeof *idx);
     snprintf(idx->path, sizeof idx->path, "%s", path);
@@ -310,7 +335,7 @@ static int read_idx(const char *path, int dims, struct idx_file *idx,
         return cnn_error_set(err, "idx: cannot open '%s': %s", path,
                              errno ? strerror(errno) : "out of memory");
     gzbuffer(file, 1u << 17);
-    int status = read_header(file, idx, dims, err);
+    int status = read_header(file, idx, dims, labels, err);
     if (status == 0)
         status = read_payload(file, idx, err);
     if (status == 0)
@@ -452,11 +477,17 @@ static int load_files(const char *root, int val,
     static const char *const bases[4] = {
         "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    /* Labels before their images: an image file declaring more images
+     * than there are labels is refused before it is inflated. */
+    static const int reading_order[4] = {1, 0, 3, 2};
     char path[IDX_PATH_MAX];
-    for (int i = 0; i < 4; i++) {
+    for (int k = 0; k < 4; k++) {
+        int i = reading_order[k];
         if (find_file(root, bases[i], path, err) != 0)
             return -1;
-        if (read_idx(path, i % 2 == 0 ? 3 : 1, &files[i], err) != 0)
+        if (read_idx(path, i % 2 == 0 ? 3 : 1, i % 2 == 0 ? &files[i + 1] : NULL,
+                     &files[i], err)
+            != 0)
             return -1;
     }
     struct idx_file *train_images = &files[0], *test_images = &files[2];
