@@ -44,3 +44,14 @@ t_test_occlusion_placement_SOURCES = t/test-occlusion-placement.c \
 t_test_occlusion_placement_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(srcdir)/plugins/analyses
 t_test_occlusion_placement_LDADD = $(CNN_TEST_LIBS)
+
+# Issue 19, class 9a: what one JPEG decode may hold is bounded; the decoder
+# is compiled in.
+check_PROGRAMS += t/test-jpeg-bounds
+TESTS += t/test-jpeg-bounds
+t_test_jpeg_bounds_SOURCES = t/test-jpeg-bounds.c \
+	plugins/loaders/jpeg_decode.c plugins/loaders/jpeg_decode.h \
+	plugins/loaders/resize.c plugins/loaders/resize.h \
+	$(IMAGEFOLDER_FIXTURES) $(TEST_UTIL_SOURCES)
+t_test_jpeg_bounds_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/plugins/loaders
+t_test_jpeg_bounds_LDADD = $(CNN_TEST_LIBS) -ljpeg $(LIBM)

@@ -142,8 +142,21 @@ static int check_header(const struct jpeg_decompress_struct *cinfo,
 }
 
 static int describe_failure(const struct error_manager *manager,
+                            const struct jpeg_decompress_struct *cinfo,
                             const char *path, struct cnn_error *err)
 {
+    /* libjpeg wanted more than max_memory_to_use for its whole-image
+     * buffers and, having no backing store, gave up. */
+    if (manager->code == JERR_NO_BACKING_STORE)
+        return cnn_error_set(err,
+                             "'%s' is a progressive JPEG of %u×%u whose "
+                             "decoding needs over %d MiB; such images are "
+                             "not decoded: shrink it, or save it as a "
+                             "baseline JPEG (e.g. ImageMagick: convert IN "
+                             "-interlace none OUT)",
+                             path, (unsigned)cinfo->image_width,
+                             (unsigned)cinfo->image_height,
+                             LOADERS_JPEG_MAX_DECODER_MIB);
     if (manager->code == JERR_NO_SOI)
         return cnn_error_set(err, "'%s' is not a JPEG file (libjpeg: %s)",
                              path, manager->message);
@@ -159,11 +172,39 @@ static int describe_failure(const struct error_manager *manager,
                          manager->message);
 }
 
+/* Picks libjpeg's output scale (see LOADERS_JPEG_MAX_DECODED_MIB): the
+ * full size when the decoded image fits the limit, else the smallest M/8
+ * whose sides stay at least `size`, the closest libjpeg comes to the
+ * target (1/8 of 100 megapixels is 1.6). */
+static void choose_scale(struct jpeg_decompress_struct *cinfo, int size)
+{
+    const double limit = (double)LOADERS_JPEG_MAX_DECODED_MIB * (1 << 20);
+    cinfo->scale_num = 8;
+    cinfo->scale_denom = 8;
+    jpeg_calc_output_dimensions(cinfo);
+    if ((double)cinfo->output_width * cinfo->output_height
+            * cinfo->out_color_components
+        <= limit)
+        return;
+    unsigned chosen = 8;
+    for (unsigned m = 7; m >= 1; m--) {
+        cinfo->scale_num = m;
+        jpeg_calc_output_dimensions(cinfo);
+        if (cinfo->output_width < (JDIMENSION)size
+            || cinfo->output_height < (JDIMENSION)size)
+            break;
+        chosen = m;
+    }
+    cinfo->scale_num = chosen;
+    jpeg_calc_output_dimensions(cinfo);
+}
+
 /* Decompresses into worker->decoded; *height, *width, *components say
  * what came out. Everything that changes after setjmp lives in `worker`
  * or behind a pointer, so it is defined after the longjmp. */
 static int decode_bytes(struct loaders_jpeg_worker *worker, size_t size,
-                        const char *path, int want_gray, int *height,
+                        const char *path, int target, int want_gray,
+                        int *height,
                         int *width, int *components, struct cnn_error *err)
 {
     struct jpeg_decompress_struct cinfo;
@@ -174,8 +215,9 @@ static int decode_bytes(struct loaders_jpeg_worker *worker, size_t size,
     manager.library.emit_message = on_emit_message;
     manager.library.output_message = on_output_message;
     if (setjmp(manager.escape)) {
+        int status = describe_failure(&manager, &cinfo, path, err);
         jpeg_destroy_decompress(&cinfo);
-        return describe_failure(&manager, path, err);
+        return status;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, worker->file_bytes, (unsigned long)size);
@@ -186,6 +228,8 @@ static int decode_bytes(struct loaders_jpeg_worker *worker, size_t size,
     }
     cinfo.out_color_space =
         want_gray || cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    choose_scale(&cinfo, target);
+    cinfo.mem->max_memory_to_use = (long)LOADERS_JPEG_MAX_DECODER_MIB << 20;
     jpeg_start_decompress(&cinfo);
     size_t row_size = (size_t)cinfo.output_width * cinfo.output_components;
     if (grow(&worker->decoded, &worker->decoded_capacity,
@@ -217,8 +261,8 @@ int loaders_jpeg_decode_file(struct loaders_jpeg_worker *worker,
     int height, width, components;
     int status = read_whole_file(worker, path, &file_size, err);
     if (status == 0)
-        status = decode_bytes(worker, file_size, path, channels == 1, &height,
-                              &width, &components, err);
+        status = decode_bytes(worker, file_size, path, size, channels == 1,
+                              &height, &width, &components, err);
     if (status != 0)
         return status;
     if (worker->resizer_h != height || worker->resizer_w != width) {

@@ -16,6 +16,20 @@
 #define LOADERS_JPEG_MAX_PIXELS 100000000.0
 #define LOADERS_JPEG_MAX_FILE_BYTES ((size_t)256 << 20)
 
+/* What one decode may hold beyond the file's bytes, so that N decoding
+ * threads hold at most N times this (issue 19, class 9: a progressive
+ * 16384×6100 image took 0.9 GB per thread).
+ * - The decoded image: one that would decode to more than
+ *   LOADERS_JPEG_MAX_DECODED_MIB is decoded by libjpeg at a reduced scale
+ *   (M/8, the smallest M that keeps both sides at least the target size:
+ *   100 megapixels at 1/8 are 1.6), then resized as usual. Images under
+ *   the limit decode at full size, as before.
+ * - libjpeg's whole-image buffers, which only progressive (multi-scan)
+ *   images need, at full size whatever the output scale: over
+ *   LOADERS_JPEG_MAX_DECODER_MIB the image is refused, the limit named. */
+#define LOADERS_JPEG_MAX_DECODED_MIB 64
+#define LOADERS_JPEG_MAX_DECODER_MIB 256
+
 /* What a decoding thread reuses from one file to the next. */
 struct loaders_jpeg_worker {
     uint8_t *file_bytes;     /* the whole file */
