@@ -27,7 +27,8 @@ static const struct cnn_param_spec data_specs[] = {
     {"std", CNN_PARAM_FLOAT_LIST, "[1]", 1e-6, 1000, NULL,
      "per-channel standard deviation divided by"},
     {"limit", CNN_PARAM_INT, "0", 0, 1e9, NULL,
-     "keep at most this many images per split (0: all)"},
+     "keep at most this many images per split (0: all; idx keeps the "
+     "first, imagefolder a class-balanced seeded choice)"},
 };
 
 static const struct cnn_param_spec train_specs[] = {
