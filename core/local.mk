@@ -16,11 +16,12 @@ pkginclude_HEADERS += \
 	include/cnnlab/plugin.h include/cnnlab/registry.h include/cnnlab/node.h \
 	include/cnnlab/device.h include/cnnlab/analysis.h \
 	include/cnnlab/receptive_field.h include/cnnlab/atomic_file.h \
-	include/cnnlab/cuda.h
+	include/cnnlab/cuda.h include/cnnlab/input_file.h
 
 noinst_LTLIBRARIES += libcnnlab-internal.la
 libcnnlab_internal_la_SOURCES = \
-	core/base/atomic_file.c core/base/error.c core/base/rng.c \
+	core/base/atomic_file.c core/base/error.c core/base/input_file.c \
+	core/base/json_input.c core/base/json_input.h core/base/rng.c \
 	core/base/tensor.c \
 	core/config/did_you_mean.c core/config/manifest.c \
 	core/config/manifest.h core/config/manifest_from.c core/config/node.c \

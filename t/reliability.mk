@@ -31,10 +31,11 @@ t_test_reliability_data_LDADD = $(CNN_TEST_LIBS) -ljpeg
 TESTS += t/test-reliability-data t/reliability-manifest.sh \
 	t/reliability-data.sh t/reliability-checkpoints.sh \
 	t/reliability-plugins.sh t/reliability-faults.sh t/reliability-enospc.sh \
-	t/reliability-bounds.sh
+	t/reliability-bounds.sh t/reliability-special-files.sh
 EXTRA_DIST += t/reliability-manifest.sh t/reliability-data.sh \
 	t/reliability-checkpoints.sh t/reliability-plugins.sh \
-	t/reliability-faults.sh t/reliability-enospc.sh t/reliability-bounds.sh
+	t/reliability-faults.sh t/reliability-enospc.sh t/reliability-bounds.sh \
+	t/reliability-special-files.sh
 
 # Issue 19, class 11: the documented placement of occlusion windows.
 check_PROGRAMS += t/test-occlusion-placement

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnnlab/input_file.h"
 #include "analysis/analysis.h"
 
 #define CSV_FIELDS_MAX 16
@@ -65,10 +66,9 @@ static int csv_open(struct csv_file *csv, const char *directory,
     if (!csv->path)
         return cnn_error_set(err, "out of memory");
     snprintf(csv->path, size, "%s/%s", directory, name);
-    FILE *in = fopen(csv->path, "rb");
+    FILE *in = cnn_input_fopen(csv->path, err);
     if (!in)
-        return cnn_error_set(err, "cannot read '%s': %s", csv->path,
-                             strerror(errno));
+        return -1;
     size_t length = 0;
     FILE *memory = open_memstream(&csv->text, &length);
     char chunk[8192];

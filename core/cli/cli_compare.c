@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cnnlab/input_file.h"
+#include "base/json_input.h"
 #include "cli/cli.h"
 #include "cnnlab/node.h"
 
@@ -221,10 +223,13 @@ static int csv_read(const struct run *run, const char *name, struct csv *csv,
     char *path = file_path(run, name);
     if (!path)
         return cnn_error_set(err, "out of memory comparing runs");
-    FILE *file = fopen(path, "r");
+    /* Absent: optional. Present but not a regular file (a FIFO would
+     * block the read): damaged, named by the reader's message. */
+    FILE *file = cnn_input_fopen(path, err);
     if (!file) {
+        int absent = errno == ENOENT;
         free(path);
-        return 1;
+        return absent ? 1 : -1;
     }
     char *line = NULL;
     size_t size = 0;
@@ -292,7 +297,7 @@ static int load_run(struct run *run, const char *directory,
         return -1;
     path = file_path(run, "run.json");
     json_error_t json_error;
-    run->info = path ? json_load_file(path, 0, &json_error) : NULL;
+    run->info = path ? cnn_json_load_regular(path, 0, &json_error) : NULL;
     if (!run->info)
         status = cnn_error_set(err, "compare: %s/run.json:%d: not valid "
                                "JSON: %s", directory,

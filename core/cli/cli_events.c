@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/json_input.h"
 #include "cli/cli_output.h"
 
 static int events_on;
@@ -132,7 +133,7 @@ static json_t *read_run_info(const char *directory)
     if (!path)
         return NULL;
     snprintf(path, size, "%s/run.json", directory);
-    json_t *info = json_load_file(path, 0, NULL);
+    json_t *info = cnn_json_load_regular(path, 0, NULL);
     free(path);
     return info;
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/json_input.h"
 #include "run/run_dir.h"
 #include "cli/cli_signals.h"
 #include "cli/sweep.h"
@@ -250,7 +251,7 @@ static void read_result(const char *directory,
     json_t *info = NULL;
     if (path) {
         snprintf(path, size, "%s/run.json", directory);
-        info = json_load_file(path, 0, NULL);
+        info = cnn_json_load_regular(path, 0, NULL);
     }
     json_t *parameters = json_object_get(info, "parameters");
     if (json_is_integer(parameters))

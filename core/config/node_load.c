@@ -10,6 +10,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "cnnlab/input_file.h"
 #include "cnnlab/node.h"
 
 /* Marks point at file names for as long as any error or node may be
@@ -401,10 +402,9 @@ int cnn_node_load_string(const char *text, const char *name,
 int cnn_node_load_file(const char *path, struct cnn_node **root,
                        struct cnn_error *err)
 {
-    FILE *file = fopen(path, "rb");
+    FILE *file = cnn_input_fopen(path, err);
     if (!file)
-        return cnn_error_set(err, "cannot read '%s': %s", path,
-                             strerror(errno));
+        return -1;
     size_t capacity = 4096, length = 0;
     unsigned char *buffer = malloc(capacity);
     int read_errno = 0;

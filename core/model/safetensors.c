@@ -7,6 +7,7 @@
  * against the bytes actually present before a pointer is formed, with
  * overflow-checked arithmetic, and the data area is placed at an aligned
  * address in memory whatever the header length is. */
+#include "cnnlab/input_file.h"
 #include "model/safetensors.h"
 
 #include <errno.h>
@@ -125,10 +126,11 @@ static int load_file(struct cnn_safetensors *file, const char **header,
                      uint64_t *header_size, struct cnn_error *err)
 {
     const char *path = file->path;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = cnn_input_open(path, err);
     if (fd < 0)
-        return cnn_error_set(err, "cannot open '%s': %s", path,
-                             strerror(errno));
+        return errno ? cnn_error_set(err, "cannot open '%s': %s", path,
+                                     strerror(errno))
+                     : -1;
     struct stat info;
     int status = -1;
     if (fstat(fd, &info) != 0) {

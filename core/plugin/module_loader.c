@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cnnlab/input_file.h"
 #include "cnnlab/registry.h"
 #include "plugin/openmp_env.h"
 #include "plugin/registry_internal.h"
@@ -89,6 +90,10 @@ int cnn_registry_load_module(struct cnn_registry *registry, const char *path,
                              strerror(errno));
     if (already_loaded(registry, resolved))
         return 0;
+    /* dlopen opens what it is given without a check: a FIFO named x.so
+     * would block it forever. */
+    if (cnn_input_check(resolved, err) != 0)
+        return cnn_error_prefix(err, "cannot load plugin '%s': ", path);
 
     /* Before the OpenMP runtime a module may bring in reads it. */
     cnn_openmp_defaults();

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cnnlab/input_file.h"
 #include "report/pages.h"
 #include "report/pages_internal.h"
 
@@ -92,10 +93,11 @@ int cnn_pages_read_file(const char *path, size_t limit, char **data,
 {
     *data = NULL;
     *length = 0;
-    FILE *file = fopen(path, "rb");
+    FILE *file = cnn_input_fopen(path, err);
     if (!file)
-        return cnn_error_set(err, "cannot open '%s': %s", path,
-                             strerror(errno));
+        return errno ? cnn_error_set(err, "cannot open '%s': %s", path,
+                                     strerror(errno))
+                     : -1;
     struct stat info;
     if (fstat(fileno(file), &info) != 0 || info.st_size < 0) {
         fclose(file);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_input.h"
 #include "report/pages_internal.h"
 
 /* An analysis's text shown in the page; a larger one is linked. */
@@ -261,7 +262,7 @@ int cnn_pages_variant(struct cnn_pages_writer *writer,
     }
     json_error_t json_error;
     json_t *info = cnn_pages_is_file(directory, "run.json")
-                       ? json_load_file(info_path, 0, &json_error)
+                       ? cnn_json_load_regular(info_path, 0, &json_error)
                        : NULL;
     if (info && !json_is_object(info)) {
         json_decref(info);

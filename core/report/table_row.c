@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cnnlab/input_file.h"
+#include "base/json_input.h"
 #include "report/table.h"
 
 /* Marks the row with a status and a note; -1 only when out of memory. */
@@ -107,7 +109,8 @@ static int read_result(const json_t *info, const char *path,
 static char *read_text(const char *path, int *missing)
 {
     *missing = 0;
-    FILE *file = fopen(path, "rb");
+    struct cnn_error ignored = {0};
+    FILE *file = cnn_input_fopen(path, &ignored);
     if (!file) {
         *missing = 1;
         return NULL;
@@ -367,7 +370,7 @@ static int read_run(const struct cnn_table *table, const char *variant_dir,
         status = set_note(row, CNN_TABLE_NOT_RUN, err,
                           "%s has no run.json: the variant never started",
                           variant_dir);
-    } else if (!(run = json_load_file(path, 0, &json_error))) {
+    } else if (!(run = cnn_json_load_regular(path, 0, &json_error))) {
         status = set_note(row, CNN_TABLE_UNREADABLE, err,
                           "%s:%d:%d: not valid JSON (%s): %s", path,
                           json_error.line, json_error.column,

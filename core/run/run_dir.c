@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/json_input.h"
 #include "cnnlab/atomic_file.h"
 #include "model/checkpoint.h"
 #include "run/run_dir.h"
@@ -102,7 +103,7 @@ int cnn_run_dir_reopen(struct cnn_run_dir *dir, const char *path,
         return -1;
     char *info_path = join(path, "run.json");
     json_error_t why;
-    json_t *previous = info_path ? json_load_file(info_path, 0, &why) : NULL;
+    json_t *previous = info_path ? cnn_json_load_regular(info_path, 0, &why) : NULL;
     int status = 0;
     if (!info_path)
         status = cnn_error_set(err, "out of memory");
@@ -170,7 +171,7 @@ static int is_complete(const char *path, const struct cnn_node *resolved,
     char *info_path = join(path, "run.json");
     char *manifest_path = join(path, "manifest.yaml");
     int complete = 0;
-    json_t *info = info_path ? json_load_file(info_path, 0, NULL) : NULL;
+    json_t *info = info_path ? cnn_json_load_regular(info_path, 0, NULL) : NULL;
     const char *status = json_string_value(json_object_get(info, "status"));
     if (status && strcmp(status, "complete") == 0 && manifest_path) {
         struct cnn_node *previous = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/json_input.h"
 #include "run/run_resume.h"
 
 static void note(const struct cnn_run_observer *observer, const char *text)
@@ -69,7 +70,7 @@ int cnn_run_resume_prepare(struct cnn_run_resume *resume,
         return -1;
     }
     char *info_path = join(directory, "run.json");
-    resume->previous = info_path ? json_load_file(info_path, 0, NULL) : NULL;
+    resume->previous = info_path ? cnn_json_load_regular(info_path, 0, NULL) : NULL;
     free(info_path);
     const struct cnn_train_snapshot *s = cnn_run_resume_snapshot(resume);
     if (s->batch > 0)

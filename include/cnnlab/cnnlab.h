@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "atomic_file.h"
+#include "input_file.h"
 #include "tensor.h"
 #include "params.h"
 #include "rng.h"

@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
+#include "cnnlab/input_file.h"
 #include "cnnlab/rng.h"
 #include "loaders.h"
 #include "resize.h"
@@ -329,11 +331,19 @@ static int read_idx(const char *path, int dims, const struct idx_file *labels,
 {
     memset(idx, 0, sizeof *idx);
     snprintf(idx->path, sizeof idx->path, "%s", path);
+    int fd = cnn_input_open(path, err);
+    if (fd < 0)
+        return errno ? cnn_error_set(err, "idx: cannot open '%s': %s", path,
+                                     strerror(errno))
+                     : cnn_error_prefix(err, "idx: ");
     errno = 0;
-    gzFile file = gzopen(path, "rb");
-    if (file == NULL)
+    gzFile file = gzdopen(fd, "rb");
+    if (file == NULL) {
+        int error = errno;
+        close(fd);
         return cnn_error_set(err, "idx: cannot open '%s': %s", path,
-                             errno ? strerror(errno) : "out of memory");
+                             error ? strerror(error) : "out of memory");
+    }
     gzbuffer(file, 1u << 17);
     int status = read_header(file, idx, dims, labels, err);
     if (status == 0)

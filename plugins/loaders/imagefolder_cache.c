@@ -21,6 +21,7 @@
 #include <jpeglib.h>
 
 #include "cnnlab/atomic_file.h"
+#include "cnnlab/input_file.h"
 #include "imagefolder.h"
 
 #define CACHE_MAGIC "CNNIMGC2"
@@ -235,9 +236,11 @@ int imagefolder_cache_read(const char *path, uint64_t key,
                            struct cnn_data *data, int *skipped,
                            struct cnn_error *err)
 {
-    FILE *file = fopen(path, "rb");
+    /* No cache yet is no error; a FIFO or a device there would block or
+     * never end a read, so it is refused by name. */
+    FILE *file = cnn_input_fopen(path, err);
     if (!file)
-        return 0;
+        return errno ? 0 : cnn_error_prefix(err, "data.cache: ");
     struct cache_header header;
     struct stat info;
     int status = 0;

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "cnnlab/input_file.h"
 #include "imagefolder.h"
 
 const char *const imagefolder_split_names[IMAGEFOLDER_SPLITS] = {
@@ -196,15 +197,37 @@ static int scan_class(const struct imagefolder_settings *settings,
             status = -1;
             break;
         }
+        struct cnn_error why = {0};
         if (stat(file.path, &info) != 0) {
-            status = cnn_error_set(err, "imagefolder: cannot read '%s': %s",
-                                   file.path, strerror(errno));
+            int error = errno;
+            /* A symbolic link to nothing, or a loop of them. */
+            int broken_link = error == ENOENT || error == ELOOP;
+            if (settings->skip_errors && broken_link)
+                ++*skipped;
+            else
+                status = cnn_error_set(
+                    err, "imagefolder: cannot read '%s': %s%s", file.path,
+                    strerror(error),
+                    broken_link ? " (a symbolic link to nothing, or a loop "
+                                  "of them): fix or remove it, or set "
+                                  "data.on_error: skip"
+                                : "");
         } else if (S_ISDIR(info.st_mode)) {
             status = cnn_error_set(err,
                                    "imagefolder: '%s' is a folder inside a "
                                    "class folder: images must sit directly "
                                    "in their class folder (%s)",
                                    file.path, IMAGEFOLDER_LAYOUT_HINT);
+        } else if (!S_ISREG(info.st_mode)
+                   && cnn_input_check(file.path, &why) != 0) {
+            /* A FIFO would block the decoder's open forever. */
+            if (settings->skip_errors)
+                ++*skipped;
+            else
+                status = cnn_error_set(err,
+                                       "imagefolder: %s (or set "
+                                       "data.on_error: skip to leave it out)",
+                                       why.message);
         } else if (!has_jpeg_extension(entries.names[i])) {
             if (settings->skip_errors)
                 ++*skipped;

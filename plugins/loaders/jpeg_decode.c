@@ -17,6 +17,8 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "cnnlab/input_file.h"
+
 struct error_manager {
     struct jpeg_error_mgr library; /* first: libjpeg sees only this part */
     jmp_buf escape;
@@ -69,10 +71,11 @@ static int read_whole_file(struct loaders_jpeg_worker *worker,
                            const char *path, size_t *size,
                            struct cnn_error *err)
 {
-    FILE *file = fopen(path, "rb");
+    FILE *file = cnn_input_fopen(path, err);
     if (!file)
-        return cnn_error_set(err, "cannot open '%s': %s", path,
-                             strerror(errno));
+        return errno ? cnn_error_set(err, "cannot open '%s': %s", path,
+                                     strerror(errno))
+                     : -1;
     struct stat info;
     int status = 0;
     if (fstat(fileno(file), &info) != 0) {
