@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/path.h"
 #include "cli/cli.h"
 #include "cli/cli_validate.h"
 #include "run/runner.h"
@@ -39,7 +40,9 @@ static int check_same_manifest(const char *directory,
                                struct cnn_error *err)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/manifest.yaml", directory);
+    if (cnn_path_format(path, sizeof path, err, "%s/manifest.yaml",
+                        directory) < 0)
+        return -1;
     struct cnn_node *previous = NULL;
     if (cnn_node_load_file(path, &previous, err) < 0)
         return cnn_error_prefix(err, "no usable results in '%s': ",
@@ -114,10 +117,12 @@ static int analyse_variant(const struct cnn_registry *registry,
         status = cnn_model_allocate(&model, config.seed, err);
     if (status == 0) {
         char directory[2048];
-        snprintf(directory, sizeof directory, "%s/%s/%s",
-                 options->out_directory, manifest->name, variant->name);
-        status = analyse_in_directory(manifest, variant, &config, &model,
-                                      directory, failed, err);
+        status = cnn_path_format(directory, sizeof directory, err,
+                                 "%s/%s/%s", options->out_directory,
+                                 manifest->name, variant->name);
+        if (status == 0)
+            status = analyse_in_directory(manifest, variant, &config, &model,
+                                          directory, failed, err);
     }
     cnn_model_free(&model);
     cnn_run_config_free(&config);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/path.h"
 #include "analysis/analysis.h"
 #include "cnnlab/atomic_file.h"
 #include "cli/cli.h"
@@ -67,6 +68,9 @@ static int parse_arguments(int argc, char **argv, struct eval_options *o)
     }
     if (!o->cli.manifest)
         return eval_usage("%s", "missing MANIFEST");
+    if (!o->cli.out_directory[0])
+        return eval_usage("%s", "--out is empty: give the folder for the "
+                                "results (an unset shell variable?)");
     if (!o->weights || !o->weights[0])
         return eval_usage("%s", "missing --weights FILE (a safetensors file "
                                 "of this model's tensors)");
@@ -191,18 +195,26 @@ static int evaluate_and_write(const struct eval_options *o,
         r.correct += predictions[i] == set->labels[i];
 
     char directory[4096], path[4200], device_text[256];
-    snprintf(directory, sizeof directory, "%s/%s/%s/eval-%s",
-             o->cli.out_directory, manifest->name, variant->name, o->split);
+    if (status == 0)
+        status = cnn_path_format(directory, sizeof directory, err,
+                                 "%s/%s/%s/eval-%s", o->cli.out_directory,
+                                 manifest->name, variant->name, o->split);
     cnn_describe_device(model, config->threads, device_text,
                         sizeof device_text);
     if (status == 0)
         status = make_directories(directory, err);
     if (status == 0) {
-        snprintf(path, sizeof path, "%s/predictions.csv", directory);
+        status = cnn_path_format(path, sizeof path, err,
+                                 "%s/predictions.csv", directory);
+    }
+    if (status == 0) {
         status = write_predictions(path, set, predictions, err);
     }
     if (status == 0) {
-        snprintf(path, sizeof path, "%s/eval.json", directory);
+        status = cnn_path_format(path, sizeof path, err, "%s/eval.json",
+                                 directory);
+    }
+    if (status == 0) {
         status = write_record(path, manifest, variant, config, device_text,
                               &r, err);
     }

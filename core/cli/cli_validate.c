@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/path.h"
 #include "cli/cli.h"
 #include "cli/cli_output.h"
 #include "cli/cli_validate.h"
@@ -37,7 +38,8 @@ static int load_manifest_plugins(struct cnn_registry *registry,
                             "'plugins' must be a list of module files or "
                             "directories");
     char base[PATH_MAX];
-    snprintf(base, sizeof base, "%s", manifest->path);
+    if (cnn_path_format(base, sizeof base, err, "%s", manifest->path) < 0)
+        return -1;
     char *slash = strrchr(base, '/');
     if (slash)
         *slash = '\0';
@@ -48,8 +50,12 @@ static int load_manifest_plugins(struct cnn_registry *registry,
         if (cnn_node_to_string(plugins->items[i], &entry, err) < 0)
             return -1;
         char path[PATH_MAX * 2];
-        snprintf(path, sizeof path, "%s%s%s", entry[0] == '/' ? "" : base,
-                 entry[0] == '/' ? "" : "/", entry);
+        struct cnn_error why = {0};
+        if (cnn_path_format(path, sizeof path, &why, "%s%s%s",
+                            entry[0] == '/' ? "" : base,
+                            entry[0] == '/' ? "" : "/", entry) < 0)
+            return cnn_error_at(err, plugins->items[i]->mark, "plugins: %s",
+                                why.message);
         size_t length = strlen(path);
         int is_module = length > 3 && strcmp(path + length - 3, ".so") == 0;
         struct stat info;

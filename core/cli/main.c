@@ -121,6 +121,12 @@ static int parse_run_arguments(int argc, char **argv,
                     options->profile = value;
                 else if (k == 1)
                     options->variant = value;
+                else if (!value[0])
+                    /* An unset shell variable: "" would put the
+                     * results under "/". */
+                    return usage_error("%s", "--out is empty: give the "
+                                             "folder for the results (an "
+                                             "unset shell variable?)");
                 else
                     options->out_directory = value;
             }

@@ -94,6 +94,14 @@ static int find_places(struct places *p, const struct cnn_cli_options *options,
         snprintf(p->log_dir, size, "%s/slurm", p->experiment_dir);
     else
         snprintf(p->log_dir, size, "%s/%s/slurm", p->cwd, p->experiment_dir);
+    /* The scripts' --output lines hold it in 4200 bytes; cut, it would
+     * name another folder. */
+    if (strlen(p->log_dir) > 4096)
+        return cnn_error_set(err,
+                             "the log directory '%.200s...' is %zu bytes "
+                             "long; sbatch's --output takes up to 4096 here: "
+                             "use a shorter --out",
+                             p->log_dir, strlen(p->log_dir));
     /* #SBATCH lines are not shell: no quoting, and % starts a pattern. */
     if (strpbrk(p->log_dir, " \t%'\"\\"))
         return cnn_error_set(err,

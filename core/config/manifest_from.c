@@ -140,6 +140,16 @@ static int find_source(const char *manifest_path, const char *name,
                        struct cnn_error *err)
 {
     char directory[PATH_MAX];
+    /* Every path below is the manifest's folder, the name and ".yaml" at
+     * most: checked once here, so none is cut (a cut one names another
+     * manifest). */
+    if (strlen(manifest_path) + strlen(name) + sizeof "/.yaml" > size ||
+        size > sizeof directory)
+        return cnn_error_at(err, mark,
+                            "model.from: the path of '%.200s' beside '%s' "
+                            "is over %zu bytes long: use a shorter name or "
+                            "folder",
+                            name, manifest_path, size - 1);
     directory_of(manifest_path, directory, sizeof directory);
     if (ends_with(name, ".yaml") || ends_with(name, ".yml")) {
         if (name[0] == '/' || mark.line == 0)

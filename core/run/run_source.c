@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/path.h"
 #include "model/model_weights.h"
 #include "run/run_source.h"
 
@@ -77,8 +78,12 @@ static int ensure_checkpoint(const struct cnn_registry *registry,
         return cnn_error_prefix(err, "model.from: ");
     char text[2048];
     char directory[1024];
-    snprintf(directory, sizeof directory, "%s/%s/%s", options->out_directory,
-             record->experiment, record->variant);
+    if (cnn_path_format(directory, sizeof directory, err, "%s/%s/%s",
+                        options->out_directory, record->experiment,
+                        record->variant) < 0) {
+        cnn_manifest_free(&source);
+        return cnn_error_prefix(err, "model.from: ");
+    }
     int status = 0;
     if (!is_file(weights)) {
         snprintf(text, sizeof text,

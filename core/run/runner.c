@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/path.h"
 #include "analysis/analysis.h"
 #include "model/model_weights.h"
 #include "run/nvml.h"
@@ -110,7 +111,11 @@ static json_t *plugin_list(const struct cnn_registry *registry)
 static json_t *git_revision(const char *manifest_path)
 {
     char directory[1024];
-    snprintf(directory, sizeof directory, "%s", manifest_path);
+    struct cnn_error ignored = {0};
+    /* A cut folder would ask another repository: no revision instead. */
+    if (cnn_path_format(directory, sizeof directory, &ignored, "%s",
+                        manifest_path) < 0)
+        return json_null();
     char *slash = strrchr(directory, '/');
     if (slash)
         *slash = '\0';
@@ -446,8 +451,14 @@ int cnn_run_variant(const struct cnn_registry *registry,
                     struct cnn_run_summary *summary, struct cnn_error *err)
 {
     memset(summary, 0, sizeof *summary);
-    snprintf(summary->directory, sizeof summary->directory, "%s/%s/%s",
-             options->out_directory, manifest->name, variant->name);
+    if (cnn_path_format(summary->directory, sizeof summary->directory, err,
+                        "%s/%s/%s", options->out_directory, manifest->name,
+                        variant->name) < 0) {
+        /* A cut name would be another variant's directory. */
+        summary->directory[0] = '\0';
+        return cnn_error_prefix(err, "%s/%s: the run directory: ",
+                                manifest->name, variant->name);
+    }
     struct cnn_run_config config;
     if (cnn_run_config_parse(&config, registry, variant->resolved, err) < 0)
         return -1;

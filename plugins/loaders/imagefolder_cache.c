@@ -107,14 +107,23 @@ static int auto_path(const struct imagefolder_settings *settings, char *path,
     char base[PATH_MAX];
     const char *xdg = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
+    int written = 0;
     if (xdg && xdg[0] == '/')
-        snprintf(base, sizeof base, "%s", xdg);
+        written = snprintf(base, sizeof base - sizeof "/cnnlab", "%s", xdg);
     else if (home && home[0] == '/')
-        snprintf(base, sizeof base, "%s/.cache", home);
+        written = snprintf(base, sizeof base - sizeof "/cnnlab", "%s/.cache",
+                           home);
     else
         return cnn_error_set(err,
                              "imagefolder: cache: auto needs $XDG_CACHE_HOME "
                              "or $HOME: set one, or give data.cache a path");
+    /* A cut folder would put the cache somewhere else. */
+    if (written < 0 || (size_t)written >= sizeof base - sizeof "/cnnlab")
+        return cnn_error_set(err,
+                             "imagefolder: cache: auto: $XDG_CACHE_HOME or "
+                             "$HOME is over %zu bytes long: give data.cache "
+                             "a path",
+                             sizeof base - sizeof "/cnnlab" - 1);
     char absolute_root[PATH_MAX];
     if (!realpath(settings->root, absolute_root))
         snprintf(absolute_root, sizeof absolute_root, "%s", settings->root);
@@ -130,7 +139,7 @@ static int auto_path(const struct imagefolder_settings *settings, char *path,
     if (mkdir(base, 0755) != 0 && errno != EEXIST)
         return cnn_error_set(err, "imagefolder: cannot make the cache folder "
                              "'%s': %s", base, strerror(errno));
-    int written = snprintf(path, size, "%s/imagefolder-%016llx.bin", base,
+    written = snprintf(path, size, "%s/imagefolder-%016llx.bin", base,
                            (unsigned long long)hash.value);
     if (written < 0 || (unsigned long)written >= size)
         return cnn_error_set(err, "imagefolder: the cache path under '%s' is "
