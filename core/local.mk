@@ -20,7 +20,8 @@ pkginclude_HEADERS += \
 
 noinst_LTLIBRARIES += libcnnlab-internal.la
 libcnnlab_internal_la_SOURCES = \
-	core/base/atomic_file.c core/base/error.c core/base/input_file.c \
+	core/base/atomic_file.c core/base/atomic_internal.h core/base/error.c \
+	core/base/input_file.c \
 	core/base/json_input.c core/base/json_input.h core/base/path.c \
 	core/base/path.h core/base/rng.c \
 	core/base/tensor.c \

@@ -58,3 +58,5 @@ t_test_jpeg_bounds_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/plugins/loaders
 t_test_jpeg_bounds_LDADD = $(CNN_TEST_LIBS) -ljpeg $(LIBM)
 TESTS += t/reliability-paths.sh
 EXTRA_DIST += t/reliability-paths.sh
+TESTS += t/reliability-temporaries.sh
+EXTRA_DIST += t/reliability-temporaries.sh

@@ -6,11 +6,67 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "base/atomic_internal.h"
+
+/* The temporaries this process has open now, by device and inode, so
+ * that a run directory's clean-up of stale ones (left by a killed run,
+ * perhaps of the same PID) never removes one still being written here,
+ * e.g. by a loader's background cache writer. */
+struct open_temporary {
+    dev_t device;
+    ino_t inode;
+    struct open_temporary *next;
+};
+static struct open_temporary *open_temporaries;
+static pthread_mutex_t open_temporaries_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void remember_temporary(int fd)
+{
+    struct stat info;
+    struct open_temporary *entry = malloc(sizeof *entry);
+    if (!entry || fstat(fd, &info) != 0) {
+        free(entry);
+        return;
+    }
+    entry->device = info.st_dev;
+    entry->inode = info.st_ino;
+    pthread_mutex_lock(&open_temporaries_lock);
+    entry->next = open_temporaries;
+    open_temporaries = entry;
+    pthread_mutex_unlock(&open_temporaries_lock);
+}
+
+/* Called once the temporary is renamed or removed. */
+static void forget_temporary(const struct stat *info)
+{
+    pthread_mutex_lock(&open_temporaries_lock);
+    for (struct open_temporary **p = &open_temporaries; *p; p = &(*p)->next)
+        if ((*p)->device == info->st_dev && (*p)->inode == info->st_ino) {
+            struct open_temporary *gone = *p;
+            *p = gone->next;
+            free(gone);
+            break;
+        }
+    pthread_mutex_unlock(&open_temporaries_lock);
+}
+
+int cnn_atomic_temporary_in_use(dev_t device, ino_t inode)
+{
+    int found = 0;
+    pthread_mutex_lock(&open_temporaries_lock);
+    for (struct open_temporary *p = open_temporaries; p && !found;
+         p = p->next)
+        found = p->device == device && p->inode == inode;
+    pthread_mutex_unlock(&open_temporaries_lock);
+    return found;
+}
 
 /* "dir/.name.tmp-PID" for "dir/name"; NULL when out of memory. */
 static char *temp_name_for(const char *path)
@@ -73,8 +129,13 @@ int cnn_atomic_open(struct cnn_atomic_file *file, const char *path,
         release(file);
         return -1;
     }
+    struct stat created;
+    int known = fstat(fd, &created) == 0;
+    remember_temporary(fd);
     file->stream = fdopen(fd, "wb");
     if (!file->stream) {
+        if (known)
+            forget_temporary(&created);
         int error = errno;
         close(fd);
         unlink(file->temp_path);
@@ -149,6 +210,8 @@ int cnn_atomic_commit(struct cnn_atomic_file *file, struct cnn_error *err)
     int fd = fileno(stream);
     int error = 0;
     int failed = 0;
+    struct stat temporary;
+    int known = fstat(fd, &temporary) == 0;
     if (fflush(stream) != 0) {
         error = errno;
         failed = 1;
@@ -166,10 +229,17 @@ int cnn_atomic_commit(struct cnn_atomic_file *file, struct cnn_error *err)
         failed = 1;
     }
     file->stream = NULL;
+    if (!failed && rename(file->temp_path, file->path) != 0) {
+        error = errno;
+        failed = 1;
+    }
+    /* Renamed or (by fail_commit) removed: no longer ours to guard. */
     if (failed)
-        return fail_commit(file, error, err);
-    if (rename(file->temp_path, file->path) != 0)
-        return fail_commit(file, errno, err);
+        fail_commit(file, error, err);
+    if (known)
+        forget_temporary(&temporary);
+    if (failed)
+        return -1;
     error = sync_directory(file->path);
     if (error) {
         /* The new file is already in place; only its durability is in
@@ -187,10 +257,14 @@ int cnn_atomic_commit(struct cnn_atomic_file *file, struct cnn_error *err)
 void cnn_atomic_abort(struct cnn_atomic_file *file)
 {
     if (file->stream) {
+        struct stat temporary;
+        int known = fstat(fileno(file->stream), &temporary) == 0;
         fclose(file->stream);
         file->stream = NULL;
         if (file->temp_path)
             unlink(file->temp_path);
+        if (known)
+            forget_temporary(&temporary);
     }
     release(file);
 }

@@ -1,4 +1,5 @@
 /* cnnlab — writing a run's directory. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/atomic_internal.h"
 #include "base/json_input.h"
 #include "cnnlab/atomic_file.h"
 #include "model/checkpoint.h"
@@ -56,6 +58,60 @@ static char *join(const char *directory, const char *file)
     return path;
 }
 
+/* 1 for ".NAME<marker>DIGITS": the temporaries of the atomic writer
+ * (".tmp-") and of the analyses' library-written files (".analysis-"). */
+static int is_temporary_name(const char *name, const char *marker)
+{
+    if (name[0] != '.')
+        return 0;
+    const char *at = strstr(name + 1, marker);
+    const char *last = NULL;
+    for (; at; at = strstr(at + 1, marker))
+        last = at;
+    if (!last || last == name + 1)
+        return 0;
+    const char *digits = last + strlen(marker);
+    if (!*digits)
+        return 0;
+    for (const char *c = digits; *c; c++)
+        if (*c < '0' || *c > '9')
+            return 0;
+    return 1;
+}
+
+/* Removes the temporaries a killed run left (kill -9, a power cut). Only
+ * under the lock: no other cnnlab writes here, so every temporary that
+ * this process is not writing itself is stale, whatever PID it names (in
+ * a container cnnlab is PID 1 every time, so the next run's temporary
+ * would have the same name). Links are removed, never followed;
+ * folders are left alone. */
+static void remove_stale_temporaries(const char *path)
+{
+    int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0)
+        return;
+    DIR *stream = fdopendir(dir_fd);
+    if (!stream) {
+        close(dir_fd);
+        return;
+    }
+    struct dirent *entry;
+    while ((entry = readdir(stream))) {
+        if (!is_temporary_name(entry->d_name, ".tmp-") &&
+            !is_temporary_name(entry->d_name, ".analysis-"))
+            continue;
+        struct stat info;
+        if (fstatat(dir_fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (!S_ISREG(info.st_mode) && !S_ISLNK(info.st_mode))
+            continue;
+        if (cnn_atomic_temporary_in_use(info.st_dev, info.st_ino))
+            continue;
+        unlinkat(dir_fd, entry->d_name, 0);
+    }
+    closedir(stream);
+}
+
 int cnn_run_dir_open(struct cnn_run_dir *dir, const char *path,
                      struct cnn_error *err)
 {
@@ -83,6 +139,7 @@ int cnn_run_dir_open(struct cnn_run_dir *dir, const char *path,
         return -1;
     }
     free(lock_path);
+    remove_stale_temporaries(path);
     dir->info = json_object();
     if (!dir->info) {
         cnn_run_dir_close(dir);
