@@ -60,3 +60,5 @@ TESTS += t/reliability-paths.sh
 EXTRA_DIST += t/reliability-paths.sh
 TESTS += t/reliability-temporaries.sh
 EXTRA_DIST += t/reliability-temporaries.sh
+TESTS += t/reliability-foreign-files.sh
+EXTRA_DIST += t/reliability-foreign-files.sh

@@ -132,21 +132,31 @@ static void check_cache(const char *base)
        data.train.shape.h);
     cnn_data_free(&data);
 
-    /* Damaged caches are ignored and rebuilt. */
-    static const char *const damages[] = {"cut to 100 bytes", "garbage"};
-    for (int i = 0; i < 2; i++) {
-        bytes = fixture_read_bytes(cache, &size);
-        if (i == 0)
-            fixture_write_bytes(cache, bytes, 100);
-        else
-            fixture_write_bytes(cache, "not a cache", 11);
-        free(bytes);
-        ok(load(root, 1, 0, cached, &data, &err) == 0
-               && same_data(&data, &fresh2),
-           "cache: a cache %s is ignored (%s)", damages[i], err.message);
-        cnn_data_free(&data);
-        ok(size_of(cache) > 100, "cache: ...and rebuilt");
-    }
+    /* A damaged cache (it begins as cnnlab's do) is ignored and rebuilt. */
+    bytes = fixture_read_bytes(cache, &size);
+    fixture_write_bytes(cache, bytes, 100);
+    free(bytes);
+    ok(load(root, 1, 0, cached, &data, &err) == 0
+           && same_data(&data, &fresh2),
+       "cache: a cache cut to 100 bytes is ignored (%s)", err.message);
+    cnn_data_free(&data);
+    ok(size_of(cache) > 100, "cache: ...and rebuilt");
+
+    /* A file that is not cnnlab's is refused and kept (issue 19): cnnlab
+     * replaces only caches it can tell it wrote. */
+    fixture_write_bytes(cache, "not a cache", 11);
+    cnn_error_clear(&err);
+    ok(load(root, 1, 0, cached, &data, &err) != 0,
+       "cache: a file that is not a cache is refused");
+    like(err.message, "is not a cnnlab cache", "cache: ...saying so");
+    like(err.message, cache, "cache: ...naming it");
+    ok(size_of(cache) == 11, "cache: ...and it is kept as it was");
+    cnn_data_free(&data);
+    unlink(cache);
+    ok(load(root, 1, 0, cached, &data, &err) == 0
+           && same_data(&data, &fresh2),
+       "cache: with it removed, the cache is rebuilt (%s)", err.message);
+    cnn_data_free(&data);
 
     char other[1024], other_setting[1100];
     snprintf(other, sizeof other, "%s/limited.cache", base);

@@ -126,7 +126,33 @@ int cnn_run_dir_open(struct cnn_run_dir *dir, const char *path,
         cnn_run_dir_close(dir);
         return cnn_error_set(err, "out of memory");
     }
-    dir->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    /* O_NOFOLLOW: a .lock that is a link would make cnnlab create or
+     * lock a file wherever it points; O_NONBLOCK: a FIFO there would
+     * block the open. */
+    dir->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+                        O_NONBLOCK, 0644);
+    struct stat lock_info;
+    if (dir->lock_fd < 0 && errno == ELOOP) {
+        cnn_error_set(err,
+                      "cannot lock '%s': its '.lock' is a symbolic link; "
+                      "cnnlab does not follow links where it creates files: "
+                      "remove '%s'",
+                      path, lock_path);
+        free(lock_path);
+        cnn_run_dir_close(dir);
+        return -1;
+    }
+    if (dir->lock_fd >= 0 &&
+        (fstat(dir->lock_fd, &lock_info) != 0 ||
+         !S_ISREG(lock_info.st_mode))) {
+        cnn_error_set(err,
+                      "cannot lock '%s': its '.lock' is not a regular file: "
+                      "remove '%s'",
+                      path, lock_path);
+        free(lock_path);
+        cnn_run_dir_close(dir);
+        return -1;
+    }
     if (dir->lock_fd < 0 || flock(dir->lock_fd, LOCK_EX | LOCK_NB) < 0) {
         int busy = errno == EWOULDBLOCK;
         cnn_error_set(err,

@@ -149,6 +149,9 @@ static int load_listing(const struct imagefolder_settings *settings,
     data->skipped = hit ? skipped : listing->skipped;
     if (!hit) {
         struct cnn_error why = {0};
+        /* The cache is replaced below: only one cnnlab wrote. */
+        if (cache[0] && imagefolder_cache_check_owned(cache, err) != 0)
+            return cnn_error_prefix(err, "imagefolder: ");
         if (cache[0] && strcmp(settings->cache, "auto") != 0 &&
             check_cache_writable(cache, &why) != 0)
             return cnn_error_set(err, "%s: set data.cache to a writable "

@@ -119,6 +119,9 @@ int imagefolder_cache_read(const char *path, uint64_t key,
                            const struct imagefolder_settings *settings,
                            struct cnn_data *data, int *skipped,
                            struct cnn_error *err);
+/* 0 when `path` may be replaced by a cache: absent, or a regular file
+ * (not a link) that begins as cnnlab's caches do; else -1, naming it. */
+int imagefolder_cache_check_owned(const char *path, struct cnn_error *err);
 int imagefolder_cache_write(const char *path, uint64_t key,
                             const struct imagefolder_images *images,
                             struct cnn_error *err);

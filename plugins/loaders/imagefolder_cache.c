@@ -267,6 +267,49 @@ int imagefolder_cache_read(const char *path, uint64_t key,
     return status;
 }
 
+/* Every version of the cache begins "CNNIMGC" and a digit. */
+#define CACHE_MAGIC_STEM "CNNIMGC"
+
+int imagefolder_cache_check_owned(const char *path, struct cnn_error *err)
+{
+    struct stat info;
+    if (lstat(path, &info) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        return cnn_error_set(err, "data.cache: cannot check '%s': %s", path,
+                             strerror(errno));
+    }
+    if (S_ISLNK(info.st_mode))
+        return cnn_error_set(err,
+                             "data.cache '%s' is a symbolic link: cnnlab "
+                             "does not write a cache through a link; give "
+                             "data.cache the path the link points to, or "
+                             "remove the link",
+                             path);
+    struct cnn_error why = {0};
+    FILE *file = S_ISREG(info.st_mode) ? cnn_input_fopen(path, &why) : NULL;
+    if (!S_ISREG(info.st_mode) || !file)
+        return cnn_error_set(err,
+                             "data.cache '%s' exists and is not a file "
+                             "cnnlab wrote (%s): cnnlab replaces only its "
+                             "own caches; give data.cache another path",
+                             path, S_ISREG(info.st_mode) ? why.message
+                                                         : "not a regular file");
+    char magic[8];
+    int ours = fread(magic, 1, sizeof magic, file) == sizeof magic &&
+               memcmp(magic, CACHE_MAGIC_STEM, 7) == 0 &&
+               magic[7] >= '0' && magic[7] <= '9';
+    fclose(file);
+    if (!ours)
+        return cnn_error_set(err,
+                             "data.cache '%s' exists and is not a cnnlab "
+                             "cache (it does not begin with %s): cnnlab "
+                             "replaces only its own caches; remove it if it "
+                             "is not needed, or give data.cache another path",
+                             path, CACHE_MAGIC_STEM);
+    return 0;
+}
+
 int imagefolder_cache_write(const char *path, uint64_t key,
                             const struct imagefolder_images *images,
                             struct cnn_error *err)
