@@ -214,7 +214,9 @@ static void test_files(void)
            "missing file message");
     cnn_error_clear(&err);
     ok(cnn_node_load_file("/tmp", &root, &err) == -1, "a directory fails");
-    is_str(message_of(&err), "cannot read '/tmp': Is a directory",
+    is_str(message_of(&err),
+           "'/tmp' is a folder, not a regular file: cnnlab reads only "
+           "regular files; give the path of one",
            "directory message");
 
     char *path = strdup("/tmp/cnnlab-test-node-XXXXXX");
