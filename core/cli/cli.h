@@ -31,6 +31,7 @@ struct cnn_cli_options {
     int slurm_option_count;
     int dry_run;                  /* --dry-run: print the batch scripts */
     int no_table;                 /* --no-table: leave the tables alone */
+    int markdown;                 /* plugins: as docs/reference.md */
 };
 
 /* Prints the error as "cnnlab: file:line:col: message". */

@@ -161,59 +161,116 @@ static int parse_run_arguments(int argc, char **argv,
     return 0;
 }
 
-static int dispatch(int argc, char **argv)
+/* `cnnlab plugins [--markdown]`: the only other argument it takes. */
+static int parse_plugins_arguments(int argc, char **argv,
+                                   struct cnn_cli_options *options)
 {
-    if (argc < 2)
-        return usage_error("%s", "missing COMMAND");
-    const char *command = argv[1];
-    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 ||
-        strcmp(command, "help") == 0) {
-        fputs(usage_text, stdout);
-        return CNN_EXIT_OK;
-    }
-    if (strcmp(command, "--version") == 0) {
-        printf("cnnlab %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
-               CNN_ABI_MAJOR, CNN_ABI_MINOR);
-        return CNN_EXIT_OK;
-    }
-    /* table reads results only: no plugins, no manifest. */
-    if (strcmp(command, "table") == 0)
-        return cnn_cli_table(argc, argv);
-    if (strcmp(command, "eval") == 0)
-        return cnn_cli_eval(argc, argv);
-    if (strcmp(command, "compare") == 0)
-        return cnn_cli_compare(argc, argv);
-    int is_run = strcmp(command, "run") == 0;
-    int is_check = strcmp(command, "check") == 0;
-    int is_plugins = strcmp(command, "plugins") == 0;
-    int is_summary = strcmp(command, "summary") == 0;
-    int is_rf = strcmp(command, "rf") == 0;
-    int is_analyse = strcmp(command, "analyse") == 0;
-    if (!is_run && !is_check && !is_plugins && !is_summary && !is_analyse &&
-        !is_rf)
-        return usage_error("unknown command '%s'", command);
+    options->markdown = argc == 3 && strcmp(argv[2], "--markdown") == 0;
+    if (argc > 2 && !options->markdown)
+        return usage_error("'plugins' takes only --markdown, got '%s'",
+                           argv[2]);
+    return 0;
+}
 
-    struct cnn_cli_options options = {0};
-    if ((is_run || is_check || is_summary || is_analyse || is_rf) &&
-        parse_run_arguments(argc, argv, &options) != 0) {
-        free(options.overrides);
-        return CNN_EXIT_USAGE;
+static int print_usage(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fputs(usage_text, stdout);
+    return CNN_EXIT_OK;
+}
+
+static int print_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("cnnlab %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, CNN_ABI_MAJOR,
+           CNN_ABI_MINOR);
+    return CNN_EXIT_OK;
+}
+
+static int list_plugins(struct cnn_registry *registry,
+                        const struct cnn_cli_options *options)
+{
+    return options->markdown ? cnn_cli_plugins_markdown(registry)
+                             : cnn_cli_plugins(registry);
+}
+
+/* Which of parse_run_arguments' options a command accepts beyond
+ * --profile, --variant and KEY=VALUE; the parser takes them all, so that
+ * each command can name the ones it refuses. */
+enum {
+    COMMAND_TAKES_OUT = 1 << 0,         /* --out */
+    COMMAND_TAKES_FORCE_QUIET = 1 << 1, /* --force, --quiet */
+    COMMAND_TAKES_JSON_RESUME = 1 << 2, /* --json, --resume: run only */
+};
+
+/* One subcommand. Either it parses its own arguments and needs no
+ * plugins (without_plugins), or dispatch parses them with `parse`,
+ * checks them against `flags`, loads the plugins and calls
+ * with_plugins. */
+struct command {
+    const char *name;
+    int (*without_plugins)(int argc, char **argv);
+    int (*parse)(int argc, char **argv, struct cnn_cli_options *options);
+    int (*with_plugins)(struct cnn_registry *registry,
+                        const struct cnn_cli_options *options);
+    unsigned flags;
+    /* Not NULL: the command refuses --force and --quiet (and --out
+     * unless COMMAND_TAKES_OUT), and the error lists what it takes. */
+    const char *only_options;
+};
+
+enum {
+    ALL_RUN_OPTIONS = COMMAND_TAKES_OUT | COMMAND_TAKES_FORCE_QUIET,
+};
+
+static const struct command commands[] = {
+    {"--help", print_usage, NULL, NULL, 0, NULL},
+    {"-h", print_usage, NULL, NULL, 0, NULL},
+    {"help", print_usage, NULL, NULL, 0, NULL},
+    {"--version", print_version, NULL, NULL, 0, NULL},
+    /* table reads results only: no plugins, no manifest. */
+    {"table", cnn_cli_table, NULL, NULL, 0, NULL},
+    {"eval", cnn_cli_eval, NULL, NULL, 0, NULL},
+    {"compare", cnn_cli_compare, NULL, NULL, 0, NULL},
+    {"run", NULL, parse_run_arguments, cnn_cli_run,
+     ALL_RUN_OPTIONS | COMMAND_TAKES_JSON_RESUME, NULL},
+    {"check", NULL, parse_run_arguments, cnn_cli_check, ALL_RUN_OPTIONS,
+     NULL},
+    {"plugins", NULL, parse_plugins_arguments, list_plugins, 0, NULL},
+    {"summary", NULL, parse_run_arguments, cnn_cli_summary, 0,
+     "--profile, --variant and KEY=VALUE"},
+    {"rf", NULL, parse_run_arguments, cnn_cli_rf, 0,
+     "--profile, --variant and KEY=VALUE"},
+    {"analyse", NULL, parse_run_arguments, cnn_cli_analyse,
+     COMMAND_TAKES_OUT, "--profile, --variant, --out and KEY=VALUE"},
+};
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* The options parse_run_arguments took that this command refuses; 0 or
+ * the usage error's status. */
+static int check_options(const struct command *command,
+                         const struct cnn_cli_options *options)
+{
+    int takes_out = (command->flags & COMMAND_TAKES_OUT) != 0;
+    int is_run = (command->flags & COMMAND_TAKES_JSON_RESUME) != 0;
+    if (command->only_options &&
+        (options->force || options->quiet ||
+         (!takes_out && strcmp(options->out_directory, "results") != 0))) {
+        char text[512];
+        snprintf(text, sizeof text, "%s takes only %s", command->name,
+                 command->only_options);
+        return usage_error("%s", text);
     }
-    if ((is_summary || is_rf) &&
-        (options.force || options.quiet ||
-         strcmp(options.out_directory, "results") != 0)) {
-        free(options.overrides);
-        return usage_error("%s takes only --profile, --variant and "
-                           "KEY=VALUE",
-                           command);
-    }
-    if (is_analyse && (options.force || options.quiet)) {
-        free(options.overrides);
-        return usage_error("%s", "analyse takes only --profile, --variant, "
-                                 "--out and KEY=VALUE");
-    }
-    if (options.json && (!is_run || options.jobs > 0 || options.executor)) {
-        free(options.overrides);
+    if (options->json && (!is_run || options->jobs > 0 || options->executor))
         return usage_error("%s", !is_run
                                      ? "--json is an option of `cnnlab "
                                        "run` only"
@@ -221,21 +278,18 @@ static int dispatch(int argc, char **argv)
                                        "process; it does not go with "
                                        "--jobs or --executor: leave one "
                                        "of them out");
-    }
-    if (options.resume && (!is_run || options.force)) {
-        free(options.overrides);
+    if (options->resume && (!is_run || options->force))
         return usage_error("%s", is_run ? "--resume continues interrupted "
                                           "runs, --force starts them over: "
                                           "give one of them"
                                         : "--resume is an option of "
                                           "`cnnlab run` only");
-    }
-    int markdown = is_plugins && argc == 3 &&
-                   strcmp(argv[2], "--markdown") == 0;
-    if (is_plugins && argc > 2 && !markdown)
-        return usage_error("'plugins' takes only --markdown, got '%s'",
-                           argv[2]);
+    return 0;
+}
 
+static int run_with_plugins(const struct command *command,
+                            const struct cnn_cli_options *options)
+{
     struct cnn_registry *registry = cnn_registry_new();
     struct cnn_error err = {0};
     int status;
@@ -244,20 +298,27 @@ static int dispatch(int argc, char **argv)
     else if (cnn_registry_load_default(registry, &err) < 0) {
         cnn_cli_report(&err);
         status = CNN_EXIT_USAGE;
-    } else if (is_plugins)
-        status = markdown ? cnn_cli_plugins_markdown(registry)
-                          : cnn_cli_plugins(registry);
-    else if (is_check)
-        status = cnn_cli_check(registry, &options);
-    else if (is_summary)
-        status = cnn_cli_summary(registry, &options);
-    else if (is_rf)
-        status = cnn_cli_rf(registry, &options);
-    else if (is_analyse)
-        status = cnn_cli_analyse(registry, &options);
-    else
-        status = cnn_cli_run(registry, &options);
+    } else
+        status = command->with_plugins(registry, options);
     cnn_registry_free(registry);
+    return status;
+}
+
+static int dispatch(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "missing COMMAND");
+    const struct command *command = find_command(argv[1]);
+    if (!command)
+        return usage_error("unknown command '%s'", argv[1]);
+    if (command->without_plugins)
+        return command->without_plugins(argc, argv);
+
+    struct cnn_cli_options options = {0};
+    int status = CNN_EXIT_USAGE;
+    if (command->parse(argc, argv, &options) == 0 &&
+        check_options(command, &options) == 0)
+        status = run_with_plugins(command, &options);
     free(options.overrides);
     free(options.slurm_options);
     return status;
