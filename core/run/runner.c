@@ -334,46 +334,113 @@ static int record_gpu(struct cnn_run_dir *dir,
                            err);
 }
 
-static int train_in_directory(const struct cnn_registry *registry,
-                              const struct cnn_manifest *manifest,
-                              const struct cnn_variant *variant,
-                              const struct cnn_run_options *options,
-                              struct cnn_run_config *config,
-                              struct cnn_model *model,
-                              struct cnn_data *data,
-                              struct cnn_run_dir *dir,
-                              struct cnn_run_resume *resume,
-                              struct cnn_run_summary *summary,
-                              struct cnn_error *err)
+/* One variant's training in its opened, locked run directory: what
+ * cnn_run_variant has set up for it. The summary receives the result. */
+struct variant_training {
+    const struct cnn_registry *registry;
+    const struct cnn_manifest *manifest;
+    const struct cnn_variant *variant;
+    const struct cnn_run_options *options;
+    struct cnn_run_config *config;
+    struct cnn_model *model;
+    struct cnn_data *data;
+    struct cnn_run_dir *dir;
+    struct cnn_run_resume *resume;
+    struct cnn_run_summary *summary;
+};
+
+/* The manifest and run.json's start are written, and the observer told,
+ * before training, so that a run that dies leaves what it was. */
+static int record_training_start(const struct variant_training *t,
+                                 const char *device_text,
+                                 struct cnn_error *err)
 {
-    char device_text[256];
-    cnn_describe_device(model, config->threads, device_text,
-                        sizeof device_text);
-    if (cnn_run_dir_write_manifest(dir, variant->resolved, err) < 0 ||
-        record_start(dir, registry, manifest, variant, config,
-                     summary->parameters, device_text, data->skipped,
+    const struct cnn_run_observer *observer = t->options->observer;
+    if (cnn_run_dir_write_manifest(t->dir, t->variant->resolved, err) < 0 ||
+        record_start(t->dir, t->registry, t->manifest, t->variant, t->config,
+                     t->summary->parameters, device_text, t->data->skipped,
                      err) < 0)
         return -1;
-    if (options->observer && options->observer->started)
-        options->observer->started(options->observer->user, manifest->name,
-                                   variant->name, summary->directory,
-                                   summary->parameters, config->threads);
-    if (cnn_run_resume_record(resume, dir, data->train.count, err) < 0 ||
-        cnn_run_record_source(dir, variant, options->out_directory, err) < 0)
+    if (observer && observer->started)
+        observer->started(observer->user, t->manifest->name,
+                          t->variant->name, t->summary->directory,
+                          t->summary->parameters, t->config->threads);
+    if (cnn_run_resume_record(t->resume, t->dir, t->data->train.count,
+                              err) < 0 ||
+        cnn_run_record_source(t->dir, t->variant, t->options->out_directory,
+                              err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Trains, or with train.epochs: 0 only evaluates the starting weights.
+ * Training waits for images as it goes; the rest first wait for them
+ * all. */
+static int train_or_evaluate(const struct variant_training *t,
+                             const struct cnn_train_hooks *hooks,
+                             struct cnn_error *err)
+{
+    struct cnn_run_config *config = t->config;
+    if (config->train.epochs == 0)
+        return cnn_data_wait_all(t->data, err) < 0
+                   ? -1
+                   : cnn_run_untrained(t->model, t->data, &config->train,
+                                       t->dir, &t->summary->result, err);
+    return cnn_train_resume(t->model, t->data, &config->train, hooks,
+                            cnn_run_resume_snapshot(t->resume),
+                            &t->summary->result, err);
+}
+
+/* run.json's end: "complete" and then the analyses, or "failed" /
+ * "interrupted" with the error (status is training's: 0 or -1). */
+static int record_training_end(const struct variant_training *t,
+                               struct run_state *state,
+                               const struct cnn_analysis_inputs *inputs,
+                               int status, struct cnn_error *err)
+{
+    if (status == 0) {
+        /* Complete before the analyses run: one failing (or crashing)
+         * never costs the training's results. */
+        if (record_end(t->dir, "complete", &t->summary->result, NULL,
+                       err) < 0)
+            return -1;
+        t->summary->analyses_failed = cnn_run_analyses(t->dir, inputs);
+        return 0;
+    }
+    char message[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
+    cnn_error_format(err, message, sizeof message);
+    /* A failure to record the failure must not hide the original error. */
+    struct cnn_error record_error = {0};
+    int interrupted = on_should_stop(state);
+    record_end(t->dir, interrupted ? "interrupted" : "failed",
+               &t->summary->result, message, &record_error);
+    return -1;
+}
+
+static int train_in_directory(const struct variant_training *t,
+                              struct cnn_error *err)
+{
+    struct cnn_run_config *config = t->config;
+    const struct cnn_run_observer *observer = t->options->observer;
+    char device_text[256];
+    cnn_describe_device(t->model, config->threads, device_text,
+                        sizeof device_text);
+    if (record_training_start(t, device_text, err) < 0)
         return -1;
 
-    struct run_state state = {dir, options->observer, config->train.epochs,
-                              data->train.count, resume};
+    struct run_state state = {t->dir, observer, config->train.epochs,
+                              t->data->train.count, t->resume};
     char label[512];
-    snprintf(label, sizeof label, "%s/%s", manifest->name, variant->name);
+    snprintf(label, sizeof label, "%s/%s", t->manifest->name,
+             t->variant->name);
     struct cnn_analysis_inputs inputs = {
         .label = label,
-        .variant = variant->name,
+        .variant = t->variant->name,
         .config = config,
-        .model = model,
-        .data = data,
+        .model = t->model,
+        .data = t->data,
         .device_text = device_text,
-        .observer = options->observer,
+        .observer = observer,
     };
 
     struct cnn_train_hooks hooks = {&state, on_epoch, on_progress,
@@ -381,42 +448,19 @@ static int train_in_directory(const struct cnn_registry *registry,
     char gpu_why[512];
     struct cnn_gpu_monitor *monitor = start_gpu_monitor(config, gpu_why,
                                                         sizeof gpu_why);
-    /* Training waits for images as it goes; the rest first wait for
-     * them all. */
-    int status =
-        config->train.epochs == 0
-            ? (cnn_data_wait_all(data, err) < 0
-                   ? -1
-                   : cnn_run_untrained(model, data, &config->train, dir,
-                                       &summary->result, err))
-            : cnn_train_resume(model, data, &config->train, &hooks,
-                               cnn_run_resume_snapshot(resume),
-                               &summary->result, err);
+    int status = train_or_evaluate(t, &hooks, err);
     if (status == 0)
-        status = finish_data(dir, data, label, options->observer, err);
+        status = finish_data(t->dir, t->data, label, observer, err);
     struct cnn_error decoding_error = {0};
-    record_decoding(dir, data, &decoding_error);
+    record_decoding(t->dir, t->data, &decoding_error);
     /* The run's outcome is recorded even when it failed; a failure to
      * record it must not hide the original error. */
     struct cnn_error record_error = {0};
-    if (record_gpu(dir, config, monitor, gpu_why, &inputs,
+    if (record_gpu(t->dir, config, monitor, gpu_why, &inputs,
                    status == 0 ? err : &record_error) < 0 &&
         status == 0)
         status = -1;
-    if (status == 0) {
-        /* Complete before the analyses run: one failing (or crashing)
-         * never costs the training's results. */
-        if (record_end(dir, "complete", &summary->result, NULL, err) < 0)
-            return -1;
-        summary->analyses_failed = cnn_run_analyses(dir, &inputs);
-        return 0;
-    }
-    char message[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
-    cnn_error_format(err, message, sizeof message);
-    int interrupted = on_should_stop(&state);
-    record_end(dir, interrupted ? "interrupted" : "failed", &summary->result,
-               message, &record_error);
-    return -1;
+    return record_training_end(t, &state, &inputs, status, err);
 }
 
 static void note_reanalysis(const struct cnn_run_observer *observer,
@@ -519,10 +563,12 @@ int cnn_run_variant(const struct cnn_registry *registry,
                     &config, &model, data.train.count, options->resume,
                     options->observer, err);
                 if (status == 0) {
-                    status = train_in_directory(registry, manifest, variant,
-                                                options, &config, &model,
-                                                &data, &dir, &resume, summary,
-                                                err);
+                    struct variant_training training = {
+                        .registry = registry, .manifest = manifest,
+                        .variant = variant, .options = options,
+                        .config = &config, .model = &model, .data = &data,
+                        .dir = &dir, .resume = &resume, .summary = summary};
+                    status = train_in_directory(&training, err);
                     cnn_run_resume_finish(&resume, status == 0);
                 }
                 cnn_run_dir_close(&dir);
