@@ -473,6 +473,137 @@ int cnn_train(struct cnn_model *model, const struct cnn_data *data,
     return cnn_train_resume(model, data, config, hooks, NULL, result, err);
 }
 
+/* Allocates the epoch state (the caller frees its buffers), the model's
+ * optimizer state and its batch buffers, and with `from` takes the saved
+ * state back. Returns the first epoch to run, or -1. */
+static int prepare_training(struct cnn_model *model,
+                            const struct cnn_data *data,
+                            const struct cnn_train_config *config,
+                            const struct cnn_train_snapshot *from,
+                            struct epoch_state *state,
+                            struct cnn_train_result *result,
+                            struct cnn_error *err)
+{
+    int state_per_param =
+        config->optimizer->state_per_param
+            ? config->optimizer->state_per_param(config->optimizer_params)
+            : 0;
+    size_t count = model->parameter_count;
+    /* selected holds one float more than the parameters, so that a model
+     * without any still gets a buffer. */
+    state->order = malloc((size_t)data->train.count * sizeof *state->order);
+    state->selected = malloc((count + 1) * sizeof(float));
+    state->history = calloc((size_t)config->epochs + 1,
+                            sizeof *state->history);
+    if (!state->order || !state->selected || !state->history)
+        return cnn_error_set(err, "out of memory for training state");
+    if (!cnn_model_optimizer_state(model, count * (size_t)state_per_param,
+                                   err))
+        return -1;
+    if (cnn_model_reserve(model, config->batch, err) != 0)
+        return -1;
+    if (!from)
+        return 1;
+    return resume_run(model, state, from, config->epochs, result, err);
+}
+
+/* Background decoding follows the batches from the start; a run resumed
+ * inside an epoch needs the rest of its order. */
+static void prefer_first_images(const struct cnn_data *data,
+                                const struct cnn_train_config *config,
+                                const struct cnn_train_snapshot *from,
+                                struct epoch_state *state, int first_epoch)
+{
+    int done = from && from->epoch == first_epoch
+                   ? from->batch * config->batch : 0;
+    epoch_order(config->seed, first_epoch, state->order, data->train.count);
+    if (done < data->train.count)
+        cnn_data_prefer(data, state->order + done, data->train.count - done);
+}
+
+/* Trains one epoch, evaluates it on val, keeps its weights if it is the
+ * best so far, and saves the position after it. */
+static int run_epoch(struct cnn_model *model, const struct cnn_data *data,
+                     const struct cnn_train_config *config,
+                     const struct cnn_train_hooks *hooks,
+                     struct epoch_state *state, int epoch,
+                     struct cnn_train_result *result, struct cnn_error *err)
+{
+    struct cnn_epoch_metrics metrics = {0};
+    metrics.lr_scale =
+        cnn_schedule_factor(&config->schedule, epoch, config->epochs);
+    metrics.lr = base_learning_rate(config) * metrics.lr_scale;
+    state->started = now_seconds();
+    state->cpu_started = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    int status = train_epoch(model, data, config, hooks, state, epoch,
+                             metrics.lr_scale, &metrics, err);
+    if (status < 0)
+        return status;
+    metrics.seconds = now_seconds() - state->started;
+    metrics.cpu_seconds = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) -
+                          state->cpu_started;
+    if (data->val.count > 0)
+        status = evaluate_split(model, data, &data->val, config,
+                                &metrics.val_loss, &metrics.val_accuracy,
+                                NULL, err);
+    if (status < 0)
+        return status;
+    /* Strictly better, so ties keep the earlier epoch. */
+    int selected = !config->select_best || data->val.count == 0 ||
+                   metrics.val_accuracy > state->best_val;
+    if (status == 0)
+        status = cnn_model_parameters_to_host(model, err);
+    if (status == 0)
+        status = check_epoch_finite(model, &metrics, epoch,
+                                    state->selected_epoch, err);
+    if (status < 0)
+        return status;
+    if (selected) {
+        state->best_val = metrics.val_accuracy;
+        result->selected_epoch = epoch;
+        state->selected_epoch = epoch;
+        memcpy(state->selected, model->host_parameters,
+               model->parameter_count * sizeof(float));
+    }
+    result->epochs_run = epoch;
+    state->history[state->history_count++] = metrics;
+    if (hooks && hooks->epoch_done)
+        status = hooks->epoch_done(hooks->user, model, &metrics, selected,
+                                   err);
+    /* After the epoch's results are on disk, so a state never runs ahead
+     * of them. */
+    if (status == 0)
+        status = save_position(model, hooks, state, epoch + 1, 0,
+                               data->train.count, NULL, err);
+    return status;
+}
+
+/* The selected epoch's weights go back into the model, and the result
+ * gets their accuracy on every split. */
+static int evaluate_selected(struct cnn_model *model,
+                             const struct cnn_data *data,
+                             const struct cnn_train_config *config,
+                             const struct epoch_state *state,
+                             struct cnn_train_result *result,
+                             struct cnn_error *err)
+{
+    double ignored;
+    memcpy(model->host_parameters, state->selected,
+           model->parameter_count * sizeof(float));
+    int status = cnn_model_parameters_from_host(model, err);
+    if (status == 0)
+        status = evaluate_split(model, data, &data->train, config, &ignored,
+                                &result->train_accuracy, NULL, err);
+    if (status == 0 && data->val.count > 0)
+        status = evaluate_split(model, data, &data->val, config, &ignored,
+                                &result->val_accuracy, NULL, err);
+    if (status == 0 && data->test.count > 0)
+        status = evaluate_split(model, data, &data->test, config,
+                                &result->test_loss, &result->test_accuracy,
+                                NULL, err);
+    return status;
+}
+
 int cnn_train_resume(struct cnn_model *model, const struct cnn_data *data,
                      const struct cnn_train_config *config,
                      const struct cnn_train_hooks *hooks,
@@ -483,107 +614,17 @@ int cnn_train_resume(struct cnn_model *model, const struct cnn_data *data,
     if (data->train.count == 0)
         return cnn_error_set(err, "the training split is empty");
     struct epoch_state state = {.best_val = -1};
-    int state_per_param =
-        config->optimizer->state_per_param
-            ? config->optimizer->state_per_param(config->optimizer_params)
-            : 0;
-    size_t count = model->parameter_count;
-    state.order = malloc((size_t)data->train.count * sizeof *state.order);
-    state.selected = malloc((count + 1) * sizeof(float));
-    state.history = calloc((size_t)config->epochs + 1, sizeof *state.history);
-    int status = 0;
-    if (!state.order || !state.selected || !state.history)
-        status = cnn_error_set(err, "out of memory for training state");
-    if (status == 0 &&
-        !cnn_model_optimizer_state(model, count * (size_t)state_per_param,
-                                   err))
-        status = -1;
-    if (status == 0)
-        status = cnn_model_reserve(model, config->batch, err);
-    int first_epoch = 1;
-    if (status == 0 && from) {
-        first_epoch = resume_run(model, &state, from, config->epochs, result,
-                                 err);
-        if (first_epoch < 0)
-            status = -1;
-    }
-
-    if (status == 0 && first_epoch <= config->epochs) {
-        /* Background decoding follows the batches from the start; a run
-         * resumed inside an epoch needs the rest of its order. */
-        int done = from && from->epoch == first_epoch
-                       ? from->batch * config->batch : 0;
-        epoch_order(config->seed, first_epoch, state.order,
-                    data->train.count);
-        if (done < data->train.count)
-            cnn_data_prefer(data, state.order + done,
-                            data->train.count - done);
-    }
+    int first_epoch = prepare_training(model, data, config, from, &state,
+                                       result, err);
+    int status = first_epoch < 0 ? -1 : 0;
+    if (status == 0 && first_epoch <= config->epochs)
+        prefer_first_images(data, config, from, &state, first_epoch);
     for (int epoch = first_epoch; status == 0 && epoch <= config->epochs;
-         epoch++) {
-        struct cnn_epoch_metrics metrics = {0};
-        metrics.lr_scale =
-            cnn_schedule_factor(&config->schedule, epoch, config->epochs);
-        metrics.lr = base_learning_rate(config) * metrics.lr_scale;
-        state.started = now_seconds();
-        state.cpu_started = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
-        status = train_epoch(model, data, config, hooks, &state, epoch,
-                             metrics.lr_scale, &metrics, err);
-        if (status < 0)
-            break;
-        metrics.seconds = now_seconds() - state.started;
-        metrics.cpu_seconds = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) -
-                              state.cpu_started;
-        if (data->val.count > 0)
-            status = evaluate_split(model, data, &data->val, config,
-                                    &metrics.val_loss, &metrics.val_accuracy,
-                                    NULL, err);
-        if (status < 0)
-            break;
-        /* Strictly better, so ties keep the earlier epoch. */
-        int selected = !config->select_best || data->val.count == 0 ||
-                       metrics.val_accuracy > state.best_val;
-        if (status == 0)
-            status = cnn_model_parameters_to_host(model, err);
-        if (status == 0)
-            status = check_epoch_finite(model, &metrics, epoch,
-                                        state.selected_epoch, err);
-        if (status < 0)
-            break;
-        if (selected) {
-            state.best_val = metrics.val_accuracy;
-            result->selected_epoch = epoch;
-            state.selected_epoch = epoch;
-            memcpy(state.selected, model->host_parameters,
-                   count * sizeof(float));
-        }
-        result->epochs_run = epoch;
-        state.history[state.history_count++] = metrics;
-        if (hooks && hooks->epoch_done)
-            status = hooks->epoch_done(hooks->user, model, &metrics,
-                                       selected, err);
-        /* After the epoch's results are on disk, so a state never runs
-         * ahead of them. */
-        if (status == 0)
-            status = save_position(model, hooks, &state, epoch + 1, 0,
-                                   data->train.count, NULL, err);
-    }
-    if (status == 0 && result->epochs_run > 0) {
-        double ignored;
-        memcpy(model->host_parameters, state.selected, count * sizeof(float));
-        status = cnn_model_parameters_from_host(model, err);
-        if (status == 0)
-            status = evaluate_split(model, data, &data->train, config,
-                                    &ignored, &result->train_accuracy, NULL,
-                                    err);
-        if (status == 0 && data->val.count > 0)
-            status = evaluate_split(model, data, &data->val, config, &ignored,
-                                    &result->val_accuracy, NULL, err);
-        if (status == 0 && data->test.count > 0)
-            status = evaluate_split(model, data, &data->test, config,
-                                    &result->test_loss,
-                                    &result->test_accuracy, NULL, err);
-    }
+         epoch++)
+        status = run_epoch(model, data, config, hooks, &state, epoch, result,
+                           err);
+    if (status == 0 && result->epochs_run > 0)
+        status = evaluate_selected(model, data, config, &state, result, err);
     free(state.order);
     free(state.selected);
     free(state.history);
