@@ -237,6 +237,100 @@ static int parse_override_value(const char *assignment, const char *value,
     return 0;
 }
 
+/* "a..b", ".a" and "a." name no node: refused before anything changes,
+ * so a bad override leaves the tree as it was. */
+static int check_key_segments(const char *assignment, const char *path,
+                              struct cnn_error *err)
+{
+    for (const char *p = path;; p++) {
+        if (*p == '.' || *p == '\0') {
+            int at_start = p == path, after_dot = p > path && p[-1] == '.';
+            if (at_start || after_dot)
+                return cnn_error_set(err,
+                                     "override '%s': empty key segment in "
+                                     "'%s'",
+                                     assignment, path);
+            if (*p == '\0')
+                return 0;
+        }
+    }
+}
+
+/* Walks the dotted path as far as it exists, without creating anything,
+ * to find a scalar or list in the way; `path` comes back as it was. */
+static int check_path_is_mappings(const struct cnn_node *root,
+                                  const char *assignment, char *path,
+                                  struct cnn_error *err)
+{
+    const struct cnn_node *node = root;
+    char *segment = path;
+    char *dot;
+    while ((dot = strchr(segment, '.')) != NULL) {
+        *dot = '\0';
+        const struct cnn_node *child = cnn_node_get(node, segment);
+        if (!child)
+            break;
+        /* The error names the path up to the node in the way. */
+        if (child->kind != CNN_NODE_MAP)
+            return cnn_error_set(err,
+                                 "override '%s': '%s' is %s, not a mapping",
+                                 assignment, path,
+                                 cnn_node_kind_name(child->kind));
+        *dot = '.';
+        node = child;
+        segment = dot + 1;
+    }
+    if (dot)
+        *dot = '.';
+    return 0;
+}
+
+/* Creates the mappings missing on the dotted path (placed at the
+ * override, like the value) and sets its last key to `value`, which it
+ * takes. */
+static int set_at_path(struct cnn_node *root, char *path,
+                       struct cnn_node *value, struct cnn_error *err)
+{
+    struct cnn_mark mark = value->mark;
+    struct cnn_node *node = root;
+    char *segment = path;
+    char *dot;
+    while ((dot = strchr(segment, '.')) != NULL) {
+        *dot = '\0';
+        struct cnn_node *child = cnn_node_get(node, segment);
+        if (!child) {
+            child = cnn_node_new_map(mark);
+            if (!child || cnn_node_map_set(node, segment, mark, child) != 0) {
+                cnn_node_free(value);
+                return cnn_error_set(err, "out of memory");
+            }
+        }
+        node = child;
+        segment = dot + 1;
+    }
+    if (cnn_node_map_set(node, segment, mark, value) != 0)
+        return cnn_error_set(err, "out of memory");
+    return 0;
+}
+
+/* The override's key is `path` (a copy the steps may cut at its dots);
+ * its value the text after '='. */
+static int apply_at_path(struct cnn_node *root, const char *assignment,
+                         char *path, const char *value_text,
+                         struct cnn_error *err)
+{
+    if (check_key_segments(assignment, path, err) != 0)
+        return -1;
+    struct cnn_node *value = NULL;
+    if (parse_override_value(assignment, value_text, &value, err) != 0)
+        return -1;
+    if (check_path_is_mappings(root, assignment, path, err) != 0) {
+        cnn_node_free(value);
+        return -1;
+    }
+    return set_at_path(root, path, value, err);
+}
+
 int cnn_node_apply_override(struct cnn_node *root, const char *assignment,
                             struct cnn_error *err)
 {
@@ -257,73 +351,7 @@ int cnn_node_apply_override(struct cnn_node *root, const char *assignment,
     char *path = strndup(assignment, key_length);
     if (!path)
         return cnn_error_set(err, "out of memory");
-    /* Check every segment before changing anything, so a bad override
-     * leaves the tree as it was. */
-    for (char *p = path;; p++) {
-        if (*p == '.' || *p == '\0') {
-            int at_start = p == path, after_dot = p > path && p[-1] == '.';
-            if (at_start || after_dot) {
-                free(path);
-                return cnn_error_set(err,
-                                     "override '%s': empty key segment in "
-                                     "'%.*s'",
-                                     assignment, (int)key_length, assignment);
-            }
-            if (*p == '\0')
-                break;
-        }
-    }
-
-    struct cnn_node *value = NULL;
-    if (parse_override_value(assignment, equals + 1, &value, err) != 0) {
-        free(path);
-        return -1;
-    }
-    struct cnn_mark mark = value->mark;
-
-    /* Walk (without creating) to find a scalar or list in the way. */
-    struct cnn_node *node = root;
-    char *segment = path;
-    char *dot;
-    while ((dot = strchr(segment, '.')) != NULL) {
-        *dot = '\0';
-        struct cnn_node *child = cnn_node_get(node, segment);
-        if (!child)
-            break;
-        if (child->kind != CNN_NODE_MAP) {
-            cnn_error_set(err, "override '%s': '%s' is %s, not a mapping",
-                          assignment, path, cnn_node_kind_name(child->kind));
-            cnn_node_free(value);
-            free(path);
-            return -1;
-        }
-        *dot = '.';
-        node = child;
-        segment = dot + 1;
-    }
-    if (dot)
-        *dot = '.';
-
-    /* Now create what is missing and set the value. */
-    node = root;
-    segment = path;
-    while ((dot = strchr(segment, '.')) != NULL) {
-        *dot = '\0';
-        struct cnn_node *child = cnn_node_get(node, segment);
-        if (!child) {
-            child = cnn_node_new_map(mark);
-            if (!child || cnn_node_map_set(node, segment, mark, child) != 0) {
-                cnn_node_free(value);
-                free(path);
-                return cnn_error_set(err, "out of memory");
-            }
-        }
-        node = child;
-        segment = dot + 1;
-    }
-    int status = cnn_node_map_set(node, segment, mark, value);
+    int status = apply_at_path(root, assignment, path, equals + 1, err);
     free(path);
-    if (status != 0)
-        return cnn_error_set(err, "out of memory");
-    return 0;
+    return status;
 }
