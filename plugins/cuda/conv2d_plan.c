@@ -64,110 +64,163 @@ static int conv2d_pick(const struct conv2d_choice *choices, int count,
                              : "");
 }
 
-/* Chooses the algorithms of the three directions and sets each
- * descriptor's math type to its pick's. They are measured (cudnnFind*),
- * except when deterministic: then cuDNN's heuristics rank them, so that
- * the choice, and with it the rounding, does not depend on timing noise
- * and two runs give the same bits. */
-static int conv2d_choose(struct cuda_backend *b, struct conv2d_state *k,
-                         struct conv2d_plan *plan,
-                         const struct cnn_layer *layer,
-                         size_t *workspace, struct cnn_error *err)
-{
-    cudnnConvolutionFwdAlgoPerf_t forward[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    cudnnConvolutionBwdDataAlgoPerf_t
-        data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    cudnnConvolutionBwdFilterAlgoPerf_t
-        filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    struct conv2d_choice choices[CUDNN_CONVOLUTION_FWD_ALGO_COUNT +
-                                 CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT +
-                                 CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    struct conv2d_choice picked;
-    int count = 0;
-    const char *where = layer->name;
-    int measure = !b->options.deterministic;
-    cudnnStatus_t status;
-    size_t bytes = 0;
-
-#define CONV2D_CHOICES(perf, n)                                              \
+/* Copies n cudnn*AlgoPerf_t results (one struct type per direction, the
+ * same fields) into conv2d_choices, which conv2d_pick reads. */
+#define CONV2D_CHOICES(choices, perf, n)                                     \
     for (int i = 0; i < (n); i++)                                            \
-        choices[i] = (struct conv2d_choice){                                 \
+        (choices)[i] = (struct conv2d_choice){                               \
             (int)(perf)[i].algo, (perf)[i].status, (perf)[i].memory,         \
             (perf)[i].determinism, (perf)[i].mathType}
 
-    status = (measure ? cudnnFindConvolutionForwardAlgorithm
-                      : cudnnGetConvolutionForwardAlgorithm_v7)(
+/* What every direction does with its candidates: picks one and sets the
+ * direction's descriptor to its math type. */
+static int conv2d_settle(const struct conv2d_choice *choices, int count,
+                         const struct cuda_backend *b, const char *direction,
+                         const struct cnn_layer *layer, int batch,
+                         cudnnConvolutionDescriptor_t conv,
+                         struct conv2d_choice *picked, struct cnn_error *err)
+{
+    if (conv2d_pick(choices, count, b, direction, layer, batch, picked,
+                    err) ||
+        CUDNN_CHECK(cudnnSetConvolutionMathType(conv, picked->math),
+                    layer->name, err))
+        return -1;
+    return 0;
+}
+
+/* Each direction below: its candidates found (measure) or ranked, the
+ * pick, and the workspace it needs in *bytes. The workspace is asked
+ * again, with the math type set: the heuristics' figure may be
+ * missing. */
+static int conv2d_choose_forward(struct cuda_backend *b,
+                                 struct conv2d_state *k,
+                                 struct conv2d_plan *plan,
+                                 const struct cnn_layer *layer, int measure,
+                                 size_t *bytes, struct cnn_error *err)
+{
+    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    struct conv2d_choice choices[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    struct conv2d_choice picked;
+    int count = 0;
+    const char *where = layer->name;
+    cudnnStatus_t status = (measure ? cudnnFindConvolutionForwardAlgorithm
+                                    : cudnnGetConvolutionForwardAlgorithm_v7)(
         b->cudnn, plan->x, k->weight, plan->forward, plan->y,
-        CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, forward);
+        CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf);
     if (cudnn_check(status,
                     measure ? "cudnnFindConvolutionForwardAlgorithm"
                             : "cudnnGetConvolutionForwardAlgorithm_v7",
                     where, err))
         return -1;
-    CONV2D_CHOICES(forward, count);
-    if (conv2d_pick(choices, count, b, "forward", layer, plan->batch,
-                    &picked, err) ||
-        CUDNN_CHECK(cudnnSetConvolutionMathType(plan->forward, picked.math),
-                    where, err))
+    CONV2D_CHOICES(choices, perf, count);
+    if (conv2d_settle(choices, count, b, "forward", layer, plan->batch,
+                      plan->forward, &picked, err))
         return -1;
     plan->forward_algo = (cudnnConvolutionFwdAlgo_t)picked.algo;
-    /* Asked again, with the math type set: the heuristics' figure may be
-     * missing. */
     if (CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(
                         b->cudnn, plan->x, k->weight, plan->forward,
-                        plan->y, plan->forward_algo, &bytes),
+                        plan->y, plan->forward_algo, bytes),
                     where, err))
         return -1;
-    *workspace = bytes;
+    return 0;
+}
 
-    status = (measure ? cudnnFindConvolutionBackwardDataAlgorithm
-                      : cudnnGetConvolutionBackwardDataAlgorithm_v7)(
-        b->cudnn, k->weight, plan->y, plan->backward_data, plan->x,
-        CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, data);
+static int conv2d_choose_backward_data(struct cuda_backend *b,
+                                       struct conv2d_state *k,
+                                       struct conv2d_plan *plan,
+                                       const struct cnn_layer *layer,
+                                       int measure, size_t *bytes,
+                                       struct cnn_error *err)
+{
+    cudnnConvolutionBwdDataAlgoPerf_t
+        perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    struct conv2d_choice choices[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    struct conv2d_choice picked;
+    int count = 0;
+    const char *where = layer->name;
+    cudnnStatus_t status =
+        (measure ? cudnnFindConvolutionBackwardDataAlgorithm
+                 : cudnnGetConvolutionBackwardDataAlgorithm_v7)(
+            b->cudnn, k->weight, plan->y, plan->backward_data, plan->x,
+            CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf);
     if (cudnn_check(status,
                     measure ? "cudnnFindConvolutionBackwardDataAlgorithm"
                             : "cudnnGetConvolutionBackwardDataAlgorithm_v7",
                     where, err))
         return -1;
-    CONV2D_CHOICES(data, count);
-    if (conv2d_pick(choices, count, b, "backward-data", layer, plan->batch,
-                    &picked, err) ||
-        CUDNN_CHECK(cudnnSetConvolutionMathType(plan->backward_data,
-                                                picked.math),
-                    where, err))
+    CONV2D_CHOICES(choices, perf, count);
+    if (conv2d_settle(choices, count, b, "backward-data", layer, plan->batch,
+                      plan->backward_data, &picked, err))
         return -1;
     plan->backward_data_algo = (cudnnConvolutionBwdDataAlgo_t)picked.algo;
     if (CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
                         b->cudnn, k->weight, plan->y, plan->backward_data,
-                        plan->x, plan->backward_data_algo, &bytes),
+                        plan->x, plan->backward_data_algo, bytes),
                     where, err))
         return -1;
-    if (bytes > *workspace)
-        *workspace = bytes;
+    return 0;
+}
 
-    status = (measure ? cudnnFindConvolutionBackwardFilterAlgorithm
-                      : cudnnGetConvolutionBackwardFilterAlgorithm_v7)(
-        b->cudnn, plan->x, plan->y, plan->backward_filter, k->weight,
-        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, filter);
+static int conv2d_choose_backward_filter(struct cuda_backend *b,
+                                         struct conv2d_state *k,
+                                         struct conv2d_plan *plan,
+                                         const struct cnn_layer *layer,
+                                         int measure, size_t *bytes,
+                                         struct cnn_error *err)
+{
+    cudnnConvolutionBwdFilterAlgoPerf_t
+        perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+    struct conv2d_choice choices[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+    struct conv2d_choice picked;
+    int count = 0;
+    const char *where = layer->name;
+    cudnnStatus_t status =
+        (measure ? cudnnFindConvolutionBackwardFilterAlgorithm
+                 : cudnnGetConvolutionBackwardFilterAlgorithm_v7)(
+            b->cudnn, plan->x, plan->y, plan->backward_filter, k->weight,
+            CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf);
     if (cudnn_check(status,
                     measure ? "cudnnFindConvolutionBackwardFilterAlgorithm"
                             : "cudnnGetConvolutionBackwardFilterAlgorithm_v7",
                     where, err))
         return -1;
-    CONV2D_CHOICES(filter, count);
-#undef CONV2D_CHOICES
-    if (conv2d_pick(choices, count, b, "backward-filter", layer,
-                    plan->batch, &picked, err) ||
-        CUDNN_CHECK(cudnnSetConvolutionMathType(plan->backward_filter,
-                                                picked.math),
-                    where, err))
+    CONV2D_CHOICES(choices, perf, count);
+    if (conv2d_settle(choices, count, b, "backward-filter", layer,
+                      plan->batch, plan->backward_filter, &picked, err))
         return -1;
     plan->backward_filter_algo =
         (cudnnConvolutionBwdFilterAlgo_t)picked.algo;
     if (CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
                         b->cudnn, plan->x, plan->y, plan->backward_filter,
-                        k->weight, plan->backward_filter_algo, &bytes),
+                        k->weight, plan->backward_filter_algo, bytes),
                     where, err))
+        return -1;
+    return 0;
+}
+#undef CONV2D_CHOICES
+
+/* Chooses the algorithms of the three directions and sets each
+ * descriptor's math type to its pick's; *workspace is the most any of
+ * them needs. They are measured (cudnnFind*), except when deterministic:
+ * then cuDNN's heuristics rank them, so that the choice, and with it the
+ * rounding, does not depend on timing noise and two runs give the same
+ * bits. */
+static int conv2d_choose(struct cuda_backend *b, struct conv2d_state *k,
+                         struct conv2d_plan *plan,
+                         const struct cnn_layer *layer,
+                         size_t *workspace, struct cnn_error *err)
+{
+    int measure = !b->options.deterministic;
+    size_t bytes = 0;
+    if (conv2d_choose_forward(b, k, plan, layer, measure, &bytes, err))
+        return -1;
+    *workspace = bytes;
+    if (conv2d_choose_backward_data(b, k, plan, layer, measure, &bytes, err))
+        return -1;
+    if (bytes > *workspace)
+        *workspace = bytes;
+    if (conv2d_choose_backward_filter(b, k, plan, layer, measure, &bytes,
+                                      err))
         return -1;
     if (bytes > *workspace)
         *workspace = bytes;
