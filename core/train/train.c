@@ -521,8 +521,36 @@ static void prefer_first_images(const struct cnn_data *data,
         cnn_data_prefer(data, state->order + done, data->train.count - done);
 }
 
-/* Trains one epoch, evaluates it on val, keeps its weights if it is the
- * best so far, and saves the position after it. */
+/* Trains one epoch, timing it (wall and CPU), then evaluates it on val;
+ * metrics comes back filled. */
+static int measure_epoch(struct cnn_model *model, const struct cnn_data *data,
+                         const struct cnn_train_config *config,
+                         const struct cnn_train_hooks *hooks,
+                         struct epoch_state *state, int epoch,
+                         struct cnn_epoch_metrics *metrics,
+                         struct cnn_error *err)
+{
+    metrics->lr_scale =
+        cnn_schedule_factor(&config->schedule, epoch, config->epochs);
+    metrics->lr = base_learning_rate(config) * metrics->lr_scale;
+    state->started = now_seconds();
+    state->cpu_started = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    int status = train_epoch(model, data, config, hooks, state, epoch,
+                             metrics->lr_scale, metrics, err);
+    if (status < 0)
+        return status;
+    metrics->seconds = now_seconds() - state->started;
+    metrics->cpu_seconds = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) -
+                           state->cpu_started;
+    if (data->val.count > 0)
+        status = evaluate_split(model, data, &data->val, config,
+                                &metrics->val_loss, &metrics->val_accuracy,
+                                NULL, err);
+    return status;
+}
+
+/* One epoch measured; its weights kept if it is the best so far; the
+ * position after it saved. */
 static int run_epoch(struct cnn_model *model, const struct cnn_data *data,
                      const struct cnn_train_config *config,
                      const struct cnn_train_hooks *hooks,
@@ -530,22 +558,8 @@ static int run_epoch(struct cnn_model *model, const struct cnn_data *data,
                      struct cnn_train_result *result, struct cnn_error *err)
 {
     struct cnn_epoch_metrics metrics = {0};
-    metrics.lr_scale =
-        cnn_schedule_factor(&config->schedule, epoch, config->epochs);
-    metrics.lr = base_learning_rate(config) * metrics.lr_scale;
-    state->started = now_seconds();
-    state->cpu_started = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
-    int status = train_epoch(model, data, config, hooks, state, epoch,
-                             metrics.lr_scale, &metrics, err);
-    if (status < 0)
-        return status;
-    metrics.seconds = now_seconds() - state->started;
-    metrics.cpu_seconds = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) -
-                          state->cpu_started;
-    if (data->val.count > 0)
-        status = evaluate_split(model, data, &data->val, config,
-                                &metrics.val_loss, &metrics.val_accuracy,
-                                NULL, err);
+    int status = measure_epoch(model, data, config, hooks, state, epoch,
+                               &metrics, err);
     if (status < 0)
         return status;
     /* Strictly better, so ties keep the earlier epoch. */
