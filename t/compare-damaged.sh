@@ -6,17 +6,14 @@
 # (the reader had fixed 1024-byte buffers: issue 19, class 6). A missing
 # epoch-seconds.csv still shows as "-".
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
+. "${CNNLAB_SRCDIR:-.}/t/tiny-manifest.sh"
 
-cat > "$scratch/tiny.yaml" <<'YAML'
-name: tiny
-seed: 3
-data: {loader: synthetic, classes: 4, channels: 1, size: 12, train: 32, val: 16, test: 16}
-model:
-  input: [1, 12, 12]
-  layers: [{conv2d: {out: 4, kernel: 3}}, relu, flatten, {linear: {out: 4}}]
-train: {epochs: 2, batch: 8}
+{
+    tiny_manifest 2
+    cat <<'YAML'
 variants: [{name: a}, {name: b}]
 YAML
+} > "$scratch/tiny.yaml"
 "$CNNLAB" run --quiet --out "$scratch/r" "$scratch/tiny.yaml" > /dev/null 2>&1
 ok $? "two runs to compare"
 a="$scratch/r/tiny/a"

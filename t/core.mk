@@ -49,5 +49,5 @@ TESTS += t/valgrind-run.sh
 EXTRA_DIST += t/valgrind-run.sh
 
 TESTS += t/manifest-plugins-keys.sh t/messages.sh t/reliability-nonfinite.sh
-EXTRA_DIST += t/manifest-plugins-keys.sh t/messages.sh \
+EXTRA_DIST += t/manifest-plugins-keys.sh t/messages.sh t/tiny-manifest.sh \
 	t/reliability-nonfinite.sh

@@ -5,17 +5,10 @@
 # load (issue 19, class 7); each is refused with exit 2, naming where it
 # is and where it belongs, by check and by run alike.
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
+. "${CNNLAB_SRCDIR:-.}/t/tiny-manifest.sh"
 
-manifest() { # manifest EXTRA: a small valid manifest, EXTRA appended
-    cat <<'YAML'
-name: tiny
-seed: 3
-data: {loader: synthetic, classes: 4, channels: 1, size: 12, train: 64, val: 16, test: 16}
-model:
-  input: [1, 12, 12]
-  layers: [{conv2d: {out: 4, kernel: 3}}, relu, flatten, {linear: {out: 4}}]
-train: {epochs: 1, batch: 8}
-YAML
+manifest() { # manifest EXTRA: the tiny manifest, EXTRA appended
+    tiny_manifest
     printf '%s\n' "$1"
 }
 mkdir -p "$scratch/modules"

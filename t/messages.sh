@@ -5,6 +5,7 @@
 # log line); a tab in YAML's indentation says what to do; a device hint
 # is given once; indices read as YAML numbers print as whole numbers.
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
+. "${CNNLAB_SRCDIR:-.}/t/tiny-manifest.sh"
 
 evil=$(printf '%s/evil\033[2J\nfake.yaml' "$scratch")
 "$CNNLAB" check "$evil" > /dev/null 2> "$scratch/evil.err"
@@ -22,15 +23,7 @@ like "$output" "tab.yaml:3:1:" "the error names the file, line and column"
 like "$output" "YAML indents with spaces only; replace the tab with spaces" \
     "and says what to do, not only libyaml's words"
 
-cat > "$scratch/tiny.yaml" <<'YAML'
-name: tiny
-seed: 3
-data: {loader: synthetic, classes: 4, channels: 1, size: 12, train: 32, val: 16, test: 16}
-model:
-  input: [1, 12, 12]
-  layers: [{conv2d: {out: 4, kernel: 3}}, relu, flatten, {linear: {out: 4}}]
-train: {epochs: 1, batch: 8}
-YAML
+tiny_manifest > "$scratch/tiny.yaml"
 if output=$("$CNNLAB" check "$scratch/tiny.yaml" device=cuda 2>&1); then
     skip "device: cuda without a GPU says 'use device:' once" "this machine has a GPU"
 else

@@ -5,18 +5,15 @@
 # them ("cannot format eval.json", run.json stuck at "running", analyses
 # "ok" over NaN maps). Nothing is written from them.
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
+. "${CNNLAB_SRCDIR:-.}/t/tiny-manifest.sh"
 command -v python3 > /dev/null || skip_all "python3 is not installed"
 
-cat > "$scratch/tiny.yaml" <<'YAML'
-name: tiny
-seed: 3
-data: {loader: synthetic, classes: 4, channels: 1, size: 12, train: 32, val: 16, test: 16}
-model:
-  input: [1, 12, 12]
-  layers: [{conv2d: {out: 4, kernel: 3}}, relu, flatten, {linear: {out: 4}}]
-train: {epochs: 1, batch: 8}
+{
+    tiny_manifest
+    cat <<'YAML'
 analyses: [classwise]
 YAML
+} > "$scratch/tiny.yaml"
 "$CNNLAB" run --quiet --out "$scratch/r" "$scratch/tiny.yaml" > /dev/null 2>&1
 ok $? "a run to take weights from"
 run="$scratch/r/tiny/main"

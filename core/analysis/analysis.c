@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/path.h"
 #include "analysis/analysis.h"
 #include "cnnlab/atomic_file.h"
 #include "model/summary.h"
@@ -112,22 +113,13 @@ static int check_name(const char *name, struct cnn_error *err)
     return 0;
 }
 
-static char *join(const char *directory, const char *name)
-{
-    size_t size = strlen(directory) + strlen(name) + 2;
-    char *path = malloc(size);
-    if (path)
-        snprintf(path, size, "%s/%s", directory, name);
-    return path;
-}
-
 int cnn_analysis_write_file(struct cnn_analysis *a, const char *name,
                             const void *bytes, size_t size,
                             struct cnn_error *err)
 {
     if (check_name(name, err) < 0)
         return -1;
-    char *path = join(a->directory, name);
+    char *path = cnn_path_join(a->directory, name);
     if (!path)
         return cnn_error_set(err, "out of memory");
     int status = cnn_atomic_write(path, bytes, size, err);

@@ -3,6 +3,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int cnn_path_format(char *buf, size_t size, struct cnn_error *err,
                     const char *fmt, ...)
@@ -25,4 +27,13 @@ int cnn_path_format(char *buf, size_t size, struct cnn_error *err,
                              size ? buf : "", length, size ? size - 1 : 0);
     }
     return 0;
+}
+
+char *cnn_path_join(const char *directory, const char *name)
+{
+    size_t size = strlen(directory) + strlen(name) + 2;
+    char *path = malloc(size);
+    if (path)
+        snprintf(path, size, "%s/%s", directory, name);
+    return path;
 }

@@ -13,4 +13,8 @@
 int cnn_path_format(char *buf, size_t size, struct cnn_error *err,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* "directory/name", allocated (free it); NULL when out of memory. For
+ * paths with no fixed limit. */
+char *cnn_path_join(const char *directory, const char *name);
+
 #endif

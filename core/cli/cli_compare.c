@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/path.h"
 #include "cnnlab/input_file.h"
 #include "base/json_input.h"
 #include "cli/cli.h"
@@ -79,11 +80,7 @@ static int flatten(struct run *run, const struct cnn_node *node,
 
 static char *file_path(const struct run *run, const char *name)
 {
-    size_t size = strlen(run->directory) + strlen(name) + 2;
-    char *path = malloc(size);
-    if (path)
-        snprintf(path, size, "%s/%s", run->directory, name);
-    return path;
+    return cnn_path_join(run->directory, name);
 }
 
 /* A run directory must hold these two; a run that never started has

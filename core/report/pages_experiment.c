@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/path.h"
 #include "cnnlab/atomic_file.h"
 #include "report/pages.h"
 #include "report/pages_internal.h"
@@ -19,7 +20,7 @@ static int table_section(FILE *out, const struct cnn_table *table,
                          struct cnn_error *err)
 {
     fputs("<h2>Table</h2>\n", out);
-    char *path = cnn_table_join(table->directory, "table.md");
+    char *path = cnn_path_join(table->directory, "table.md");
     if (!path)
         return cnn_error_set(err, "out of memory");
     char *text = NULL;
@@ -88,7 +89,7 @@ static int write_page(const char *directory,
                                    struct cnn_error *),
                       const void *what, struct cnn_error *err)
 {
-    char *path = cnn_table_join(directory, "index.html");
+    char *path = cnn_path_join(directory, "index.html");
     if (!path)
         return cnn_error_set(err, "out of memory");
     struct cnn_atomic_file file;
@@ -122,7 +123,7 @@ int cnn_pages_write_experiment(const struct cnn_table *table,
 static void index_row(FILE *out, const char *results_directory,
                       const char *name)
 {
-    char *directory = cnn_table_join(results_directory, name);
+    char *directory = cnn_path_join(results_directory, name);
     struct cnn_table table;
     struct cnn_error err = {0};
     int readable = directory && cnn_table_read(&table, directory, &err) == 0;
@@ -167,7 +168,7 @@ static int is_experiment(const char *results_directory, const char *name)
 {
     if (name[0] == '.')
         return 0;
-    char *directory = cnn_table_join(results_directory, name);
+    char *directory = cnn_path_join(results_directory, name);
     int yes = directory && (cnn_pages_is_file(directory, "experiment.yaml") ||
                             cnn_pages_is_file(directory, "table.md"));
     free(directory);

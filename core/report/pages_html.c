@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/path.h"
 #include "cnnlab/input_file.h"
 #include "report/pages.h"
 #include "report/pages_internal.h"
@@ -130,7 +131,7 @@ int cnn_pages_read_file(const char *path, size_t limit, char **data,
 
 int cnn_pages_is_file(const char *directory, const char *name)
 {
-    char *path = cnn_table_join(directory, name);
+    char *path = cnn_path_join(directory, name);
     struct stat info;
     int is_file = path && stat(path, &info) == 0 && S_ISREG(info.st_mode);
     free(path);
@@ -189,7 +190,7 @@ int cnn_pages_figure(struct cnn_pages_writer *writer, const char *directory,
                      struct cnn_error *err)
 {
     FILE *out = writer->out;
-    char *path = cnn_table_join(directory, file);
+    char *path = cnn_path_join(directory, file);
     if (!path)
         return cnn_error_set(err, "out of memory");
     size_t budget = writer->embedded < CNN_PAGES_EMBED_PAGE_MAX

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/path.h"
 #include "base/json_input.h"
 #include "report/pages_internal.h"
 
@@ -119,7 +120,7 @@ static int group_section(struct cnn_pages_writer *writer,
         if (!in_group(name, group) ||
             !(has_suffix(name, ".md") || has_suffix(name, ".txt")))
             continue;
-        char *path = cnn_table_join(directory, name);
+        char *path = cnn_path_join(directory, name);
         if (!path)
             return cnn_error_set(err, "out of memory");
         char *text = NULL;
@@ -254,8 +255,8 @@ int cnn_pages_variant(struct cnn_pages_writer *writer,
         cnn_pages_text(out, row->note);
         fputs("</p>\n", out);
     }
-    char *directory = cnn_table_join(table->directory, row->variant);
-    char *info_path = directory ? cnn_table_join(directory, "run.json") : NULL;
+    char *directory = cnn_path_join(table->directory, row->variant);
+    char *info_path = directory ? cnn_path_join(directory, "run.json") : NULL;
     if (!info_path) {
         free(directory);
         return cnn_error_set(err, "out of memory");

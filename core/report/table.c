@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/path.h"
 #include "report/table.h"
 
 const char *cnn_table_status_name(enum cnn_table_status status)
@@ -35,15 +36,6 @@ const char *cnn_table_status_name(enum cnn_table_status status)
 static int safe_variant_name(const char *name)
 {
     return name[0] && name[0] != '.' && !strchr(name, '/');
-}
-
-char *cnn_table_join(const char *directory, const char *file)
-{
-    size_t length = strlen(directory) + strlen(file) + 2;
-    char *path = malloc(length);
-    if (path)
-        snprintf(path, length, "%s/%s", directory, file);
-    return path;
 }
 
 static int add_row(struct cnn_table *table, const char *variant,
@@ -120,7 +112,7 @@ static int compare_names(const void *a, const void *b)
 
 static int is_file(const char *directory, const char *name)
 {
-    char *path = cnn_table_join(directory, name);
+    char *path = cnn_path_join(directory, name);
     struct stat info;
     int found = path && stat(path, &info) == 0 && S_ISREG(info.st_mode);
     free(path);
@@ -141,7 +133,7 @@ static int scan_variants(struct cnn_table *table, struct cnn_error *err)
     for (struct dirent *entry; status == 0 && (entry = readdir(dir));) {
         if (entry->d_name[0] == '.')
             continue;
-        char *path = cnn_table_join(table->directory, entry->d_name);
+        char *path = cnn_path_join(table->directory, entry->d_name);
         struct stat info;
         int is_variant = path && stat(path, &info) == 0 &&
                          S_ISDIR(info.st_mode) &&
@@ -188,9 +180,9 @@ static int settings_from_variants(struct cnn_table *table,
 {
     for (int i = 0; i < table->row_count; i++) {
         char *variant_dir =
-            cnn_table_join(table->directory, table->rows[i].variant);
+            cnn_path_join(table->directory, table->rows[i].variant);
         char *path =
-            variant_dir ? cnn_table_join(variant_dir, "manifest.yaml") : NULL;
+            variant_dir ? cnn_path_join(variant_dir, "manifest.yaml") : NULL;
         free(variant_dir);
         if (!path)
             return cnn_error_set(err, "out of memory");
@@ -239,7 +231,7 @@ int cnn_table_read(struct cnn_table *table, const char *directory,
     while (length > 1 && table->directory[length - 1] == '/')
         table->directory[--length] = '\0';
     char *experiment_path =
-        cnn_table_join(table->directory, "experiment.yaml");
+        cnn_path_join(table->directory, "experiment.yaml");
     int status = experiment_path ? 0 : cnn_error_set(err, "out of memory");
     struct stat info;
     if (status == 0 && stat(table->directory, &info) != 0)

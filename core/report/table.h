@@ -82,9 +82,6 @@ int cnn_table_write_experiment(const struct cnn_manifest *manifest,
  * atomically. */
 int cnn_table_write(const struct cnn_table *table, struct cnn_error *err);
 
-/* "<directory>/<file>", malloc'd; NULL when out of memory. */
-char *cnn_table_join(const char *directory, const char *file);
-
 /* "complete", "failed", "not run", ... */
 const char *cnn_table_status_name(enum cnn_table_status status);
 

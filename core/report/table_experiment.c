@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/path.h"
 #include "cnnlab/atomic_file.h"
 #include "report/table.h"
 
@@ -99,9 +100,9 @@ int cnn_table_write_experiment(const struct cnn_manifest *manifest,
         ok = cnn_node_map_set(root, "table", none, cnn_node_clone(settings)) ==
              0;
     int status = ok ? 0 : cnn_error_set(err, "out of memory");
-    char *directory = cnn_table_join(out_directory, manifest->name);
+    char *directory = cnn_path_join(out_directory, manifest->name);
     char *file =
-        directory ? cnn_table_join(directory, "experiment.yaml") : NULL;
+        directory ? cnn_path_join(directory, "experiment.yaml") : NULL;
     if (status == 0 && !file)
         status = cnn_error_set(err, "out of memory");
     struct cnn_atomic_file out;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/path.h"
 #include "cnnlab/input_file.h"
 #include "base/json_input.h"
 #include "report/table.h"
@@ -253,7 +254,7 @@ static int read_epochs(const struct cnn_table *table,
     static const char *const names[] = {"train_accuracy", "val_accuracy"};
     double *values[MAX_COLUMNS] = {NULL, NULL};
     int rows = 0;
-    char *path = cnn_table_join(variant_dir, "metrics.csv");
+    char *path = cnn_path_join(variant_dir, "metrics.csv");
     int status = path ? read_epoch_columns(path, names, 2, values, &rows,
                                            row, err)
                       : cnn_error_set(err, "out of memory");
@@ -281,7 +282,7 @@ static int read_seconds(const char *variant_dir, struct cnn_table_row *row,
     static const char *const names[] = {"seconds"};
     double *values[MAX_COLUMNS] = {NULL, NULL};
     int rows = 0;
-    char *path = cnn_table_join(variant_dir, "epoch-seconds.csv");
+    char *path = cnn_path_join(variant_dir, "epoch-seconds.csv");
     int status = path ? read_epoch_columns(path, names, 1, values, &rows,
                                            row, err)
                       : cnn_error_set(err, "out of memory");
@@ -308,7 +309,7 @@ static int read_seconds(const char *variant_dir, struct cnn_table_row *row,
 static int check_current(const char *variant_dir, struct cnn_table_row *row,
                          struct cnn_error *err)
 {
-    char *path = cnn_table_join(variant_dir, "manifest.yaml");
+    char *path = cnn_path_join(variant_dir, "manifest.yaml");
     if (!path)
         return cnn_error_set(err, "out of memory");
     struct cnn_node *resolved = NULL;
@@ -357,7 +358,7 @@ static int status_of(const char *text, enum cnn_table_status *status)
 static int read_run(const struct cnn_table *table, const char *variant_dir,
                     struct cnn_table_row *row, struct cnn_error *err)
 {
-    char *path = cnn_table_join(variant_dir, "run.json");
+    char *path = cnn_path_join(variant_dir, "run.json");
     if (!path)
         return cnn_error_set(err, "out of memory");
     struct stat info;
@@ -403,7 +404,7 @@ int cnn_table_read_row(const struct cnn_table *table,
                        struct cnn_table_row *row, struct cnn_error *err)
 {
     row->status = CNN_TABLE_NOT_RUN;
-    char *variant_dir = cnn_table_join(table->directory, row->variant);
+    char *variant_dir = cnn_path_join(table->directory, row->variant);
     if (!variant_dir)
         return cnn_error_set(err, "out of memory");
     struct stat info;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/path.h"
 #include "base/atomic_internal.h"
 #include "base/json_input.h"
 #include "cnnlab/atomic_file.h"
@@ -47,15 +48,6 @@ static int make_directories(const char *path, struct cnn_error *err)
                                strerror(errno));
     free(copy);
     return status;
-}
-
-static char *join(const char *directory, const char *file)
-{
-    size_t length = strlen(directory) + strlen(file) + 2;
-    char *path = malloc(length);
-    if (path)
-        snprintf(path, length, "%s/%s", directory, file);
-    return path;
 }
 
 /* 1 for ".NAME<marker>DIGITS": the temporaries of the atomic writer
@@ -120,7 +112,7 @@ int cnn_run_dir_open(struct cnn_run_dir *dir, const char *path,
     if (make_directories(path, err) < 0)
         return -1;
     dir->path = strdup(path);
-    char *lock_path = join(path, ".lock");
+    char *lock_path = cnn_path_join(path, ".lock");
     if (!dir->path || !lock_path) {
         free(lock_path);
         cnn_run_dir_close(dir);
@@ -184,7 +176,7 @@ int cnn_run_dir_reopen(struct cnn_run_dir *dir, const char *path,
                              path);
     if (cnn_run_dir_open(dir, path, err) < 0)
         return -1;
-    char *info_path = join(path, "run.json");
+    char *info_path = cnn_path_join(path, "run.json");
     json_error_t why;
     json_t *previous = info_path ? cnn_json_load_regular(info_path, 0, &why) : NULL;
     int status = 0;
@@ -207,7 +199,7 @@ int cnn_run_dir_reopen(struct cnn_run_dir *dir, const char *path,
 static int write_file(struct cnn_run_dir *dir, const char *file,
                       const void *data, size_t size, struct cnn_error *err)
 {
-    char *path = join(dir->path, file);
+    char *path = cnn_path_join(dir->path, file);
     if (!path)
         return cnn_error_set(err, "out of memory");
     int status = cnn_atomic_write(path, data, size, err);
@@ -251,8 +243,8 @@ static int same_manifest(struct cnn_node *previous,
 static int is_complete(const char *path, const struct cnn_node *resolved,
                        int ignore_analyses)
 {
-    char *info_path = join(path, "run.json");
-    char *manifest_path = join(path, "manifest.yaml");
+    char *info_path = cnn_path_join(path, "run.json");
+    char *manifest_path = cnn_path_join(path, "manifest.yaml");
     int complete = 0;
     json_t *info = info_path ? cnn_json_load_regular(info_path, 0, NULL) : NULL;
     const char *status = json_string_value(json_object_get(info, "status"));
@@ -393,7 +385,7 @@ int cnn_run_dir_save_model(struct cnn_run_dir *dir, const char *file,
                            const struct cnn_model *model, int epoch,
                            struct cnn_error *err)
 {
-    char *path = join(dir->path, file);
+    char *path = cnn_path_join(dir->path, file);
     if (!path)
         return cnn_error_set(err, "out of memory");
     int status = cnn_model_save(model, path, epoch, err);

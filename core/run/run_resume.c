@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/path.h"
 #include "base/json_input.h"
 #include "run/run_resume.h"
 
@@ -12,15 +13,6 @@ static void note(const struct cnn_run_observer *observer, const char *text)
 {
     if (observer && observer->note)
         observer->note(observer->user, text);
-}
-
-static char *join(const char *directory, const char *file)
-{
-    size_t length = strlen(directory) + strlen(file) + 2;
-    char *path = malloc(length);
-    if (path)
-        snprintf(path, length, "%s/%s", directory, file);
-    return path;
 }
 
 int cnn_run_resume_prepare(struct cnn_run_resume *resume,
@@ -35,7 +27,7 @@ int cnn_run_resume_prepare(struct cnn_run_resume *resume,
     resume->identity.resolved = resolved;
     resume->identity.threads = config->threads;
     resume->identity.device = cnn_device_name(config->device);
-    resume->path = join(directory, CNN_TRAIN_STATE_FILE);
+    resume->path = cnn_path_join(directory, CNN_TRAIN_STATE_FILE);
     if (!resume->path)
         return cnn_error_set(err, "out of memory");
     char text[CNN_ERROR_MESSAGE_MAX];
@@ -69,7 +61,7 @@ int cnn_run_resume_prepare(struct cnn_run_resume *resume,
         cnn_run_resume_finish(resume, 0);
         return -1;
     }
-    char *info_path = join(directory, "run.json");
+    char *info_path = cnn_path_join(directory, "run.json");
     resume->previous = info_path ? cnn_json_load_regular(info_path, 0, NULL) : NULL;
     free(info_path);
     const struct cnn_train_snapshot *s = cnn_run_resume_snapshot(resume);
