@@ -48,6 +48,7 @@ EXTRA_DIST += t/cli-interrupt.sh t/cli-signals.sh
 TESTS += t/valgrind-run.sh
 EXTRA_DIST += t/valgrind-run.sh
 
-TESTS += t/manifest-plugins-keys.sh t/messages.sh t/reliability-nonfinite.sh
+TESTS += t/manifest-plugins-keys.sh t/messages.sh t/reliability-nonfinite.sh \
+	t/reliability-plugin-trust.sh t/reliability-splits.sh
 EXTRA_DIST += t/manifest-plugins-keys.sh t/messages.sh t/tiny-manifest.sh \
-	t/reliability-nonfinite.sh
+	t/reliability-nonfinite.sh t/reliability-plugin-trust.sh t/reliability-splits.sh

@@ -3,7 +3,8 @@
 # the file and the tensor named (issue 19, class 6): `cnnlab eval
 # --weights`, `model.weights` and `cnnlab analyse` used to compute from
 # them ("cannot format eval.json", run.json stuck at "running", analyses
-# "ok" over NaN maps). Nothing is written from them.
+# "ok" over NaN maps). Nothing is written from them. And eval takes the
+# variant's lock, as run and analyse do.
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
 . "${CNNLAB_SRCDIR:-.}/t/tiny-manifest.sh"
 command -v python3 > /dev/null || skip_all "python3 is not installed"
@@ -47,6 +48,25 @@ output=$("$CNNLAB" run --quiet --out "$scratch/w" "$scratch/tiny.yaml" \
 ok $? "model.weights with an infinity fails the run"
 like "$output" "tensor '3.bias' (layer fc1) holds NaN or infinity" \
     "naming the tensor"
+
+# eval writes into the variant's directory under its lock, as run and
+# analyse do (issue 19, class 10): refused while another process holds it.
+if command -v flock > /dev/null; then
+    flock "$run/.lock" sleep 3 &
+    holder=$!
+    sleep 1
+    output=$("$CNNLAB" eval "$scratch/tiny.yaml" --weights "$run/model.safetensors" \
+        --out "$scratch/r" 2>&1)
+    status=$?
+    wait "$holder" # the lock is free again once its sleep ends
+    [ "$status" -ne 0 ]
+    ok $? "eval into a variant whose lock another process holds fails"
+    like "$output" "another cnnlab run is writing to '$run'" "and says why"
+    test ! -e "$run/eval-test/eval.json"
+    ok $? "and writes nothing there"
+else
+    skip "eval takes the variant's lock" "flock(1) is not installed"
+fi
 
 cp "$scratch/nan.safetensors" "$run/model.safetensors"
 output=$("$CNNLAB" analyse --out "$scratch/r" "$scratch/tiny.yaml" 2>&1)

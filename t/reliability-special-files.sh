@@ -92,10 +92,11 @@ run run --quiet --out r8 images.yaml data.cache=cache.pipe
 refused $? 1 "a FIFO as data.cache" "cache.pipe" "is a FIFO"
 rm cache.pipe
 
-# A FIFO as an IDX file (the other three are real, if small).
+# A FIFO as an IDX file: the training labels, the first file the loader
+# reads (the other three are empty files, never reached).
 mkdir idx
-mkfifo idx/train-images-idx3-ubyte
-for base in train-labels-idx1-ubyte t10k-images-idx3-ubyte \
+mkfifo idx/train-labels-idx1-ubyte
+for base in train-images-idx3-ubyte t10k-images-idx3-ubyte \
     t10k-labels-idx1-ubyte; do
     : > "idx/$base"
 done
@@ -109,7 +110,7 @@ model:
 train: {epochs: 1, batch: 4}
 YAML
 run run --quiet --out r9 idx.yaml
-refused $? 1 "a FIFO as an IDX file" "idx/train-images-idx3-ubyte" "is a FIFO"
+refused $? 1 "a FIFO as an IDX file" "idx/train-labels-idx1-ubyte" "is a FIFO"
 
 # A FIFO as a checkpoint: cnnlab eval --weights and model.weights.
 cat > ck.yaml <<'YAML'

@@ -194,13 +194,22 @@ static int evaluate_and_write(const struct eval_options *o,
     for (int i = 0; status == 0 && i < set->count; i++)
         r.correct += predictions[i] == set->labels[i];
 
-    char directory[4096], path[4200], device_text[256];
+    char variant_directory[4096], directory[4200], path[4300];
+    char device_text[256];
+    if (status == 0)
+        status = cnn_path_format(variant_directory, sizeof variant_directory,
+                                 err, "%s/%s/%s", o->cli.out_directory,
+                                 manifest->name, variant->name);
     if (status == 0)
         status = cnn_path_format(directory, sizeof directory, err,
-                                 "%s/%s/%s/eval-%s", o->cli.out_directory,
-                                 manifest->name, variant->name, o->split);
+                                 "%s/eval-%s", variant_directory, o->split);
     cnn_describe_device(model, config->threads, device_text,
                         sizeof device_text);
+    /* The variant's lock, as a run or analyse takes it: no run writes
+     * there while eval does (and its killed temporaries are cleared). */
+    struct cnn_run_dir lock = {.lock_fd = -1};
+    if (status == 0)
+        status = cnn_run_dir_open(&lock, variant_directory, err);
     if (status == 0)
         status = make_directories(directory, err);
     if (status == 0) {
@@ -218,6 +227,7 @@ static int evaluate_and_write(const struct eval_options *o,
         status = write_record(path, manifest, variant, config, device_text,
                               &r, err);
     }
+    cnn_run_dir_close(&lock);
     free(predictions);
     if (status < 0)
         return CNN_EXIT_RUN_FAILED;

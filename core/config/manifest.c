@@ -40,9 +40,15 @@ static int check_keys(const struct cnn_node *map, const char *where,
     return 0;
 }
 
+/* Experiment and variant names become directories under results/. */
+#define DIRECTORY_NAME_MAX 100
+#define DIRECTORY_NAME_RULE                                                \
+    "use 1 to 100 letters, digits, '.', '_' and '-' (not '/', not "        \
+    "starting with '.')"
+
 static int valid_variant_name(const char *name)
 {
-    if (!name[0] || name[0] == '.' || strlen(name) > 100)
+    if (!name[0] || name[0] == '.' || strlen(name) > DIRECTORY_NAME_MAX)
         return 0;
     for (const char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -81,8 +87,7 @@ static int set_experiment_name(struct cnn_manifest *manifest,
         if (!valid_variant_name(text))
             return cnn_error_at(err, name->mark,
                                 "experiment name '%s' cannot be a directory "
-                                "name: use letters, digits, '.', '_' and "
-                                "'-' (not '/', not starting with '.')",
+                                "name: " DIRECTORY_NAME_RULE,
                                 text);
         manifest->name = strdup(text);
     } else {
@@ -92,7 +97,8 @@ static int set_experiment_name(struct cnn_manifest *manifest,
                                  "%s has no name:, so the experiment would "
                                  "be named after the file, '%s', which "
                                  "cannot be a directory name: set name: "
-                                 "(letters, digits, '.', '_' and '-')",
+                                 "(1 to 100 letters, digits, '.', '_' and "
+                                 "'-')",
                                  manifest->path, manifest->name);
     }
     if (!manifest->name)
@@ -371,8 +377,7 @@ static int load_variants(struct cnn_manifest *manifest,
             names_free(&seen);
             return cnn_error_at(err, name_node->mark,
                                 "variant name '%s' cannot be a directory "
-                                "name: use letters, digits, '.', '_' and "
-                                "'-' (not '/', not starting with '.')",
+                                "name: " DIRECTORY_NAME_RULE,
                                 name);
         }
         int status = name_seen(&seen, name, err);

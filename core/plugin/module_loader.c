@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cnnlab/input_file.h"
@@ -23,11 +24,42 @@ static int already_loaded(const struct cnn_registry *registry,
     return 0;
 }
 
+/* The ELF class and machine of a file (bytes 4 and 18-19 of its header),
+ * or 0 when it is no ELF file. */
+static unsigned elf_machine(const char *path)
+{
+    unsigned char header[20];
+    struct cnn_error ignored = {0};
+    FILE *file = cnn_input_fopen(path, &ignored);
+    if (!file)
+        return 0;
+    size_t got = fread(header, 1, sizeof header, file);
+    fclose(file);
+    if (got != sizeof header || memcmp(header, "\177ELF", 4) != 0)
+        return 0;
+    return (unsigned)header[4] << 16 | (unsigned)header[18] |
+           (unsigned)header[19] << 8;
+}
+
+/* glibc says "cannot open shared object file" also when the module is
+ * there but built for another machine: told apart by its ELF header
+ * against this program's. */
+static int built_for_another_machine(const char *path)
+{
+    unsigned module = elf_machine(path), self = elf_machine("/proc/self/exe");
+    return module && self && module != self;
+}
+
 /* What to do about dlerror()'s most common reasons. */
-static const char *load_hint(const char *why)
+static const char *load_hint(const char *why, const char *path)
 {
     if (!why)
         return "";
+    if (strstr(why, "cannot open shared object file") &&
+        built_for_another_machine(path))
+        return ": it is built for another kind of machine (its ELF header "
+               "names another architecture than this cnnlab's); rebuild it "
+               "here";
     if (strstr(why, "undefined symbol"))
         return ": it needs a function this cnnlab or its libraries lack; "
                "rebuild it against this cnnlab";
@@ -81,6 +113,23 @@ static int remember_module(struct cnn_registry *registry, char *path,
     return 0;
 }
 
+/* Loading a module runs its code. One that any user of the machine could
+ * have written, or put in a folder any user can write to, is refused
+ * rather than run (docs/reliability.md, "Security"). */
+static int refuse_world_writable(const char *path, const char *what,
+                                 struct cnn_error *err)
+{
+    struct stat info;
+    if (stat(path, &info) != 0 || !(info.st_mode & S_IWOTH))
+        return 0;
+    return cnn_error_set(err,
+                         "refusing the %s '%s': it is writable by every user "
+                         "of this machine, so anyone could put code there "
+                         "that cnnlab would run; `chmod o-w '%s'` if it is "
+                         "yours",
+                         what, path, path);
+}
+
 int cnn_registry_load_module(struct cnn_registry *registry, const char *path,
                              struct cnn_error *err)
 {
@@ -94,6 +143,8 @@ int cnn_registry_load_module(struct cnn_registry *registry, const char *path,
      * would block it forever. */
     if (cnn_input_check(resolved, err) != 0)
         return cnn_error_prefix(err, "cannot load plugin '%s': ", path);
+    if (refuse_world_writable(resolved, "plugin", err) < 0)
+        return -1;
 
     /* Before the OpenMP runtime a module may bring in reads it. */
     cnn_openmp_defaults();
@@ -102,7 +153,8 @@ int cnn_registry_load_module(struct cnn_registry *registry, const char *path,
     if (!handle) {
         const char *why = dlerror();
         return cnn_error_set(err, "cannot load plugin '%s': %s%s", resolved,
-                             why ? why : "dlopen failed", load_hint(why));
+                             why ? why : "dlopen failed",
+                             load_hint(why, resolved));
     }
     dlerror();
     const struct cnn_plugin *plugin = dlsym(handle, "cnn_plugin_entry");
@@ -170,6 +222,10 @@ int cnn_registry_load_directory(struct cnn_registry *registry,
     DIR *dir = opendir(directory);
     if (!dir)
         return 0;
+    if (refuse_world_writable(directory, "plugin folder", err) < 0) {
+        closedir(dir);
+        return -1;
+    }
     char **names = NULL;
     int count = 0, capacity = 0, status = 0;
     struct dirent *entry;
@@ -262,8 +318,19 @@ int cnn_registry_load_default(struct cnn_registry *registry,
     char *save = NULL;
     /* Empty entries are skipped: "a::b" never means the current directory. */
     for (char *dir = strtok_r(copy, ":", &save); dir && status == 0;
-         dir = strtok_r(NULL, ":", &save))
-        status = cnn_registry_load_directory(registry, dir, err);
+         dir = strtok_r(NULL, ":", &save)) {
+        struct stat info;
+        int found = stat(dir, &info) == 0;
+        if (!found || !S_ISDIR(info.st_mode))
+            status = cnn_error_set(err,
+                                   "CNNLAB_PLUGIN_PATH names '%s': %s; "
+                                   "correct or remove that entry",
+                                   dir,
+                                   !found ? strerror(errno)
+                                          : "not a folder");
+        else
+            status = cnn_registry_load_directory(registry, dir, err);
+    }
     free(copy);
     return status;
 }

@@ -92,6 +92,31 @@ static int check_data_fits(const struct cnn_model *model,
     return 0;
 }
 
+/* A run trains, validates every epoch (selecting by it) and tests the
+ * selected weights: a split without images would read 0 % as if it had
+ * been measured, and best-val would choose among zeros. So each must hold
+ * images, checked before the run directory is touched. */
+static int check_splits_measured(const struct cnn_data *data,
+                                 const struct cnn_node *resolved,
+                                 struct cnn_error *err)
+{
+    const char *empty = data->train.count == 0 ? "training"
+                        : data->val.count == 0 ? "validation"
+                        : data->test.count == 0 ? "test"
+                                                : NULL;
+    if (!empty)
+        return 0;
+    const struct cnn_node *data_node = cnn_node_get(resolved, "data");
+    return cnn_error_at(err, data_node ? data_node->mark : resolved->mark,
+                        "the data has no %s images (train %d, val %d, test "
+                        "%d): a run validates every epoch and tests the "
+                        "selected weights, and an empty split would be "
+                        "reported as 0 %% measured; give the loader %s "
+                        "images",
+                        empty, data->train.count, data->val.count,
+                        data->test.count, empty);
+}
+
 static json_t *plugin_list(const struct cnn_registry *registry)
 {
     json_t *list = json_array();
@@ -233,6 +258,8 @@ static int load_data(const struct cnn_manifest *manifest,
     if (config->loader->load(&config->loader_params, &request, data, err) < 0)
         return -1;
     if (check_data_fits(model, data, variant->resolved, err) < 0 ||
+        (use != DATA_PLAIN &&
+         check_splits_measured(data, variant->resolved, err) < 0) ||
         (use == DATA_DECODED_FIRST && cnn_data_wait_decoded(data, err) < 0)) {
         cnn_data_free(data);
         return -1;
