@@ -25,3 +25,9 @@ t_test_layers_parallel_paths_SOURCES = t/test-layers-parallel-paths.c \
 	t/tap.h t/layer-harness.c t/layer-harness.h \
 	t/layer-reference.c t/layer-reference.h
 t_test_layers_parallel_paths_LDADD = $(CNN_TEST_LIBS)
+# The buffer saved for backward (layer.h) on the CPU and through a
+# stand-in for the CUDA module's allocator.
+check_PROGRAMS += t/test-saved
+TESTS += t/test-saved
+t_test_saved_SOURCES = t/test-saved.c t/tap.h
+t_test_saved_LDADD = $(CNN_TEST_LIBS)

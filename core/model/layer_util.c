@@ -1,10 +1,12 @@
-/* cnnlab — helpers layer plugins call from setup. */
+/* cnnlab — helpers layer plugins call: from setup (tensors, state, shape
+ * errors), from their kernels (checks, the buffer saved for backward). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cnnlab/cuda.h"
 #include "cnnlab/layer.h"
 
 int cnn_layer_add_tensor(struct cnn_layer *layer, const char *name, int ndim,
@@ -154,4 +156,80 @@ int cnn_layer_check_backward(const struct cnn_layer *layer,
                                  "parameter gradients", layer->name,
                                  layer->type->name);
     return 0;
+}
+
+/* Memory of the context's device: the host's on the CPU, the CUDA
+ * module's allocator on CUDA (<cnnlab/cuda.h>). */
+static void *saved_alloc(struct cnn_context *ctx, size_t bytes,
+                         struct cnn_error *err)
+{
+    if (!ctx || ctx->device == CNN_DEVICE_CPU) {
+        void *data = malloc(bytes);
+        if (!data)
+            cnn_error_set(err, "out of memory (try a smaller batch)");
+        return data;
+    }
+    const struct cnn_cuda_services *cuda = cnn_cuda_services(ctx, err);
+    return cuda ? cuda->alloc(ctx, bytes, err) : NULL;
+}
+
+static void saved_free(struct cnn_context *ctx, void *data)
+{
+    if (!data)
+        return;
+    if (!ctx || ctx->device == CNN_DEVICE_CPU) {
+        free(data);
+        return;
+    }
+    struct cnn_error ignored = {0};
+    const struct cnn_cuda_services *cuda = cnn_cuda_services(ctx, &ignored);
+    if (cuda)
+        cuda->free(ctx, data);
+}
+
+void cnn_saved_release(struct cnn_layer *layer)
+{
+    struct cnn_saved_for_backward *saved = layer->kernel_state;
+    if (!saved)
+        return;
+    saved_free(saved->ctx, saved->data);
+    free(saved);
+    layer->kernel_state = NULL;
+}
+
+int cnn_saved_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
+                      int batch, size_t bytes_per_sample,
+                      struct cnn_error *err)
+{
+    struct cnn_saved_for_backward *saved = layer->kernel_state;
+    if (saved && saved->batch == batch)
+        return 0;
+    cnn_saved_release(layer);
+    if (batch < 1)
+        return cnn_error_set(err, "layer %s (%s): batch size %d (must be at "
+                             "least 1)", layer->name, layer->type->name,
+                             batch);
+    saved = calloc(1, sizeof *saved);
+    if (!saved)
+        return cnn_error_set(err, "layer %s: out of memory for a batch of %d"
+                             " (try a smaller batch)", layer->name, batch);
+    saved->ctx = ctx;
+    saved->data = saved_alloc(ctx, (size_t)batch * bytes_per_sample, err);
+    if (!saved->data) {
+        free(saved);
+        return cnn_error_prefix(err, "layer %s, a batch of %d: ", layer->name,
+                                batch);
+    }
+    saved->batch = batch;
+    layer->kernel_state = saved;
+    return 0;
+}
+
+struct cnn_saved_for_backward *cnn_saved_state(struct cnn_layer *layer,
+                                               struct cnn_error *err)
+{
+    if (!layer->kernel_state)
+        cnn_error_set(err, "layer %s (%s): forward/backward before prepare",
+                      layer->name, layer->type->name);
+    return layer->kernel_state;
 }

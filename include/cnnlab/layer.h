@@ -130,6 +130,28 @@ int cnn_layer_check_backward(const struct cnn_layer *layer,
                              const struct cnn_tensor *dx,
                              struct cnn_error *err);
 
+/* What a training forward records for its backward (dropout's mask, max
+ * pooling's argmax): one buffer for the batch the kernels were prepared
+ * for, in the memory of the context's device (host memory on the CPU,
+ * device memory on CUDA, from the allocator <cnnlab/cuda.h> gives), kept
+ * as the layer's kernel_state. prepare reserves it (again only when the
+ * batch size changes, so a captured step's address stays), forward fills
+ * it and sets `valid`, backward reads it, release (usable as the kernels'
+ * release) frees it. */
+struct cnn_saved_for_backward {
+    int batch;                 /* the batch size prepared for */
+    int valid;                 /* 1 when the last forward was a training one */
+    void *data;                /* batch * bytes_per_sample, on the device */
+    struct cnn_context *ctx;   /* whose memory `data` is */
+};
+int cnn_saved_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
+                      int batch, size_t bytes_per_sample,
+                      struct cnn_error *err);
+/* The layer's record, or NULL (with the error) before prepare. */
+struct cnn_saved_for_backward *cnn_saved_state(struct cnn_layer *layer,
+                                               struct cnn_error *err);
+void cnn_saved_release(struct cnn_layer *layer);
+
 struct cnn_layer_type {
     const char *name;         /* manifest name, e.g. "conv2d" */
     const char *name_prefix;  /* instance names: "conv" gives conv1, conv2 */

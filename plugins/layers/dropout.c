@@ -48,13 +48,12 @@ static void dropout_geometry(const struct cnn_layer *layer,
     *g = (struct cnn_geometry){.kind = CNN_GEOMETRY_IDENTITY};
 }
 
-/* The saved buffer (saved.c) holds the last training forward's
- * multipliers, 0 or 1 / (1 - p): batch * c*h*w floats. */
+/* The saved buffer (cnn_saved_prepare, layer.h) holds the last training
+ * forward's multipliers, 0 or 1 / (1 - p): batch * c*h*w floats. */
 static int dropout_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
                            int batch, struct cnn_error *err)
 {
-    (void)ctx;
-    return cnn_saved_prepare(layer, batch,
+    return cnn_saved_prepare(ctx, layer, batch,
                              cnn_shape_size(layer->input) * sizeof(float),
                              err);
 }

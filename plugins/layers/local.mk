@@ -17,8 +17,7 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/relu.c \
 	plugins/layers/globalpool.c \
 	plugins/layers/flatten.c \
-	plugins/layers/dropout.c \
-	plugins/layers/saved.c
+	plugins/layers/dropout.c
 plugins_layers_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 # No fused multiply-adds the compiler chooses: the same bits from every
 # clone and CPU (conv2d_winograd_general.c). The Winograd product kernel's

@@ -114,12 +114,11 @@ static void maxpool2d_geometry(const struct cnn_layer *layer,
  * to where each maximum came from (in output order, so overlapping
  * windows sum the same way on every run). The training forward records
  * those positions (as offsets into the plane) in the saved buffer for
- * backward (saved.c). */
+ * backward (cnn_saved_prepare, layer.h). */
 static int maxpool2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
                              int batch, struct cnn_error *err)
 {
-    (void)ctx;
-    return cnn_saved_prepare(layer, batch,
+    return cnn_saved_prepare(ctx, layer, batch,
                              cnn_shape_size(layer->output) * sizeof(int), err);
 }
 

@@ -222,22 +222,6 @@ const float *cnn_onednn_weighted_masked_gradient(
 #define CNN_PARALLEL_FOR_SIMD(count)
 #endif
 
-/* What a training forward records for its backward (dropout's mask, max
- * pooling's argmax), kept as layer->kernel_state (saved.c). */
-struct cnn_saved_for_backward {
-    int batch;  /* the batch size prepared for */
-    int valid;  /* 1 when the last forward was a training one */
-    void *data; /* batch * bytes_per_sample */
-};
-
-/* (Re)allocates for `batch` samples; nothing to do when already sized. */
-int cnn_saved_prepare(struct cnn_layer *layer, int batch,
-                      size_t bytes_per_sample, struct cnn_error *err);
-/* The layer's record, or NULL (with the error) before prepare. */
-struct cnn_saved_for_backward *cnn_saved_state(struct cnn_layer *layer,
-                                               struct cnn_error *err);
-void cnn_saved_release(struct cnn_layer *layer);
-
 /* dy masked by the fused ReLU: masked[i] = y[i] > 0 ? dy[i] : 0. */
 void cnn_relu_mask_gradient(float *masked, const float *dy, const float *y,
                             size_t count);
