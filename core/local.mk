@@ -62,7 +62,8 @@ libcnnlab_internal_la_SOURCES = \
 	core/report/pages_markdown.c core/report/pages_meta.c \
 	core/report/pages_run.c core/report/table.c core/report/table.h \
 	core/report/table_experiment.c core/report/table_row.c \
-	core/report/table_write.c
+	core/report/table_write.c core/report/statistics.c \
+	core/report/statistics.h
 libcnnlab_internal_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCNNLAB_PLUGIN_DIR='"$(pkglibdir)"' \
 	-DCNNLAB_ABS_BUILDDIR='"$(abs_top_builddir)"'

@@ -1,3 +1,8 @@
 # tests: experiment tables (cnnlab table, the tables cnnlab run writes)
 TESTS += t/table.sh
 EXTRA_DIST += t/table.sh
+# The statistics of repeated runs against scipy's values.
+check_PROGRAMS += t/test-statistics
+TESTS += t/test-statistics
+t_test_statistics_SOURCES = t/test-statistics.c t/tap.h
+t_test_statistics_LDADD = $(CNN_TEST_LIBS)
