@@ -251,8 +251,9 @@ int cnn_registry_load_directory(struct cnn_registry *registry,
         count++;
     }
     closedir(dir);
-    /* Name order, so the same files always load in the same order. */
-    if (status == 0)
+    /* Name order, so the same files always load in the same order. An
+     * empty folder has no list to sort (qsort of NULL is undefined). */
+    if (status == 0 && count > 0)
         qsort(names, (size_t)count, sizeof *names, compare_names);
     for (int i = 0; i < count; i++) {
         if (status == 0) {
