@@ -335,6 +335,10 @@ static void test_rejections(void)
     rejects(path, "duplicate", "a name given twice");
     write_raw(path, "[1, 2]", 0);
     rejects(path, "not an object", "a header that is an array");
+    write_raw(path, "{\"\":{\"dtype\":\"F32\",\"shape\":[1],"
+                    "\"data_offsets\":[0,4]}}", 4);
+    rejects(path, "a tensor has an empty name",
+            "a tensor named '' (the writer refuses it too)");
     write_raw(path, "{\"a\": 5}", 0);
     rejects(path, "'a' is described by a JSON integer",
             "an entry that is not an object");

@@ -243,6 +243,13 @@ static int parse_entry(const struct cnn_safetensors *file, const char *name,
                        uint64_t range[2], struct cnn_error *err)
 {
     const char *path = file->path;
+    /* The writer refuses a nameless tensor (no layer could own it), so the
+     * reader does too: whatever loads must save back. */
+    if (!*name)
+        return cnn_error_set(err,
+                             "'%s': a tensor has an empty name; every tensor "
+                             "needs the name of the parameter it holds",
+                             path);
     if (!json_is_object(entry))
         return cnn_error_set(err,
                              "'%s': tensor '%s' is described by a JSON %s, "
