@@ -90,9 +90,11 @@ static int timed_backward(struct cnn_model *model, double *seconds,
 
 struct trainer {
     struct cnn_model model;
-    const struct cnn_loss_type *loss;
+    const struct cnn_loss_kernels *loss;
     const struct cnn_optimizer_type *optimizer;
-    struct cnn_params loss_params, optimizer_params;
+    const struct cnn_optimizer_kernels *optimizer_kernels;
+    struct cnn_cross_entropy_settings loss_settings;
+    struct cnn_sgd_settings optimizer_settings;
     float *optimizer_state;
     int32_t *labels;
     uint64_t step;
@@ -120,7 +122,8 @@ static int train_step(struct trainer *t, int n, struct layer_times *times,
     struct cnn_loss_totals totals = {.first_bad_batch = -1};
     const struct cnn_loss_batch batch = {&logits, t->labels, &dlogits,
                                          &totals, NULL};
-    if (t->loss->compute(&model->context, &t->loss_params, &batch, err) < 0)
+    if (t->loss->compute(&model->context, &t->loss_settings, &batch,
+                         err) < 0)
         return -1;
     if (times)
         times->loss += now_seconds() - started;
@@ -133,8 +136,8 @@ static int train_step(struct trainer *t, int n, struct layer_times *times,
     const struct cnn_optimizer_step update = {
         model->parameters, model->gradients, t->optimizer_state,
         model->parameter_count, t->step, 1.0};
-    status = t->optimizer->step(&model->context, &t->optimizer_params,
-                                &update, err);
+    status = t->optimizer_kernels->step(&model->context,
+                                        &t->optimizer_settings, &update, err);
     if (times)
         times->optimizer += now_seconds() - started;
     return status;
@@ -220,29 +223,27 @@ static int build_model(struct trainer *t, const struct cnn_registry *registry,
 static int set_up(struct trainer *t, const struct cnn_registry *registry,
                   const struct options *o, struct cnn_error *err)
 {
-    struct cnn_mark mark = {0};
-    t->loss = cnn_registry_loss(registry, "cross-entropy", CNN_DEVICE_CPU);
-    t->optimizer = cnn_registry_optimizer(registry, "sgd", CNN_DEVICE_CPU);
-    if (!t->loss || !t->optimizer)
+    t->loss = cnn_registry_loss_kernels(registry, "cross-entropy",
+                                        CNN_DEVICE_CPU);
+    t->optimizer = cnn_registry_optimizer(registry, "sgd");
+    t->optimizer_kernels =
+        cnn_registry_optimizer_kernels(registry, "sgd", CNN_DEVICE_CPU);
+    if (!t->loss || !t->optimizer || !t->optimizer_kernels)
         return cnn_error_set(err, "the cross-entropy loss or the sgd "
                              "optimizer is not loaded (set "
                              "CNNLAB_BUILD_PLUGIN_DIR to the build's "
                              "plugins/.libs)");
-    if (cnn_params_init_defaults(&t->loss_params, t->loss->params,
-                                 t->loss->param_count, "cross-entropy",
-                                 err) < 0 ||
-        cnn_params_init_defaults(&t->optimizer_params, t->optimizer->params,
-                                 t->optimizer->param_count, "sgd", err) < 0 ||
-        cnn_params_set_text(&t->optimizer_params, "lr", "0.05", mark, "sgd",
-                            err) < 0 ||
-        cnn_params_set_text(&t->optimizer_params, "momentum", "0.9", mark,
-                            "sgd", err) < 0 ||
-        build_model(t, registry, o, err) < 0)
+    /* The built-in components' settings are public: the benchmark's
+     * training is SGD at lr 0.05 with momentum 0.9, plain cross-entropy. */
+    t->loss_settings = (struct cnn_cross_entropy_settings){0};
+    t->optimizer_settings =
+        (struct cnn_sgd_settings){.lr = 0.05f, .momentum = 0.9f};
+    if (build_model(t, registry, o, err) < 0)
         return -1;
 
     size_t state_floats = t->model.parameter_count *
                           (size_t)t->optimizer->state_per_param(
-                              &t->optimizer_params);
+                              &t->optimizer_settings);
     t->optimizer_state = calloc(state_floats + 1, sizeof(float));
     t->labels = malloc((size_t)o->batch * sizeof *t->labels);
     if (!t->optimizer_state || !t->labels)
@@ -366,8 +367,6 @@ int main(int argc, char **argv)
     free(times.backward);
     free(t.optimizer_state);
     free(t.labels);
-    cnn_params_free(&t.loss_params);
-    cnn_params_free(&t.optimizer_params);
     cnn_model_free(&t.model);
     if (registry)
         cnn_registry_free(registry);

@@ -17,6 +17,8 @@ pkginclude_HEADERS += \
 	include/cnnlab/device.h include/cnnlab/analysis.h \
 	include/cnnlab/receptive_field.h include/cnnlab/atomic_file.h \
 	include/cnnlab/cuda.h include/cnnlab/input_file.h
+# The settings the built-in losses and optimizers parse (ABI 3.0).
+pkginclude_HEADERS += include/cnnlab/builtin_training.h
 
 noinst_LTLIBRARIES += libcnnlab-internal.la
 libcnnlab_internal_la_SOURCES = \
@@ -33,7 +35,8 @@ libcnnlab_internal_la_SOURCES = \
 	core/config/params_node.h core/config/schedule.c \
 	core/config/schedule.h core/config/table_settings.c \
 	core/config/table_settings.h \
-	core/plugin/module_loader.c core/plugin/openmp_env.c \
+	core/plugin/component_settings.c core/plugin/module_loader.c \
+	core/plugin/openmp_env.c \
 	core/plugin/openmp_env.h core/plugin/registry.c \
 	core/plugin/registry_internal.h \
 	core/model/checkpoint.c core/model/checkpoint.h core/model/device.c \

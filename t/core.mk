@@ -1,10 +1,13 @@
 # tests: core (module loader, model, training, manifests, CLI)
 TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
-check_LTLIBRARIES += t/abi-major.la t/abi-minor.la t/no-entry.la \
+check_LTLIBRARIES += t/abi-major.la t/abi-minor.la t/abi-two.la t/no-entry.la \
 	t/init-fails.la t/dup-first.la t/dup-second.la
 t_abi_major_la_SOURCES = t/plugins/abi-major.c
 t_abi_major_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_abi_major_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_abi_two_la_SOURCES = t/plugins/abi-two.c
+t_abi_two_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
+t_abi_two_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_abi_minor_la_SOURCES = t/plugins/abi-minor.c
 t_abi_minor_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_abi_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analysis/analysis.h"
+#include "cnnlab/builtin_training.h"
 #include "cnnlab/node.h"
 #include "test-util.h"
 #include "train/train.h"
@@ -23,7 +24,7 @@ struct fixture {
     int model_built;
     struct cnn_data data;
     struct cnn_train_config train;
-    struct cnn_params loss_params;
+    struct cnn_cross_entropy_settings loss_settings; /* the defaults */
     struct cnn_analysis *analysis;
     char directory[64];
     int made_directory;
@@ -66,16 +67,12 @@ static inline int fixture_open(struct fixture *f, const char *model_text,
     f->train.batch = 16;
     f->train.seed = seed;
     f->train.normalization = (struct cnn_normalization){1, {0.5}, {0.5}};
-    f->train.loss = cnn_registry_loss(f->registry, "cross-entropy",
-                                      CNN_DEVICE_CPU);
-    if (status == 0 && !f->train.loss)
+    f->train.loss = cnn_registry_loss(f->registry, "cross-entropy");
+    f->train.loss_kernels = cnn_registry_loss_kernels(
+        f->registry, "cross-entropy", CNN_DEVICE_CPU);
+    f->train.loss_settings = &f->loss_settings;
+    if (status == 0 && (!f->train.loss || !f->train.loss_kernels))
         status = cnn_error_set(&err, "no cross-entropy loss");
-    if (status == 0) {
-        f->loss_params = test_params(f->train.loss->params,
-                                     f->train.loss->param_count,
-                                     "cross-entropy", NULL);
-        f->train.loss_params = &f->loss_params;
-    }
     snprintf(f->directory, sizeof f->directory, "/tmp/cnnlab-partb.XXXXXX");
     if (status == 0) {
         f->made_directory = mkdtemp(f->directory) != NULL;
@@ -206,7 +203,6 @@ static inline void fixture_close(struct fixture *f)
     cnn_analysis_free(f->analysis);
     if (f->model_built)
         cnn_model_free(&f->model);
-    cnn_params_free(&f->loss_params);
     cnn_data_free(&f->data);
     if (f->made_directory) {
         DIR *dir = opendir(f->directory);

@@ -112,44 +112,29 @@ static void same_message(struct fixture *f, struct cnn_model *built)
     }
 }
 
-/* Modules built for 2.0-2.2 end their analysis type at `run`: the
- * registry must not take what follows (a trap, see
- * t/plugins/analysis-abi.c) for a validate hook. */
-static void older_minors(const char *directory, struct cnn_model *built,
-                         const struct cnn_train_config *train)
+/* A module's own validate hook (t/plugins/analysis-hook.c) is called by
+ * the check, with the built model. */
+static void module_hook(const char *directory, struct cnn_model *built,
+                        const struct cnn_train_config *train)
 {
-    for (int minor = 0; minor <= 3; minor++) {
-        struct cnn_registry *registry = cnn_registry_new();
-        struct cnn_error err = {0};
-        char path[4096], name[64];
-        snprintf(path, sizeof path, "%s/analysis-abi-%d.so", directory,
-                 minor);
-        snprintf(name, sizeof name, "analysis-abi-%d", minor);
-        ok(registry && cnn_registry_load_module(registry, path, &err) == 0,
-           "an analysis module built for ABI 2.%d loads (%s)", minor,
-           err.message);
-        const struct cnn_analysis_type *type =
-            registry ? cnn_registry_analysis(registry, name) : NULL;
-        ok(type && type->run && type->run(NULL, NULL, &err) == 0,
-           "2.%d: its analysis is registered and runs", minor);
-        if (minor < 3) {
-            ok(type && !type->validate,
-               "2.%d: no validate hook is read from it", minor);
-            ok(type && list_validate(type, NULL, built, train, &err) == 0,
-               "2.%d: the check passes it without a hook (%s)", minor,
-               err.message);
-        } else {
-            ok(type && type->validate, "2.3: its validate hook is read");
-            const char *const refuse[] = {"refuse=true", NULL};
-            ok(type && list_validate(type, refuse, built, train, &err) < 0,
-               "2.3: the check calls the hook");
-            is_str(err.message,
-                   "analysis-abi-3: refused before training (a model of 5 "
-                   "layers)",
-                   "2.3: the hook saw the built model");
-        }
-        cnn_registry_free(registry);
-    }
+    struct cnn_registry *registry = cnn_registry_new();
+    struct cnn_error err = {0};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/analysis-hook.so", directory);
+    ok(registry && cnn_registry_load_module(registry, path, &err) == 0,
+       "the analysis-hook module loads (%s)", err.message);
+    const struct cnn_analysis_type *type =
+        registry ? cnn_registry_analysis(registry, "analysis-hook") : NULL;
+    ok(type && type->validate, "its validate hook is registered");
+    ok(type && list_validate(type, NULL, built, train, &err) == 0,
+       "the hook passes its defaults (%s)", err.message);
+    const char *const refuse[] = {"refuse=true", NULL};
+    ok(type && list_validate(type, refuse, built, train, &err) < 0,
+       "the check calls the hook");
+    is_str(err.message,
+           "analysis-hook: refused before training (a model of 5 layers)",
+           "the hook saw the built model");
+    cnn_registry_free(registry);
 }
 
 int main(void)
@@ -174,9 +159,9 @@ int main(void)
         ok(built.parameters == NULL, "no weights are allocated");
         same_message(&f, &built);
         const char *plugins = test_directory("CNNLAB_TEST_PLUGIN_DIR",
-                                             "older analysis modules");
+                                             "the analysis-hook module");
         if (plugins)
-            older_minors(plugins, &built, &f.train);
+            module_hook(plugins, &built, &f.train);
         cnn_model_free(&built);
     }
     fixture_close(&f);

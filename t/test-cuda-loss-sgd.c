@@ -1,7 +1,8 @@
-/* The CUDA module's cross-entropy and SGD (plugins/cuda/loss.c, sgd.c,
- * kernels.cu) against the CPU's (losses.so, optim.so). Their parameter
- * specs and SGD's combination checks are compared on any machine; the
- * device runs are skipped without a GPU.
+/* The CUDA module's cross-entropy and SGD kernels (plugins/cuda/loss.c,
+ * sgd.c, kernels.cu) against the CPU's (losses.so, optim.so), both reading
+ * the settings the one definition parsed. That the CUDA module registers
+ * kernels only (no definitions of its own to drift from the CPU's) is
+ * checked on any machine; the device runs are skipped without a GPU.
  *
  * Tolerances:
  * - cross-entropy: the loss sums are double on both sides, summed in
@@ -19,8 +20,10 @@
 #include "cuda-harness.h"
 #include "test-util.h"
 
-static const struct cnn_loss_type *cpu_loss, *gpu_loss;
-static const struct cnn_optimizer_type *cpu_sgd, *gpu_sgd;
+static const struct cnn_loss_type *loss;
+static const struct cnn_loss_kernels *cpu_loss, *gpu_loss;
+static const struct cnn_optimizer_type *sgd;
+static const struct cnn_optimizer_kernels *cpu_sgd, *gpu_sgd;
 
 static void report(struct check_result r)
 {
@@ -40,56 +43,28 @@ static void *host_new(size_t bytes)
 
 /* ---- what needs no GPU ---- */
 
-static int same_text(const char *a, const char *b)
+/* One definition per component: the CUDA module registers the device and
+ * kernels, never a layer, loss or optimizer of its own. */
+static void check_cuda_registers_kernels_only(void)
 {
-    return a && b ? strcmp(a, b) == 0 : a == b;
-}
-
-static void check_specs(const char *what, const struct cnn_param_spec *cpu,
-                        int cpu_count, const struct cnn_param_spec *gpu,
-                        int gpu_count)
-{
-    int same = cpu_count == gpu_count;
-    for (int i = 0; same && i < cpu_count; i++)
-        same = strcmp(cpu[i].name, gpu[i].name) == 0 &&
-               cpu[i].type == gpu[i].type &&
-               same_text(cpu[i].default_value, gpu[i].default_value) &&
-               cpu[i].min == gpu[i].min && cpu[i].max == gpu[i].max &&
-               same_text(cpu[i].choices, gpu[i].choices);
-    ok(same, "%s: the cuda parameters are the CPU's (names, types, "
-       "defaults, ranges)", what);
-}
-
-/* state_per_param and check agree with the CPU's on every combination. */
-static void check_sgd_rules(void)
-{
-    static const char *const cases[][4] = {
-        {NULL},
-        {"momentum=0.9", NULL},
-        {"nesterov=true", NULL},
-        {"nesterov=true", "momentum=0.9", NULL},
-        {"nesterov=true", "momentum=0.9", "dampening=0.1", NULL},
-    };
-    int agree = 1, refused = 0;
-    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        struct cnn_params params = test_params(
-            cpu_sgd->params, cpu_sgd->param_count, "sgd", cases[c]);
-        struct cnn_error cpu_err = {0}, gpu_err = {0};
-        int cpu_status = cpu_sgd->check(&params, &cpu_err);
-        int gpu_status = gpu_sgd->check(&params, &gpu_err);
-        refused += gpu_status != 0;
-        if (cpu_status != gpu_status ||
-            cpu_sgd->state_per_param(&params) !=
-                gpu_sgd->state_per_param(&params)) {
-            agree = 0;
-            diag("case %zu: check %d vs %d, state %d vs %d", c, cpu_status,
-                 gpu_status, cpu_sgd->state_per_param(&params),
-                 gpu_sgd->state_per_param(&params));
+    int kernels = 0, definitions = 0;
+    for (int i = 0; i < cnn_registry_count(harness_registry); i++) {
+        const struct cnn_component *c = cnn_registry_at(harness_registry, i);
+        if (strcmp(c->module_name, "cuda") != 0)
+            continue;
+        if (c->kind == CNN_COMPONENT_LAYER ||
+            c->kind == CNN_COMPONENT_LOSS ||
+            c->kind == CNN_COMPONENT_OPTIMIZER) {
+            definitions++;
+            diag("cuda.so defines %s '%s'", cnn_component_kind_name(c->kind),
+                 c->name);
         }
-        cnn_params_free(&params);
+        kernels += c->kind == CNN_COMPONENT_LOSS_KERNELS ||
+                   c->kind == CNN_COMPONENT_OPTIMIZER_KERNELS;
     }
-    ok(agree && refused == 2, "sgd: cuda's check and state per parameter "
-       "are the CPU's (%d of 5 combinations refused)", refused);
+    ok(definitions == 0 && kernels == 2,
+       "cuda.so registers the loss's and sgd's kernels (%d) and no "
+       "definitions (%d)", kernels, definitions);
 }
 
 /* ---- cross-entropy ---- */
@@ -144,7 +119,7 @@ static void gpu_batch_free(struct gpu_batch *b)
 
 /* One batch on the device; grad and predictions (when not NULL) come
  * back, poisoned first. */
-static int gpu_compute(const struct cnn_params *params, struct gpu_batch *b,
+static int gpu_compute(const void *settings, struct gpu_batch *b,
                        const float *logits, const int32_t *labels,
                        float *grad, int32_t *predictions)
 {
@@ -164,7 +139,7 @@ static int gpu_compute(const struct cnn_params *params, struct gpu_batch *b,
                                          b->totals,
                                          predictions ? b->predictions : NULL};
     struct cnn_error err = {0};
-    if (gpu_loss->compute(&gpu_context, params, &batch, &err)) {
+    if (gpu_loss->compute(&gpu_context, settings, &batch, &err)) {
         diag("cuda cross-entropy failed: %s", err.message);
         return 0;
     }
@@ -199,9 +174,15 @@ static void check_totals(const struct cnn_loss_totals *got,
 static void check_cross_entropy(const char *smoothing)
 {
     const char *const settings[] = {smoothing, NULL};
-    struct cnn_params params = test_params(cpu_loss->params,
-                                           cpu_loss->param_count,
+    struct cnn_params params = test_params(loss->params, loss->param_count,
                                            "cross-entropy", settings);
+    struct cnn_error parse_err = {0};
+    void *parsed = cnn_loss_parse_settings(loss, &params, &parse_err);
+    if (!ok(parsed != NULL, "cross-entropy %s: parsed (%s)", smoothing,
+            parse_err.message)) {
+        cnn_params_free(&params);
+        return;
+    }
     float *logits = host_new((size_t)N * C * sizeof(float));
     float *cpu_grad = host_new((size_t)N * C * sizeof(float));
     float *gpu_grad = host_new((size_t)N * C * sizeof(float));
@@ -222,9 +203,9 @@ static void check_cross_entropy(const char *smoothing)
         snprintf(what, sizeof what, "cross-entropy %s, batch %d%s",
                  smoothing, round,
                  full ? "" : " again without gradient or predictions");
-        int ran = cpu_loss->compute(&harness_context, &params, &batch,
+        int ran = cpu_loss->compute(&harness_context, parsed, &batch,
                                     &err) == 0 &&
-                  gpu_compute(&params, &b, logits, labels,
+                  gpu_compute(parsed, &b, logits, labels,
                               full ? gpu_grad : NULL,
                               full ? gpu_predictions : NULL);
         if (!ran)
@@ -251,6 +232,7 @@ static void check_cross_entropy(const char *smoothing)
     free(logits);
     free(cpu_grad);
     free(gpu_grad);
+    free(parsed);
     cnn_params_free(&params);
 }
 
@@ -263,12 +245,13 @@ static void check_bad_batches(void)
     float *grad = host_new((size_t)N * C * sizeof(float));
     int32_t labels[N], predictions[N];
     struct cnn_loss_totals totals;
+    const struct cnn_cross_entropy_settings defaults = {0};
     struct gpu_batch b = gpu_batch_new();
     make_batch(logits, labels);
-    int ran = gpu_compute(NULL, &b, logits, labels, grad, predictions);
+    int ran = gpu_compute(&defaults, &b, logits, labels, grad, predictions);
     labels[5] = C;
     labels[9] = -1;
-    ran = ran && gpu_compute(NULL, &b, logits, labels, grad, predictions);
+    ran = ran && gpu_compute(&defaults, &b, logits, labels, grad, predictions);
     int nan_rows = 0, finite_rows = 0, in_range = 0;
     for (int i = 0; i < N && ran; i++) {
         int nan = 0, finite = 0;
@@ -287,7 +270,7 @@ static void check_bad_batches(void)
     labels[5] = 1;
     labels[9] = 2;
     logits[3] = NAN;
-    ran = ran && gpu_compute(NULL, &b, logits, labels, grad, predictions);
+    ran = ran && gpu_compute(&defaults, &b, logits, labels, grad, predictions);
     gpu_download(&totals, b.totals, sizeof totals);
     ok(ran && totals.first_bad_batch == 1 && totals.batches == 3 &&
            totals.samples == 3 * N && isnan(totals.loss_sum),
@@ -298,7 +281,7 @@ static void check_bad_batches(void)
     gpu_batch_free(&b);
 
     b = gpu_batch_new();
-    ran = gpu_compute(NULL, &b, logits, labels, NULL, NULL);
+    ran = gpu_compute(&defaults, &b, logits, labels, NULL, NULL);
     gpu_download(&totals, b.totals, sizeof totals);
     ok(ran && totals.first_bad_batch == 0 && totals.batches == 1,
        "cross-entropy: NaN logits in the first batch: first_bad_batch %g",
@@ -316,10 +299,16 @@ static void check_bad_batches(void)
 static void check_sgd(const char *const *settings, const char *what)
 {
     enum { COUNT = 1003, STEPS = 5 };
-    struct cnn_params params = test_params(cpu_sgd->params,
-                                           cpu_sgd->param_count, "sgd",
-                                           settings);
-    int with_state = cpu_sgd->state_per_param(&params) > 0;
+    struct cnn_params params = test_params(sgd->params, sgd->param_count,
+                                           "sgd", settings);
+    struct cnn_error parse_err = {0};
+    void *parsed = cnn_optimizer_parse_settings(sgd, &params, &parse_err);
+    if (!ok(parsed != NULL, "sgd %s: parsed (%s)", what,
+            parse_err.message)) {
+        cnn_params_free(&params);
+        return;
+    }
+    int with_state = sgd->state_per_param(parsed) > 0;
     float *w = host_new(COUNT * sizeof(float));
     float *g = host_new(COUNT * sizeof(float));
     float *state = host_new(COUNT * sizeof(float));
@@ -342,9 +331,9 @@ static void check_sgd(const char *const *settings, const char *what)
             w, g, with_state ? state : NULL, COUNT, k, scale};
         const struct cnn_optimizer_step gpu_step = {
             W, G, with_state ? S : NULL, COUNT, k, scale};
-        ran = cpu_sgd->step(&harness_context, &params, &cpu_step, &err) ==
+        ran = cpu_sgd->step(&harness_context, parsed, &cpu_step, &err) ==
                   0 &&
-              gpu_sgd->step(&gpu_context, &params, &gpu_step, &err) == 0;
+              gpu_sgd->step(&gpu_context, parsed, &gpu_step, &err) == 0;
         if (!ran)
             diag("step %d: %s", (int)k, err.message);
         gpu_step_done();
@@ -370,6 +359,7 @@ static void check_sgd(const char *const *settings, const char *what)
     free(g);
     free(state);
     free(got);
+    free(parsed);
     cnn_params_free(&params);
 }
 
@@ -402,24 +392,21 @@ int main(void)
         return 1;
     }
     if (load("losses.so") && load("optim.so") && load("cuda.so")) {
-        cpu_loss = cnn_registry_loss(harness_registry, "cross-entropy",
-                                     CNN_DEVICE_CPU);
-        gpu_loss = cnn_registry_loss(harness_registry, "cross-entropy",
-                                     CNN_DEVICE_CUDA);
-        cpu_sgd = cnn_registry_optimizer(harness_registry, "sgd",
-                                         CNN_DEVICE_CPU);
-        gpu_sgd = cnn_registry_optimizer(harness_registry, "sgd",
-                                         CNN_DEVICE_CUDA);
-        ok(cpu_loss && gpu_loss && cpu_sgd && gpu_sgd,
-           "cross-entropy and sgd are registered for the CPU and cuda");
+        loss = cnn_registry_loss(harness_registry, "cross-entropy");
+        cpu_loss = cnn_registry_loss_kernels(harness_registry,
+                                             "cross-entropy", CNN_DEVICE_CPU);
+        gpu_loss = cnn_registry_loss_kernels(
+            harness_registry, "cross-entropy", CNN_DEVICE_CUDA);
+        sgd = cnn_registry_optimizer(harness_registry, "sgd");
+        cpu_sgd = cnn_registry_optimizer_kernels(harness_registry, "sgd",
+                                                 CNN_DEVICE_CPU);
+        gpu_sgd = cnn_registry_optimizer_kernels(harness_registry, "sgd",
+                                                 CNN_DEVICE_CUDA);
+        ok(loss && cpu_loss && gpu_loss && sgd && cpu_sgd && gpu_sgd,
+           "cross-entropy and sgd have kernels for the CPU and cuda");
     }
-    if (cpu_loss && gpu_loss && cpu_sgd && gpu_sgd) {
-        check_specs("cross-entropy", cpu_loss->params,
-                    cpu_loss->param_count, gpu_loss->params,
-                    gpu_loss->param_count);
-        check_specs("sgd", cpu_sgd->params, cpu_sgd->param_count,
-                    gpu_sgd->params, gpu_sgd->param_count);
-        check_sgd_rules();
+    if (loss && cpu_loss && gpu_loss && sgd && cpu_sgd && gpu_sgd) {
+        check_cuda_registers_kernels_only();
         int opened = gpu_open(harness_registry, &err);
         if (opened == 0)
             skip(err.message, "cross-entropy and sgd on cuda against the "

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnnlab/builtin_training.h"
 #include "cnnlab/rng.h"
 #include "model/model.h"
 #include "test-util.h"
@@ -43,7 +44,9 @@ static const char pooled_text[] =
 
 struct side {
     struct cnn_model model;
-    struct cnn_params loss_params, optimizer_params;
+    struct cnn_params optimizer_params; /* for the lr column */
+    struct cnn_cross_entropy_settings loss_settings;
+    struct cnn_sgd_settings optimizer_settings;
     struct cnn_train_config config;
     double losses[STEPS];
 };
@@ -72,23 +75,32 @@ static int make_side(struct side *s, const char *text, enum cnn_device device,
     if (cnn_model_allocate(&s->model, 7, err) < 0)
         return -1;
     const struct cnn_loss_type *loss =
-        cnn_registry_loss(registry, "cross-entropy", device);
+        cnn_registry_loss(registry, "cross-entropy");
     const struct cnn_optimizer_type *sgd =
-        cnn_registry_optimizer(registry, "sgd", device);
-    if (!loss || !sgd)
+        cnn_registry_optimizer(registry, "sgd");
+    const struct cnn_loss_kernels *loss_kernels =
+        cnn_registry_loss_kernels(registry, "cross-entropy", device);
+    const struct cnn_optimizer_kernels *sgd_kernels =
+        cnn_registry_optimizer_kernels(registry, "sgd", device);
+    if (!loss || !sgd || !loss_kernels || !sgd_kernels)
         return cnn_error_set(err, "no %s loss or sgd registered",
                              cnn_device_name(device));
-    s->loss_params = test_params(loss->params, loss->param_count, loss->name,
-                                 NULL);
     const char *settings[] = {"lr=0.05", "momentum=0.9", "weight_decay=1e-3",
                               NULL};
     s->optimizer_params = test_params(sgd->params, sgd->param_count,
                                       sgd->name, settings);
+    /* The same values as typed settings, as sgd's parse makes them. */
+    s->loss_settings = (struct cnn_cross_entropy_settings){0};
+    s->optimizer_settings = (struct cnn_sgd_settings){
+        .lr = 0.05f, .momentum = 0.9f, .weight_decay = 1e-3f};
     s->config = (struct cnn_train_config){
         .epochs = 1, .batch = BATCH, .eval_batch = BATCH,
         .normalization = {1, {0.5}, {0.25}},
-        .loss = loss, .loss_params = &s->loss_params,
-        .optimizer = sgd, .optimizer_params = &s->optimizer_params,
+        .loss = loss, .loss_settings = &s->loss_settings,
+        .loss_kernels = loss_kernels,
+        .optimizer = sgd, .optimizer_settings = &s->optimizer_settings,
+        .optimizer_kernels = sgd_kernels,
+        .optimizer_params = &s->optimizer_params,
     };
     if (cnn_model_reserve(&s->model, BATCH, err) < 0)
         return -1;
@@ -100,7 +112,6 @@ static int make_side(struct side *s, const char *text, enum cnn_device device,
 static void free_side(struct side *s)
 {
     cnn_model_free(&s->model);
-    cnn_params_free(&s->loss_params);
     cnn_params_free(&s->optimizer_params);
 }
 

@@ -10,6 +10,21 @@
 #include "test-util.h"
 
 static const struct cnn_loss_type *loss_type;
+static const struct cnn_loss_kernels *loss_kernels;
+
+/* One batch as a run computes it: the definition parses the settings from
+ * `params`, the CPU kernel reads them. */
+static int compute_batch(const struct cnn_params *params,
+                         const struct cnn_loss_batch *batch,
+                         struct cnn_error *err)
+{
+    void *settings = cnn_loss_parse_settings(loss_type, params, err);
+    if (!settings)
+        return -1;
+    int status = loss_kernels->compute(NULL, settings, batch, err);
+    free(settings);
+    return status;
+}
 
 /* smoothing: label_smoothing as YAML text, or NULL for the default. */
 static struct cnn_params make_params(const char *smoothing)
@@ -74,7 +89,7 @@ static int compute(const struct cnn_params *params,
     struct cnn_loss_totals totals = {.first_bad_batch = -1};
     const struct cnn_loss_batch batch = {logits, labels, dlogits, &totals,
                                          NULL};
-    int status = loss_type->compute(NULL, params, &batch, err);
+    int status = compute_batch(params, &batch, err);
     if (status == 0)
         *loss = totals.loss_sum / logits->n;
     return status;
@@ -121,7 +136,7 @@ static void check_random(const char *smoothing_text, double smoothing)
     const float h = 1e-3f;
     for (int k = 0; k < N * C; k++) {
         float saved = logits[k];
-        double up, down;
+        double up = 0, down = 0;
         logits[k] = saved + h;
         double step = (double)logits[k];
         compute(&params, &z, labels, &up, NULL, &err);
@@ -298,7 +313,7 @@ static void check_totals(void)
     struct cnn_params params = make_params(NULL);
     struct cnn_error err = {0};
     struct cnn_loss_batch batch = {&z, labels, NULL, &totals, predictions};
-    ok(loss_type->compute(NULL, &params, &batch, &err) == 0,
+    ok(compute_batch(&params, &batch, &err) == 0,
        "a batch with totals (%s)", err.message);
     ok(predictions[0] == 1 && predictions[1] == 0 && predictions[2] == 2,
        "predictions are the arg-max, first maximum on ties (%d %d %d)",
@@ -310,7 +325,7 @@ static void check_totals(void)
     double first_sum = totals.loss_sum;
     logits[4] = NAN;
     batch.predictions = NULL;
-    ok(loss_type->compute(NULL, &params, &batch, &err) == 0,
+    ok(compute_batch(&params, &batch, &err) == 0,
        "a NaN logit is no error: the totals record it");
     is_near(totals.first_bad_batch, 1, 0,
             "the second batch (index 1) is named as the first bad one");
@@ -323,9 +338,11 @@ int main(void)
 {
     struct cnn_registry *registry = cnn_registry_new();
     if (test_load_plugin(registry, "losses.so") == 1) {
-        loss_type =
-            cnn_registry_loss(registry, "cross-entropy", CNN_DEVICE_CPU);
-        if (ok(loss_type != NULL, "cross-entropy is registered for the CPU")) {
+        loss_type = cnn_registry_loss(registry, "cross-entropy");
+        loss_kernels = cnn_registry_loss_kernels(registry, "cross-entropy",
+                                                 CNN_DEVICE_CPU);
+        if (ok(loss_type != NULL && loss_kernels != NULL,
+               "cross-entropy and its CPU kernel are registered")) {
             check_random(NULL, 0);
             check_random("0.2", 0.2);
             check_large_logits();

@@ -9,11 +9,26 @@
 #include "test-util.h"
 
 static const struct cnn_optimizer_type *sgd;
+static const struct cnn_optimizer_kernels *sgd_cpu;
 
 /* settings: "name=value" pairs, NULL-terminated. */
 static struct cnn_params make_params(const char *const *settings)
 {
     return test_params(sgd->params, sgd->param_count, sgd->name, settings);
+}
+
+/* One update as a run makes it: the definition parses the settings from
+ * params (refusing bad combinations), the CPU kernel reads them. */
+static int scaled_step(const struct cnn_params *params,
+                       const struct cnn_optimizer_step *update,
+                       struct cnn_error *err)
+{
+    void *settings = cnn_optimizer_parse_settings(sgd, params, err);
+    if (!settings)
+        return -1;
+    int status = sgd_cpu->step(NULL, settings, update, err);
+    free(settings);
+    return status;
 }
 
 static int step(const struct cnn_params *params, float *w, const float *g,
@@ -22,14 +37,24 @@ static int step(const struct cnn_params *params, float *w, const float *g,
 {
     const struct cnn_optimizer_step update = {w, g, state, count, number,
                                               1.0};
-    return sgd->step(NULL, params, &update, err);
+    return scaled_step(params, &update, err);
+}
+
+/* Floats of state per parameter with the settings parsed from params. */
+static int state_per_param(const struct cnn_params *params)
+{
+    struct cnn_error err = {0};
+    void *settings = cnn_optimizer_parse_settings(sgd, params, &err);
+    int floats = settings ? sgd->state_per_param(settings) : -1;
+    free(settings);
+    return floats;
 }
 
 static void check_plain(void)
 {
     struct cnn_params params = make_params(NULL);
     struct cnn_error err = {0};
-    is_int(sgd->state_per_param(&params), 0, "default sgd needs no state");
+    is_int(state_per_param(&params), 0, "default sgd needs no state");
     float w[3] = {1.0f, -2.0f, 0.5f}, g[3] = {0.5f, 0.25f, -4.0f};
     ok(step(&params, w, g, NULL, 3, 1, &err) == 0,
        "a step without momentum takes no state buffer (%s)", err.message);
@@ -46,7 +71,7 @@ static void check_momentum(void)
     const char *settings[] = {"lr=0.1", "momentum=0.9", NULL};
     struct cnn_params params = make_params(settings);
     struct cnn_error err = {0};
-    is_int(sgd->state_per_param(&params), 1, "momentum needs one state float");
+    is_int(state_per_param(&params), 1, "momentum needs one state float");
     enum { K = 20 };
     const double lr = 0.1, m = 0.9, gradient = 1.0, w0 = 3.0;
     float w[2] = {(float)w0, (float)w0}, g[2] = {1.0f, 1.0f};
@@ -152,7 +177,7 @@ static void check_lr_scale(void)
     struct cnn_error err = {0};
     float w[2] = {1.0f, -1.0f}, g[2] = {2.0f, 4.0f};
     const struct cnn_optimizer_step update = {w, g, NULL, 2, 1, 0.25};
-    ok(sgd->step(NULL, &params, &update, &err) == 0, "scaled step (%s)",
+    ok(scaled_step(&params, &update, &err) == 0, "scaled step (%s)",
        err.message);
     float lr = (float)(0.1f * 0.25);
     ok(w[0] == 1.0f - lr * 2.0f && w[1] == -1.0f - lr * 4.0f,
@@ -208,8 +233,11 @@ int main(void)
 {
     struct cnn_registry *registry = cnn_registry_new();
     if (test_load_plugin(registry, "optim.so") == 1) {
-        sgd = cnn_registry_optimizer(registry, "sgd", CNN_DEVICE_CPU);
-        if (ok(sgd != NULL, "sgd is registered for the CPU")) {
+        sgd = cnn_registry_optimizer(registry, "sgd");
+        sgd_cpu = cnn_registry_optimizer_kernels(registry, "sgd",
+                                                 CNN_DEVICE_CPU);
+        if (ok(sgd != NULL && sgd_cpu != NULL,
+               "sgd and its CPU kernel are registered")) {
             check_plain();
             check_momentum();
             check_weight_decay();

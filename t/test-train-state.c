@@ -28,9 +28,9 @@ static const char manifest_text[] =
     "train: {epochs: 4, batch: 8}\n"
     "analyses: [summary]\n";
 
-static int one_per_parameter(const struct cnn_params *params)
+static int one_per_parameter(const void *settings)
 {
-    (void)params;
+    (void)settings;
     return 1;
 }
 

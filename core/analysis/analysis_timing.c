@@ -36,8 +36,8 @@ static int loss_gradient(struct cnn_model *model,
         .totals = model->totals,
         .predictions = NULL,
     };
-    return config->loss->compute(&model->context, config->loss_params, &batch,
-                                 err);
+    return config->loss_kernels->compute(&model->context,
+                                         config->loss_settings, &batch, err);
 }
 
 static int timed_forward(struct cnn_model *model, int n, double *seconds,

@@ -151,7 +151,9 @@ int cnn_cli_plugins(const struct cnn_registry *registry)
     }
     for (int i = 0; i < count; i++) {
         const struct cnn_component *c = cnn_registry_at(registry, i);
-        if (c->kind == CNN_COMPONENT_LAYER_KERNELS) {
+        if (c->kind == CNN_COMPONENT_LAYER_KERNELS ||
+            c->kind == CNN_COMPONENT_LOSS_KERNELS ||
+            c->kind == CNN_COMPONENT_OPTIMIZER_KERNELS) {
             printf("  kernels  %-14s %-5s %s (%s %s)\n", c->name,
                    cnn_device_name(c->device), c->module_path,
                    c->module_name, c->module_version);

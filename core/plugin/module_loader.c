@@ -76,6 +76,18 @@ static const char *load_hint(const char *why, const char *path)
 static int check_abi(const struct cnn_plugin *plugin, const char *path,
                      struct cnn_error *err)
 {
+    /* 3.0 changed how losses and optimizers are written: say what to do. */
+    if (plugin->abi_major == 2)
+        return cnn_error_set(err,
+                             "plugin '%s' was built for plugin ABI %d.%d, "
+                             "this cnnlab has ABI %d.%d (majors differ): "
+                             "since 3.0 a loss or optimizer is a definition "
+                             "that parses its settings once plus kernels "
+                             "per device; port the module as \"Porting a "
+                             "2.x module\" in docs/plugin-guide.md says, "
+                             "then rebuild it against this cnnlab",
+                             path, plugin->abi_major, plugin->abi_minor,
+                             CNN_ABI_MAJOR, CNN_ABI_MINOR);
     if (plugin->abi_major != CNN_ABI_MAJOR)
         return cnn_error_set(err,
                              "plugin '%s' was built for plugin ABI %d.%d, "

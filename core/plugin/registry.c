@@ -13,7 +13,7 @@ const char *cnn_component_kind_name(enum cnn_component_kind kind)
 {
     static const char *const names[CNN_COMPONENT_KIND_COUNT] = {
         "layer", "kernels", "loss", "optimizer", "loader", "device",
-        "analysis",
+        "analysis", "kernels", "kernels",
     };
     return kind < CNN_COMPONENT_KIND_COUNT ? names[kind] : "component";
 }
@@ -28,9 +28,6 @@ void cnn_registry_free(struct cnn_registry *registry)
     if (!registry)
         return;
     cnn_registry_close_modules(registry);
-    for (int i = 0; i < registry->older_analysis_count; i++)
-        free(registry->older_analyses[i]);
-    free(registry->older_analyses);
     free(registry->components);
     free(registry);
 }
@@ -119,16 +116,44 @@ int cnn_register_layer_kernels(struct cnn_registry *registry,
 int cnn_register_loss(struct cnn_registry *registry,
                       const struct cnn_loss_type *type, struct cnn_error *err)
 {
-    return add(registry, CNN_COMPONENT_LOSS, type->name, type->device,
+    if (!type->parse || type->settings_size == 0)
+        return cnn_error_set(err, "loss '%s' has no parse function or no "
+                             "settings size", type->name);
+    return add(registry, CNN_COMPONENT_LOSS, type->name, CNN_DEVICE_CPU,
                type->help, type->params, type->param_count, type, err);
+}
+
+int cnn_register_loss_kernels(struct cnn_registry *registry,
+                              const struct cnn_loss_kernels *kernels,
+                              struct cnn_error *err)
+{
+    if (!kernels->compute)
+        return cnn_error_set(err, "kernels for loss '%s' lack compute",
+                             kernels->loss);
+    return add(registry, CNN_COMPONENT_LOSS_KERNELS, kernels->loss,
+               kernels->device, "", NULL, 0, kernels, err);
 }
 
 int cnn_register_optimizer(struct cnn_registry *registry,
                            const struct cnn_optimizer_type *type,
                            struct cnn_error *err)
 {
-    return add(registry, CNN_COMPONENT_OPTIMIZER, type->name, type->device,
+    if (!type->parse || type->settings_size == 0)
+        return cnn_error_set(err, "optimizer '%s' has no parse function or "
+                             "no settings size", type->name);
+    return add(registry, CNN_COMPONENT_OPTIMIZER, type->name, CNN_DEVICE_CPU,
                type->help, type->params, type->param_count, type, err);
+}
+
+int cnn_register_optimizer_kernels(struct cnn_registry *registry,
+                                   const struct cnn_optimizer_kernels *kernels,
+                                   struct cnn_error *err)
+{
+    if (!kernels->step)
+        return cnn_error_set(err, "kernels for optimizer '%s' lack step",
+                             kernels->optimizer);
+    return add(registry, CNN_COMPONENT_OPTIMIZER_KERNELS, kernels->optimizer,
+               kernels->device, "", NULL, 0, kernels, err);
 }
 
 int cnn_register_loader(struct cnn_registry *registry,
@@ -168,20 +193,36 @@ const struct cnn_layer_kernels *cnn_registry_layer_kernels(
 }
 
 const struct cnn_loss_type *cnn_registry_loss(
-    const struct cnn_registry *registry, const char *name,
+    const struct cnn_registry *registry, const char *name)
+{
+    const struct cnn_component *c =
+        find(registry, CNN_COMPONENT_LOSS, name, CNN_DEVICE_CPU);
+    return c ? c->definition : NULL;
+}
+
+const struct cnn_loss_kernels *cnn_registry_loss_kernels(
+    const struct cnn_registry *registry, const char *loss,
     enum cnn_device device)
 {
     const struct cnn_component *c =
-        find(registry, CNN_COMPONENT_LOSS, name, device);
+        find(registry, CNN_COMPONENT_LOSS_KERNELS, loss, device);
     return c ? c->definition : NULL;
 }
 
 const struct cnn_optimizer_type *cnn_registry_optimizer(
-    const struct cnn_registry *registry, const char *name,
+    const struct cnn_registry *registry, const char *name)
+{
+    const struct cnn_component *c =
+        find(registry, CNN_COMPONENT_OPTIMIZER, name, CNN_DEVICE_CPU);
+    return c ? c->definition : NULL;
+}
+
+const struct cnn_optimizer_kernels *cnn_registry_optimizer_kernels(
+    const struct cnn_registry *registry, const char *optimizer,
     enum cnn_device device)
 {
     const struct cnn_component *c =
-        find(registry, CNN_COMPONENT_OPTIMIZER, name, device);
+        find(registry, CNN_COMPONENT_OPTIMIZER_KERNELS, optimizer, device);
     return c ? c->definition : NULL;
 }
 
@@ -193,41 +234,10 @@ const struct cnn_loader_type *cnn_registry_loader(
     return c ? c->definition : NULL;
 }
 
-/* A module built for ABI 2.0-2.2 gave a struct that ends before
- * `validate` (added in 2.3): the registry keeps a copy of what the module
- * has, the newer members NULL, so that nothing reads past its end. */
-static const struct cnn_analysis_type *analysis_of_this_abi(
-    struct cnn_registry *registry, const struct cnn_analysis_type *type,
-    struct cnn_error *err)
-{
-    const struct cnn_plugin *plugin = registry->loading_plugin;
-    if (!plugin || plugin->abi_minor >= 3)
-        return type;
-    struct cnn_analysis_type **grown =
-        realloc(registry->older_analyses,
-                (size_t)(registry->older_analysis_count + 1) * sizeof *grown);
-    if (!grown) {
-        cnn_error_set(err, "out of memory in the registry");
-        return NULL;
-    }
-    registry->older_analyses = grown;
-    struct cnn_analysis_type *copy = calloc(1, sizeof *copy);
-    if (!copy) {
-        cnn_error_set(err, "out of memory in the registry");
-        return NULL;
-    }
-    memcpy(copy, type, offsetof(struct cnn_analysis_type, validate));
-    grown[registry->older_analysis_count++] = copy;
-    return copy;
-}
-
 int cnn_register_analysis(struct cnn_registry *registry,
                           const struct cnn_analysis_type *type,
                           struct cnn_error *err)
 {
-    type = analysis_of_this_abi(registry, type, err);
-    if (!type)
-        return -1;
     return add(registry, CNN_COMPONENT_ANALYSIS, type->name, CNN_DEVICE_CPU,
                type->help, type->params, type->param_count, type, err);
 }

@@ -19,10 +19,6 @@ struct cnn_registry {
     /* While a module's init runs: whose registrations these are. */
     const char *loading_path;
     const struct cnn_plugin *loading_plugin;
-    /* Copies of the analysis types of modules built before ABI 2.3, the
-     * members added since set to NULL (registry.c); freed with it. */
-    struct cnn_analysis_type **older_analyses;
-    int older_analysis_count;
 };
 
 void cnn_registry_close_modules(struct cnn_registry *registry);

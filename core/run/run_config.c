@@ -222,6 +222,92 @@ static int parse_data(struct cnn_run_config *config,
     return status;
 }
 
+/* A settings parse's error, placed at the component's manifest entry. */
+static int settings_error(struct cnn_mark mark, struct cnn_error *err)
+{
+    struct cnn_error unplaced = *err;
+    return cnn_error_at(err, mark, "%s", unplaced.message);
+}
+
+/* The message when the run's device lacks a component's kernels. */
+static int no_kernels(const char *kind, const char *name,
+                      const struct cnn_run_config *config,
+                      struct cnn_mark mark, struct cnn_error *err)
+{
+    return cnn_error_at(err, mark,
+                        "%s '%s' has only a CPU implementation in the "
+                        "loaded modules, but the run is on %s: use device: "
+                        "cpu, or another %s",
+                        kind, name, cnn_device_name(config->device), kind);
+}
+
+/* `train.loss`: the definition, its settings parsed once, the device's
+ * kernels. */
+static int parse_loss(struct cnn_run_config *config,
+                      const struct cnn_registry *registry,
+                      const struct cnn_node *reference, struct cnn_error *err)
+{
+    const char *name;
+    const struct cnn_node *component_params;
+    struct cnn_mark mark;
+    if (component_reference(reference, "train.loss", &name,
+                            &component_params, &mark, err) < 0)
+        return -1;
+    const struct cnn_loss_type *loss = cnn_registry_loss(registry, name);
+    if (!loss)
+        return cnn_registry_unknown(registry, CNN_COMPONENT_LOSS, name, mark,
+                                    err);
+    config->train.loss = loss;
+    config->train.loss_kernels =
+        cnn_registry_loss_kernels(registry, name, config->device);
+    if (!config->train.loss_kernels)
+        return no_kernels("loss", name, config, mark, err);
+    if (cnn_params_from_node(&config->loss_params, loss->params,
+                             loss->param_count, component_params, mark, name,
+                             err) < 0)
+        return -1;
+    config->loss_settings =
+        cnn_loss_parse_settings(loss, &config->loss_params, err);
+    if (!config->loss_settings)
+        return settings_error(mark, err);
+    config->train.loss_settings = config->loss_settings;
+    return 0;
+}
+
+/* `train.optimizer`, as parse_loss. */
+static int parse_optimizer(struct cnn_run_config *config,
+                           const struct cnn_registry *registry,
+                           const struct cnn_node *reference,
+                           struct cnn_error *err)
+{
+    const char *name;
+    const struct cnn_node *component_params;
+    struct cnn_mark mark;
+    if (component_reference(reference, "train.optimizer", &name,
+                            &component_params, &mark, err) < 0)
+        return -1;
+    const struct cnn_optimizer_type *optimizer =
+        cnn_registry_optimizer(registry, name);
+    if (!optimizer)
+        return cnn_registry_unknown(registry, CNN_COMPONENT_OPTIMIZER, name,
+                                    mark, err);
+    config->train.optimizer = optimizer;
+    config->train.optimizer_kernels =
+        cnn_registry_optimizer_kernels(registry, name, config->device);
+    if (!config->train.optimizer_kernels)
+        return no_kernels("optimizer", name, config, mark, err);
+    if (cnn_params_from_node(&config->optimizer_params, optimizer->params,
+                             optimizer->param_count, component_params, mark,
+                             name, err) < 0)
+        return -1;
+    config->optimizer_settings = cnn_optimizer_parse_settings(
+        optimizer, &config->optimizer_params, err);
+    if (!config->optimizer_settings)
+        return settings_error(mark, err);
+    config->train.optimizer_settings = config->optimizer_settings;
+    return 0;
+}
+
 static int parse_train(struct cnn_run_config *config,
                        const struct cnn_registry *registry,
                        const struct cnn_node *resolved, struct cnn_error *err)
@@ -243,57 +329,21 @@ static int parse_train(struct cnn_run_config *config,
 
     const struct cnn_node *loss_node = cnn_node_get(train, "loss");
     const struct cnn_node *optimizer_node = cnn_node_get(train, "optimizer");
-    const char *name;
-    const struct cnn_node *component_params;
     struct cnn_mark mark = train ? train->mark : resolved->mark;
     struct cnn_node default_loss = {.kind = CNN_NODE_SCALAR, .mark = mark,
                                     .text = "cross-entropy"};
     struct cnn_node default_optimizer = {.kind = CNN_NODE_SCALAR,
                                          .mark = mark, .text = "sgd"};
-    if (component_reference(loss_node ? loss_node : &default_loss,
-                            "train.loss", &name, &component_params, &mark,
-                            err) < 0)
+    if (parse_loss(config, registry, loss_node ? loss_node : &default_loss,
+                   err) < 0 ||
+        parse_optimizer(config, registry,
+                        optimizer_node ? optimizer_node : &default_optimizer,
+                        err) < 0)
         return -1;
-    config->train.loss = cnn_registry_loss(registry, name, config->device);
-    if (!config->train.loss)
-        return cnn_registry_unknown(registry, CNN_COMPONENT_LOSS, name, mark,
-                                    err);
-    if (cnn_params_from_node(&config->loss_params, config->train.loss->params,
-                             config->train.loss->param_count,
-                             component_params, mark, name, err) < 0)
-        return -1;
-    if (component_reference(optimizer_node ? optimizer_node
-                                           : &default_optimizer,
-                            "train.optimizer", &name, &component_params,
-                            &mark, err) < 0)
-        return -1;
-    config->train.optimizer = cnn_registry_optimizer(registry, name,
-                                                     config->device);
-    if (!config->train.optimizer && config->device != CNN_DEVICE_CPU &&
-        cnn_registry_optimizer(registry, name, CNN_DEVICE_CPU))
-        return cnn_error_at(err, mark,
-                            "optimizer '%s' has only a CPU implementation "
-                            "in the loaded modules, but the run is on %s: "
-                            "use device: cpu, or another optimizer",
-                            name, cnn_device_name(config->device));
-    if (!config->train.optimizer)
-        return cnn_registry_unknown(registry, CNN_COMPONENT_OPTIMIZER, name,
-                                    mark, err);
-    if (cnn_params_from_node(&config->optimizer_params,
-                             config->train.optimizer->params,
-                             config->train.optimizer->param_count,
-                             component_params, mark, name, err) < 0)
-        return -1;
-    if (config->train.optimizer->check &&
-        config->train.optimizer->check(&config->optimizer_params, err) < 0) {
-        struct cnn_error unplaced = *err;
-        return cnn_error_at(err, mark, "%s", unplaced.message);
-    }
     if (cnn_schedule_parse(&config->train.schedule,
                            cnn_node_get(train, "schedule"),
                            train ? train->mark : resolved->mark, err) < 0)
         return -1;
-    config->train.loss_params = &config->loss_params;
     config->train.optimizer_params = &config->optimizer_params;
     config->train.seed = config->seed;
     return 0;
@@ -346,12 +396,12 @@ static int cuda_serves(const struct cnn_registry *registry,
         train ? cnn_node_get(train, "loss") : NULL, "cross-entropy");
     const char *optimizer = reference_name(
         train ? cnn_node_get(train, "optimizer") : NULL, "sgd");
-    if (loss && cnn_registry_loss(registry, loss, CNN_DEVICE_CPU) &&
-        !cnn_registry_loss(registry, loss, CNN_DEVICE_CUDA))
+    if (loss && cnn_registry_loss(registry, loss) &&
+        !cnn_registry_loss_kernels(registry, loss, CNN_DEVICE_CUDA))
         return 0;
-    if (optimizer &&
-        cnn_registry_optimizer(registry, optimizer, CNN_DEVICE_CPU) &&
-        !cnn_registry_optimizer(registry, optimizer, CNN_DEVICE_CUDA))
+    if (optimizer && cnn_registry_optimizer(registry, optimizer) &&
+        !cnn_registry_optimizer_kernels(registry, optimizer,
+                                        CNN_DEVICE_CUDA))
         return 0;
     const struct cnn_node *layers =
         cnn_node_get_path(resolved, "model.layers");
@@ -475,6 +525,8 @@ void cnn_run_config_free(struct cnn_run_config *config)
     cnn_params_free(&config->loader_params);
     cnn_params_free(&config->loss_params);
     cnn_params_free(&config->optimizer_params);
+    free(config->loss_settings);
+    free(config->optimizer_settings);
     cnn_analysis_list_free(&config->analyses);
     memset(config, 0, sizeof *config);
 }

@@ -18,6 +18,7 @@ struct cnn_run_config {
     long limit;
     const struct cnn_node *model_node; /* points into the resolved tree */
     struct cnn_params loss_params, optimizer_params;
+    void *loss_settings, *optimizer_settings; /* parsed from the above */
     struct cnn_train_config train;     /* its pointers refer to the above */
     struct cnn_analysis_list analyses; /* `analyses:`, checked */
 };

@@ -85,7 +85,8 @@ static int run_step(void *user, struct cnn_error *err)
         .totals = model->totals,
         .predictions = s->training ? NULL : model->predictions,
     };
-    if (s->config->loss->compute(ctx, s->config->loss_params, &batch, err) < 0)
+    if (s->config->loss_kernels->compute(ctx, s->config->loss_settings,
+                                         &batch, err) < 0)
         return -1;
     if (!s->training)
         return 0;
@@ -99,8 +100,8 @@ static int run_step(void *user, struct cnn_error *err)
         .step = ctx->step + 1,
         .lr_scale = s->lr_scale,
     };
-    if (s->config->optimizer->step(ctx, s->config->optimizer_params, &update,
-                                   err) < 0)
+    if (s->config->optimizer_kernels->step(ctx, s->config->optimizer_settings,
+                                           &update, err) < 0)
         return -1;
     if (model->device_type && model->device_type->step_done(ctx, err) < 0)
         return -1;
@@ -128,6 +129,14 @@ int cnn_train_step(struct cnn_model *model,
                    int training, struct cnn_error *err)
 {
     return train_step(model, config, n, training, 1.0, err);
+}
+
+int cnn_train_state_per_param(const struct cnn_train_config *config)
+{
+    return config->optimizer->state_per_param
+               ? config->optimizer->state_per_param(
+                     config->optimizer_settings)
+               : 0;
 }
 
 /* The optimizer's base rate for the metrics: its float `lr` parameter, or
@@ -484,10 +493,7 @@ static int prepare_training(struct cnn_model *model,
                             struct cnn_train_result *result,
                             struct cnn_error *err)
 {
-    int state_per_param =
-        config->optimizer->state_per_param
-            ? config->optimizer->state_per_param(config->optimizer_params)
-            : 0;
+    int state_per_param = cnn_train_state_per_param(config);
     size_t count = model->parameter_count;
     /* selected holds one float more than the parameters, so that a model
      * without any still gets a buffer. */

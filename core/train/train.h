@@ -24,9 +24,16 @@ struct cnn_train_config {
     int select_best;                 /* 1: best-val epoch; 0: last epoch */
     uint64_t seed;
     struct cnn_normalization normalization;
+    /* The loss and the optimizer as the run uses them: each definition,
+     * its settings parsed once from the manifest, and the kernels of the
+     * run's device, which read only those settings. */
     const struct cnn_loss_type *loss;
-    const struct cnn_params *loss_params;
+    const void *loss_settings;
+    const struct cnn_loss_kernels *loss_kernels;
     const struct cnn_optimizer_type *optimizer;
+    const void *optimizer_settings;
+    const struct cnn_optimizer_kernels *optimizer_kernels;
+    /* The optimizer's validated values, for the metrics' lr column. */
     const struct cnn_params *optimizer_params;
     /* The learning rate's factor per epoch; zeroed: none. */
     struct cnn_schedule schedule;
@@ -73,6 +80,9 @@ struct cnn_train_hooks {
                       const struct cnn_train_snapshot *snapshot,
                       struct cnn_error *err);
 };
+
+/* Floats of optimizer state per model parameter with these settings. */
+int cnn_train_state_per_param(const struct cnn_train_config *config);
 
 int cnn_train(struct cnn_model *model, const struct cnn_data *data,
               const struct cnn_train_config *config,

@@ -206,10 +206,7 @@ static int read_state(const char *path, json_t *root,
                  model->parameter_count);
         return damaged(err, path, what);
     }
-    int per_param = config->optimizer->state_per_param
-                        ? config->optimizer->state_per_param(
-                              config->optimizer_params)
-                        : 0;
+    int per_param = cnn_train_state_per_param(config);
     if ((size_t)optimizer_floats !=
         model->parameter_count * (size_t)per_param)
         return damaged(err, path,

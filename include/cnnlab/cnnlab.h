@@ -11,6 +11,7 @@
 #include "layer.h"
 #include "loss.h"
 #include "optimizer.h"
+#include "builtin_training.h"
 #include "loader.h"
 #include "plugin.h"
 

@@ -34,23 +34,47 @@ struct cnn_optimizer_step {
     double lr_scale;
 };
 
+/* The device-independent definition: the schema, and the settings parsed
+ * from it once. */
 struct cnn_optimizer_type {
     const char *name; /* "sgd" */
     const char *help;
     const struct cnn_param_spec *params;
     int param_count;
-    enum cnn_device device;
-    /* Floats of state per parameter (SGD with momentum: 1, Adam: 2). The
-     * core allocates count*state_per_param floats, zeroed, and saves them
-     * in training checkpoints. */
-    int (*state_per_param)(const struct cnn_params *params);
-    int (*step)(struct cnn_context *ctx, const struct cnn_params *params,
-                const struct cnn_optimizer_step *step, struct cnn_error *err);
-    /* Checks combinations of parameters that each pass their own range
-     * (SGD: nesterov needs momentum), when the manifest is validated, so a
-     * bad combination is refused before any data loads. May be NULL. */
-    int (*check)(const struct cnn_params *params, struct cnn_error *err);
+    /* Bytes of the typed settings `parse` fills (for the built-in
+     * optimizers, the structs of <cnnlab/builtin_training.h>). */
+    size_t settings_size;
+    /* Reads the validated parameters (each already within its spec's
+     * range) into `settings`, settings_size zeroed bytes, and checks their
+     * combinations (SGD: nesterov needs momentum). Called once, when the
+     * manifest is validated, so a bad combination is refused before any
+     * data loads; the kernels read only the settings, so nothing in the
+     * step loop looks a parameter up by name. */
+    int (*parse)(const struct cnn_params *params, void *settings,
+                 struct cnn_error *err);
+    /* Floats of state per parameter with these settings (SGD with
+     * momentum: 1, Adam: 2). The core allocates count*state_per_param
+     * floats, zeroed, and saves them in training checkpoints. NULL: no
+     * state. */
+    int (*state_per_param)(const void *settings);
 };
+
+/* One device's implementation of an optimizer, registered by whichever
+ * module serves that device. */
+struct cnn_optimizer_kernels {
+    const char *optimizer; /* the cnn_optimizer_type name implemented */
+    enum cnn_device device;
+    /* One update with the parsed settings. */
+    int (*step)(struct cnn_context *ctx, const void *settings,
+                const struct cnn_optimizer_step *step, struct cnn_error *err);
+};
+
+/* Parses `params` (validated against type->params) into a new settings
+ * block of type->settings_size bytes; free it with free(). NULL, with the
+ * error, when parse refuses them or memory runs out. */
+void *cnn_optimizer_parse_settings(const struct cnn_optimizer_type *type,
+                                   const struct cnn_params *params,
+                                   struct cnn_error *err);
 
 #ifdef __cplusplus
 }

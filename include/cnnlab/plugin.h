@@ -26,20 +26,17 @@
 extern "C" {
 #endif
 
-/* 2.0: device modules (device.h), analyses (analysis.h); losses keep
- * running totals and take a context; optimizer steps take a context and a
- * learning-rate factor.
- * 2.1: analyses run the model in pieces and switch filters off
- * (analysis.h), receptive fields (receptive_field.h); loaders may decode
- * in the background (loader.h: cnn_data.stream, cnn_load_request.background
- * at the ends of their structs).
- * 2.2: parameters of type CNN_PARAM_NAME_LIST, read with cnn_param_names
- * (params.h: the enum's last value, fields at the end of struct
- * cnn_param_value).
- * 2.3: analyses check their parameters against the model before training
- * (analysis.h: cnn_analysis_type.validate, at the end of the struct). */
-#define CNN_ABI_MAJOR 2
-#define CNN_ABI_MINOR 3
+/* 3.0: losses and optimizers are written as layers are: a definition
+ * (cnn_loss_type, cnn_optimizer_type) declares the schema and parses the
+ * manifest's values once into typed settings, and each device registers
+ * its kernels (cnn_loss_kernels, cnn_optimizer_kernels) that read those
+ * settings. A 2.x module is refused with what to change: see "Porting a
+ * 2.x module" in docs/plugin-guide.md. (2.x history: device modules,
+ * analyses, running loss totals, learning-rate factors (2.0); analyses
+ * running the model in pieces, receptive fields, background decoding
+ * (2.1); name-list parameters (2.2); analysis validate hooks (2.3).) */
+#define CNN_ABI_MAJOR 3
+#define CNN_ABI_MINOR 0
 
 struct cnn_registry;
 
@@ -66,6 +63,12 @@ int cnn_register_loss(struct cnn_registry *registry,
 int cnn_register_optimizer(struct cnn_registry *registry,
                            const struct cnn_optimizer_type *type,
                            struct cnn_error *err);
+int cnn_register_loss_kernels(struct cnn_registry *registry,
+                              const struct cnn_loss_kernels *kernels,
+                              struct cnn_error *err);
+int cnn_register_optimizer_kernels(struct cnn_registry *registry,
+                                   const struct cnn_optimizer_kernels *kernels,
+                                   struct cnn_error *err);
 int cnn_register_loader(struct cnn_registry *registry,
                         const struct cnn_loader_type *type,
                         struct cnn_error *err);

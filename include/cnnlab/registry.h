@@ -17,6 +17,8 @@ enum cnn_component_kind {
     CNN_COMPONENT_LOADER,
     CNN_COMPONENT_DEVICE,
     CNN_COMPONENT_ANALYSIS,
+    CNN_COMPONENT_LOSS_KERNELS,
+    CNN_COMPONENT_OPTIMIZER_KERNELS,
     CNN_COMPONENT_KIND_COUNT
 };
 
@@ -59,10 +61,14 @@ const struct cnn_layer_kernels *cnn_registry_layer_kernels(
     const struct cnn_registry *registry, const char *layer,
     enum cnn_device device);
 const struct cnn_loss_type *cnn_registry_loss(
-    const struct cnn_registry *registry, const char *name,
+    const struct cnn_registry *registry, const char *name);
+const struct cnn_loss_kernels *cnn_registry_loss_kernels(
+    const struct cnn_registry *registry, const char *loss,
     enum cnn_device device);
 const struct cnn_optimizer_type *cnn_registry_optimizer(
-    const struct cnn_registry *registry, const char *name,
+    const struct cnn_registry *registry, const char *name);
+const struct cnn_optimizer_kernels *cnn_registry_optimizer_kernels(
+    const struct cnn_registry *registry, const char *optimizer,
     enum cnn_device device);
 const struct cnn_loader_type *cnn_registry_loader(
     const struct cnn_registry *registry, const char *name);

@@ -95,7 +95,7 @@ extern const struct cnn_layer_kernels cuda_relu_kernels;
 extern const struct cnn_layer_kernels cuda_globalpool_kernels;
 extern const struct cnn_layer_kernels cuda_flatten_kernels;
 extern const struct cnn_layer_kernels cuda_dropout_kernels;
-extern const struct cnn_loss_type cuda_cross_entropy_loss;
-extern const struct cnn_optimizer_type cuda_sgd_optimizer;
+extern const struct cnn_loss_kernels cuda_cross_entropy_kernels;
+extern const struct cnn_optimizer_kernels cuda_sgd_kernels;
 
 #endif

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cnnlab/builtin_training.h"
 #include "cnnlab/layer.h"
 #include "cnnlab/loss.h"
 
@@ -83,16 +84,12 @@ cudaError_t cuda_cross_entropy(cudaStream_t stream, const float *logits,
                                int32_t *predictions,
                                struct cnn_loss_totals *totals);
 
-/* SGD over `count` parameters as plugins/optim/sgd.c. The update is the
- * first (momentum buffer = gradient) when *device_step is 0. */
-struct cuda_sgd_settings {
-    float lr; /* lr * lr_scale */
-    float momentum, dampening, weight_decay;
-    int nesterov;
-};
-
+/* SGD over `count` parameters as plugins/optim/sgd.c, with the settings
+ * the sgd definition parsed, their lr already times the step's lr_scale.
+ * The update is the first (momentum buffer = gradient) when *device_step
+ * is 0. */
 cudaError_t cuda_sgd_step(cudaStream_t stream,
-                          struct cuda_sgd_settings settings, float *weights,
+                          struct cnn_sgd_settings settings, float *weights,
                           const float *grads, float *state, size_t count,
                           const uint64_t *device_step);
 
@@ -101,6 +98,7 @@ cudaError_t cuda_sgd_step(cudaStream_t stream,
 #endif
 
 #ifndef __CUDACC__
+#include "cnnlab/builtin_training.h"
 #include "cnnlab/layer.h"
 
 /* cnn_layer_check_tensor (layer.h) for these kernels: on CUDA. */

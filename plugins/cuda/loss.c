@@ -1,21 +1,14 @@
-/* cnnlab CUDA module — cross-entropy (PyTorch's nn.CrossEntropyLoss, mean
- * reduction, label smoothing) on the device: the CPU loss's parameters
- * and arithmetic (plugins/losses/cross_entropy.c), with the running totals
- * in device memory. Labels cannot be checked without reading them back, so
+/* cnnlab CUDA module — cross-entropy's kernel (PyTorch's
+ * nn.CrossEntropyLoss, mean reduction, label smoothing) on the device: the
+ * settings the loss's definition parsed and the CPU kernel's arithmetic
+ * (plugins/losses/cross_entropy.c), with the running totals in device
+ * memory. Labels cannot be checked without reading them back, so
  * a label out of range makes its sample's loss NaN, and first_bad_batch
  * names the batch (loss.h). */
 #include <stddef.h>
 
 #include "backend.h"
 #include "kernels.h"
-
-/* The CPU loss's parameters, name for name: a manifest means the same on
- * both devices. */
-static const struct cnn_param_spec cross_entropy_params[] = {
-    {"label_smoothing", CNN_PARAM_FLOAT, "0", 0, 1, NULL,
-     "mix the one-hot target with a uniform one: 0 none, 1 uniform "
-     "(as PyTorch's label_smoothing)"},
-};
 
 static int check_batch(const struct cnn_loss_batch *batch,
                        struct cnn_error *err)
@@ -52,18 +45,17 @@ static int check_batch(const struct cnn_loss_batch *batch,
 }
 
 static int cross_entropy_compute(struct cnn_context *ctx,
-                                 const struct cnn_params *params,
+                                 const void *settings,
                                  const struct cnn_loss_batch *batch,
                                  struct cnn_error *err)
 {
-    if (!ctx || !ctx->backend)
+    if (!ctx || !ctx->backend || !settings)
         return cnn_error_set(err, "cross-entropy (cuda): no cuda context "
-                             "given");
+                             "or no settings given");
     if (check_batch(batch, err))
         return -1;
-    /* NULL params: the defaults, as the CPU loss allows. */
     double smoothing =
-        params ? cnn_param_float(params, "label_smoothing") : 0.0;
+        ((const struct cnn_cross_entropy_settings *)settings)->label_smoothing;
     const struct cnn_tensor *logits = batch->logits;
     return CUDA_CHECK(cuda_cross_entropy(cuda_backend_of(ctx)->stream,
                                          logits->data, batch->labels,
@@ -76,13 +68,8 @@ static int cross_entropy_compute(struct cnn_context *ctx,
                       "cross-entropy", err);
 }
 
-const struct cnn_loss_type cuda_cross_entropy_loss = {
-    .name = "cross-entropy",
-    .help = "softmax cross-entropy over logits, mean over the batch "
-            "(PyTorch's nn.CrossEntropyLoss)",
-    .params = cross_entropy_params,
-    .param_count = (int)(sizeof cross_entropy_params
-                         / sizeof cross_entropy_params[0]),
+const struct cnn_loss_kernels cuda_cross_entropy_kernels = {
+    .loss = "cross-entropy",
     .device = CNN_DEVICE_CUDA,
     .compute = cross_entropy_compute,
 };

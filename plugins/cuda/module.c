@@ -1,7 +1,8 @@
 /* cnnlab CUDA module — registers the CUDA device and the device kernels of
  * every built-in layer, the cross-entropy loss and SGD, as one plugin. The
- * layer types themselves (parameters, setup, shapes) are the layers
- * module's: these are their kernels for CNN_DEVICE_CUDA. */
+ * definitions themselves (parameters, setup or parsed settings, shapes)
+ * are the layers, losses and optim modules': these are their kernels for
+ * CNN_DEVICE_CUDA. */
 #include "backend.h"
 
 static const struct cnn_layer_kernels *const cuda_layer_kernels[] = {
@@ -19,11 +20,10 @@ static int cuda_init(struct cnn_registry *registry, struct cnn_error *err)
          i < sizeof cuda_layer_kernels / sizeof *cuda_layer_kernels; i++)
         if (cnn_register_layer_kernels(registry, cuda_layer_kernels[i], err))
             return -1;
-    return cnn_register_loss(registry, &cuda_cross_entropy_loss, err) ||
-                   cnn_register_optimizer(registry, &cuda_sgd_optimizer,
-                                          err)
-               ? -1
-               : 0;
+    if (cnn_register_loss_kernels(registry, &cuda_cross_entropy_kernels,
+                                  err))
+        return -1;
+    return cnn_register_optimizer_kernels(registry, &cuda_sgd_kernels, err);
 }
 
 CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {

@@ -97,7 +97,7 @@ cross_entropy_kernel(const float *logits, const int32_t *labels, int n,
 /* The CPU's formulas operation for operation, with the _rn intrinsics so
  * that nvcc does not fuse a multiply and an add (the CPU build does not):
  * the two give the same bits. */
-__global__ void sgd_kernel(cuda_sgd_settings s, float *weights,
+__global__ void sgd_kernel(cnn_sgd_settings s, float *weights,
                            const float *grads, float *state, size_t count,
                            const uint64_t *device_step)
 {
@@ -141,7 +141,7 @@ cudaError_t cuda_cross_entropy(cudaStream_t stream, const float *logits,
 }
 
 cudaError_t cuda_sgd_step(cudaStream_t stream,
-                          struct cuda_sgd_settings settings, float *weights,
+                          struct cnn_sgd_settings settings, float *weights,
                           const float *grads, float *state, size_t count,
                           const uint64_t *device_step)
 {

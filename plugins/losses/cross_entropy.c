@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "cnnlab/builtin_training.h"
 #include "cnnlab/plugin.h"
 
 static const struct cnn_param_spec cross_entropy_params[] = {
@@ -15,12 +16,13 @@ static const struct cnn_param_spec cross_entropy_params[] = {
      "(as PyTorch's label_smoothing)"},
 };
 
-static double smoothing_of(const struct cnn_params *params)
+static int cross_entropy_parse(const struct cnn_params *params, void *out,
+                               struct cnn_error *err)
 {
-    /* NULL params: the defaults, so a caller without a manifest can use it. */
-    if (params == NULL)
-        return 0.0;
-    return cnn_param_float(params, "label_smoothing");
+    (void)err;
+    struct cnn_cross_entropy_settings *settings = out;
+    settings->label_smoothing = cnn_param_float(params, "label_smoothing");
+    return 0;
 }
 
 static int check_shapes(const struct cnn_tensor *logits,
@@ -69,7 +71,7 @@ static int arg_max(const float *row, int classes)
 
 /* logits, dlogits: (n, classes, 1, 1), i.e. row-major n x classes. */
 static int cross_entropy_compute(struct cnn_context *ctx,
-                                 const struct cnn_params *params,
+                                 const void *settings,
                                  const struct cnn_loss_batch *batch,
                                  struct cnn_error *err)
 {
@@ -78,12 +80,14 @@ static int cross_entropy_compute(struct cnn_context *ctx,
     const int32_t *labels = batch->labels;
     struct cnn_tensor *dlogits = batch->dlogits;
     struct cnn_loss_totals *totals = batch->totals;
-    if (totals == NULL)
-        return cnn_error_set(err, "cross-entropy: no totals given");
+    if (totals == NULL || settings == NULL)
+        return cnn_error_set(err, "cross-entropy: no totals or settings "
+                             "given");
     if (check_shapes(logits, dlogits, labels, err) != 0)
         return -1;
     int n = logits->n, classes = logits->shape.c;
-    double smoothing = smoothing_of(params);
+    double smoothing =
+        ((const struct cnn_cross_entropy_settings *)settings)->label_smoothing;
     /* Every label first, so a bad batch leaves dlogits untouched. */
     for (int i = 0; i < n; i++)
         if (labels[i] < 0 || labels[i] >= classes)
@@ -145,13 +149,21 @@ static const struct cnn_loss_type cross_entropy_type = {
     .params = cross_entropy_params,
     .param_count = (int)(sizeof cross_entropy_params
                          / sizeof cross_entropy_params[0]),
+    .settings_size = sizeof(struct cnn_cross_entropy_settings),
+    .parse = cross_entropy_parse,
+};
+
+static const struct cnn_loss_kernels cross_entropy_cpu = {
+    .loss = "cross-entropy",
     .device = CNN_DEVICE_CPU,
     .compute = cross_entropy_compute,
 };
 
 static int losses_init(struct cnn_registry *registry, struct cnn_error *err)
 {
-    return cnn_register_loss(registry, &cross_entropy_type, err);
+    if (cnn_register_loss(registry, &cross_entropy_type, err) != 0)
+        return -1;
+    return cnn_register_loss_kernels(registry, &cross_entropy_cpu, err);
 }
 
 CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {

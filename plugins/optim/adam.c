@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cnnlab/builtin_training.h"
 #include "optim.h"
 
 static const struct cnn_param_spec adam_params[] = {
@@ -43,40 +44,33 @@ static const struct cnn_param_spec adam_params[] = {
      "of state per parameter)"},
 };
 
-struct adam_settings {
-    double lr, beta1, beta2, eps, weight_decay;
-    int beta_count;
-    int decoupled, amsgrad;
-};
-
-static void read_settings(const struct cnn_params *params,
-                          struct adam_settings *settings)
+static int adam_state_per_param(const void *settings)
 {
+    const struct cnn_adam_settings *s = settings;
+    return s->amsgrad ? 3 : 2;
+}
+
+/* Once, when the manifest is validated: the values, and what their ranges
+ * alone cannot refuse. */
+static int adam_parse(const struct cnn_params *params, void *out,
+                      struct cnn_error *err)
+{
+    struct cnn_adam_settings *settings = out;
     const double *betas;
-    settings->beta_count = cnn_param_floats(params, "betas", &betas);
-    settings->beta1 = settings->beta_count > 0 ? betas[0] : 0;
-    settings->beta2 = settings->beta_count > 1 ? betas[1] : 0;
+    int beta_count = cnn_param_floats(params, "betas", &betas);
+    if (beta_count != 2)
+        return cnn_error_set(err,
+                             "adam: betas takes two values [beta1, beta2], "
+                             "got %d: write e.g. betas: [0.9, 0.999]",
+                             beta_count);
+    settings->beta1 = betas[0];
+    settings->beta2 = betas[1];
     settings->lr = cnn_param_float(params, "lr");
     settings->eps = cnn_param_float(params, "eps");
     settings->weight_decay = cnn_param_float(params, "weight_decay");
     settings->decoupled = cnn_param_bool(params, "decoupled");
     settings->amsgrad = cnn_param_bool(params, "amsgrad");
-}
-
-static int adam_state_per_param(const struct cnn_params *params)
-{
-    return cnn_param_bool(params, "amsgrad") ? 3 : 2;
-}
-
-static int adam_check(const struct cnn_params *params, struct cnn_error *err)
-{
-    struct adam_settings s;
-    read_settings(params, &s);
-    if (s.beta_count != 2)
-        return cnn_error_set(err,
-                             "adam: betas takes two values [beta1, beta2], "
-                             "got %d: write e.g. betas: [0.9, 0.999]",
-                             s.beta_count);
+    const struct cnn_adam_settings s = *settings;
     for (int i = 0; i < 2; i++)
         if ((i ? s.beta2 : s.beta1) >= 1)
             return cnn_error_set(err,
@@ -169,15 +163,15 @@ static void adam_update(float *weights, const float *grads, float *state,
     }
 }
 
-static int adam_step(struct cnn_context *ctx, const struct cnn_params *params,
+static int adam_step(struct cnn_context *ctx, const void *settings,
                      const struct cnn_optimizer_step *update,
                      struct cnn_error *err)
 {
     (void)ctx; /* the CPU: update->step is the update number */
-    struct adam_settings s;
-    read_settings(params, &s);
-    if (adam_check(params, err) < 0)
-        return -1;
+    if (!settings)
+        return cnn_error_set(err, "adam: no settings given");
+    const struct cnn_adam_settings s =
+        *(const struct cnn_adam_settings *)settings;
     if (update->step == 0)
         return cnn_error_set(err, "adam: steps count from 1, got step 0");
     if (update->count > 0 && (!update->weights || !update->grads))
@@ -186,7 +180,7 @@ static int adam_step(struct cnn_context *ctx, const struct cnn_params *params,
         return cnn_error_set(err,
                              "adam: needs %d floats of state per parameter, "
                              "but no state buffer was given",
-                             adam_state_per_param(params));
+                             adam_state_per_param(settings));
 
     const double lr = s.lr * update->lr_scale;
     const double t = (double)update->step;
@@ -223,8 +217,13 @@ const struct cnn_optimizer_type optim_adam_type = {
             "decay and AMSGrad (PyTorch's torch.optim.Adam / AdamW)",
     .params = adam_params,
     .param_count = (int)(sizeof adam_params / sizeof adam_params[0]),
-    .device = CNN_DEVICE_CPU,
+    .settings_size = sizeof(struct cnn_adam_settings),
+    .parse = adam_parse,
     .state_per_param = adam_state_per_param,
+};
+
+const struct cnn_optimizer_kernels optim_adam_cpu = {
+    .optimizer = "adam",
+    .device = CNN_DEVICE_CPU,
     .step = adam_step,
-    .check = adam_check,
 };

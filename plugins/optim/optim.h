@@ -7,5 +7,6 @@
 
 /* Adam and AdamW (PyTorch's torch.optim.Adam / AdamW), with AMSGrad. */
 extern const struct cnn_optimizer_type optim_adam_type;
+extern const struct cnn_optimizer_kernels optim_adam_cpu;
 
 #endif

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cnnlab/builtin_training.h"
 #include "cnnlab/plugin.h"
 #include "optim.h"
 
@@ -27,54 +28,46 @@ static const struct cnn_param_spec sgd_params[] = {
      "Nesterov momentum (needs momentum > 0 and dampening 0)"},
 };
 
-struct sgd_settings {
-    float lr, momentum, dampening, weight_decay;
-    int nesterov;
-};
-
-static void read_settings(const struct cnn_params *params,
-                          struct sgd_settings *settings)
+/* Once, when the manifest is validated: the values in float, as PyTorch
+ * rounds its scalars, and the one combination a range cannot refuse. */
+static int sgd_parse(const struct cnn_params *params, void *out,
+                     struct cnn_error *err)
 {
-    settings->lr = (float)cnn_param_float(params, "lr");
-    settings->momentum = (float)cnn_param_float(params, "momentum");
-    settings->dampening = (float)cnn_param_float(params, "dampening");
-    settings->weight_decay = (float)cnn_param_float(params, "weight_decay");
-    settings->nesterov = cnn_param_bool(params, "nesterov");
-}
-
-static int sgd_state_per_param(const struct cnn_params *params)
-{
-    return cnn_param_float(params, "momentum") > 0 ? 1 : 0;
-}
-
-static int sgd_check(const struct cnn_params *params, struct cnn_error *err)
-{
-    struct sgd_settings s;
-    read_settings(params, &s);
-    if (s.nesterov && (s.momentum <= 0 || s.dampening != 0))
+    struct cnn_sgd_settings *s = out;
+    s->lr = (float)cnn_param_float(params, "lr");
+    s->momentum = (float)cnn_param_float(params, "momentum");
+    s->dampening = (float)cnn_param_float(params, "dampening");
+    s->weight_decay = (float)cnn_param_float(params, "weight_decay");
+    s->nesterov = cnn_param_bool(params, "nesterov");
+    if (s->nesterov && (s->momentum <= 0 || s->dampening != 0))
         return cnn_error_set(err,
                              "sgd: nesterov momentum requires momentum > 0 and "
                              "dampening 0 (got momentum %g, dampening %g): "
                              "set momentum (e.g. 0.9) and leave dampening at "
                              "0, or set nesterov: false",
-                             (double)s.momentum, (double)s.dampening);
+                             (double)s->momentum, (double)s->dampening);
     return 0;
 }
 
-static int sgd_step(struct cnn_context *ctx, const struct cnn_params *params,
+static int sgd_state_per_param(const void *settings)
+{
+    const struct cnn_sgd_settings *s = settings;
+    return s->momentum > 0 ? 1 : 0;
+}
+
+static int sgd_step(struct cnn_context *ctx, const void *settings,
                     const struct cnn_optimizer_step *update,
                     struct cnn_error *err)
 {
     (void)ctx;
+    if (!settings)
+        return cnn_error_set(err, "sgd: no settings given");
+    const struct cnn_sgd_settings s = *(const struct cnn_sgd_settings *)settings;
     float *weights = update->weights;
     const float *grads = update->grads;
     float *state = update->state;
     size_t count = update->count;
     uint64_t step = update->step;
-    struct sgd_settings s;
-    read_settings(params, &s);
-    if (sgd_check(params, err) < 0)
-        return -1;
     if (step == 0)
         return cnn_error_set(err, "sgd: steps count from 1, got step 0");
     if (count > 0 && (weights == NULL || grads == NULL))
@@ -126,17 +119,24 @@ static const struct cnn_optimizer_type sgd_type = {
             "decay and Nesterov (PyTorch's torch.optim.SGD)",
     .params = sgd_params,
     .param_count = (int)(sizeof sgd_params / sizeof sgd_params[0]),
-    .device = CNN_DEVICE_CPU,
+    .settings_size = sizeof(struct cnn_sgd_settings),
+    .parse = sgd_parse,
     .state_per_param = sgd_state_per_param,
+};
+
+static const struct cnn_optimizer_kernels sgd_cpu = {
+    .optimizer = "sgd",
+    .device = CNN_DEVICE_CPU,
     .step = sgd_step,
-    .check = sgd_check,
 };
 
 static int optim_init(struct cnn_registry *registry, struct cnn_error *err)
 {
-    if (cnn_register_optimizer(registry, &sgd_type, err) != 0)
+    if (cnn_register_optimizer(registry, &sgd_type, err) != 0 ||
+        cnn_register_optimizer_kernels(registry, &sgd_cpu, err) != 0 ||
+        cnn_register_optimizer(registry, &optim_adam_type, err) != 0)
         return -1;
-    return cnn_register_optimizer(registry, &optim_adam_type, err);
+    return cnn_register_optimizer_kernels(registry, &optim_adam_cpu, err);
 }
 
 CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {

@@ -7,15 +7,15 @@
 #error "build with -DMODULE_NAME='\"...\"' -DTWIN_HELP='\"...\"' (t/core.mk)"
 #endif
 
-static int compute(struct cnn_context *ctx, const struct cnn_params *params,
-                   const struct cnn_loss_batch *batch, struct cnn_error *err)
+static int parse(const struct cnn_params *params, void *settings,
+                 struct cnn_error *err)
 {
-    (void)ctx, (void)params, (void)batch;
+    (void)params, (void)settings, (void)err;
     return 0;
 }
 
 static const struct cnn_loss_type twin = {
-    .name = "twin", .help = TWIN_HELP, .compute = compute,
+    .name = "twin", .help = TWIN_HELP, .settings_size = 1, .parse = parse,
 };
 
 static int init(struct cnn_registry *registry, struct cnn_error *err)

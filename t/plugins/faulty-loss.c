@@ -17,17 +17,31 @@ static const struct cnn_param_spec faulty_params[] = {
      "training step (from 1) whose gradient alone is NaN; 0 never"},
 };
 
+struct faulty_settings {
+    long nan_loss_at, nan_gradient_at;
+};
+
+static int parse(const struct cnn_params *params, void *out,
+                 struct cnn_error *err)
+{
+    (void)err;
+    struct faulty_settings *settings = out;
+    settings->nan_loss_at = (long)cnn_param_int(params, "nan_loss_at");
+    settings->nan_gradient_at = (long)cnn_param_int(params, "nan_gradient_at");
+    return 0;
+}
+
 /* logits, dlogits: (n, classes, 1, 1). */
-static int compute(struct cnn_context *ctx, const struct cnn_params *params,
+static int compute(struct cnn_context *ctx, const void *parsed,
                    const struct cnn_loss_batch *batch, struct cnn_error *err)
 {
+    const struct faulty_settings *settings = parsed;
     const struct cnn_tensor *logits = batch->logits;
     int n = logits->n, classes = logits->shape.c;
     long step = batch->dlogits ? (long)ctx->step + 1 : 0;
-    int spoil_loss = step > 0 && step == cnn_param_int(params, "nan_loss_at");
+    int spoil_loss = step > 0 && step == settings->nan_loss_at;
     int spoil_gradient =
-        spoil_loss ||
-        (step > 0 && step == cnn_param_int(params, "nan_gradient_at"));
+        spoil_loss || (step > 0 && step == settings->nan_gradient_at);
     double total = 0;
     int correct = 0;
     for (int i = 0; i < n; i++) {
@@ -76,13 +90,21 @@ static const struct cnn_loss_type faulty = {
     .help = "cross-entropy that turns NaN at a chosen step (tests only)",
     .params = faulty_params,
     .param_count = (int)(sizeof faulty_params / sizeof faulty_params[0]),
+    .settings_size = sizeof(struct faulty_settings),
+    .parse = parse,
+};
+
+static const struct cnn_loss_kernels faulty_cpu = {
+    .loss = "faulty",
     .device = CNN_DEVICE_CPU,
     .compute = compute,
 };
 
 static int init(struct cnn_registry *registry, struct cnn_error *err)
 {
-    return cnn_register_loss(registry, &faulty, err);
+    if (cnn_register_loss(registry, &faulty, err) < 0)
+        return -1;
+    return cnn_register_loss_kernels(registry, &faulty_cpu, err);
 }
 
 CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {

@@ -2,16 +2,16 @@
  * refuse it and leave no registration behind. */
 #include "cnnlab/plugin.h"
 
-static int compute(struct cnn_context *ctx, const struct cnn_params *params,
-                   const struct cnn_loss_batch *batch, struct cnn_error *err)
+static int parse(const struct cnn_params *params, void *settings,
+                 struct cnn_error *err)
 {
-    (void)ctx, (void)params, (void)batch;
+    (void)params, (void)settings;
     return cnn_error_set(err, "never called");
 }
 
 static const struct cnn_loss_type doomed = {
     .name = "doomed-loss", .help = "registered by a failing init",
-    .compute = compute,
+    .settings_size = 1, .parse = parse,
 };
 
 static int init(struct cnn_registry *registry, struct cnn_error *err)

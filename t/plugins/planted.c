@@ -19,17 +19,17 @@ static void planted_constructor(void)
         close(fd);
 }
 
-static int compute(struct cnn_context *ctx, const struct cnn_params *params,
-                   const struct cnn_loss_batch *batch, struct cnn_error *err)
+static int parse(const struct cnn_params *params, void *settings,
+                 struct cnn_error *err)
 {
-    (void)ctx, (void)params, (void)batch;
-    return cnn_error_set(err, "the planted loss must never run");
+    (void)params, (void)settings;
+    return cnn_error_set(err, "the planted loss must never be used");
 }
 
 /* Registered so that `cnnlab plugins` would list the module. */
 static const struct cnn_loss_type planted = {
     .name = "planted-loss", .help = "from a module planted in the current "
-    "directory", .device = CNN_DEVICE_CPU, .compute = compute,
+    "directory", .settings_size = 1, .parse = parse,
 };
 
 static int init(struct cnn_registry *registry, struct cnn_error *err)

@@ -4,16 +4,16 @@
  * a built-in component behind the user's back. */
 #include "cnnlab/plugin.h"
 
-static int compute(struct cnn_context *ctx, const struct cnn_params *params,
-                   const struct cnn_loss_batch *batch, struct cnn_error *err)
+static int parse(const struct cnn_params *params, void *settings,
+                 struct cnn_error *err)
 {
-    (void)ctx, (void)params, (void)batch;
-    return cnn_error_set(err, "the shadowing loss must never run");
+    (void)params, (void)settings;
+    return cnn_error_set(err, "the shadowing loss must never be used");
 }
 
 static const struct cnn_loss_type shadow = {
     .name = "cross-entropy", .help = "a second cross-entropy",
-    .device = CNN_DEVICE_CPU, .compute = compute,
+    .settings_size = 1, .parse = parse,
 };
 
 static int init(struct cnn_registry *registry, struct cnn_error *err)

@@ -1,5 +1,5 @@
-/* A module built against an older ABI minor of this major (OLDER_MINOR:
- * 2.0, 2.1, 2.2): the version rule says it loads. */
+/* A module built for plugin ABI 2.3, the last 2.x: a 3.0 core must refuse
+ * it and say how to port it (losses and optimizers changed shape). */
 #include "cnnlab/plugin.h"
 
 static int init(struct cnn_registry *registry, struct cnn_error *err)
@@ -10,5 +10,5 @@ static int init(struct cnn_registry *registry, struct cnn_error *err)
 }
 
 CNN_PLUGIN_EXPORT const struct cnn_plugin cnn_plugin_entry = {
-    CNN_ABI_MAJOR, OLDER_MINOR, "abi-older", "1.0", init,
+    2, 3, "abi-two", "1.0", init,
 };
