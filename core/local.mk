@@ -16,9 +16,8 @@ pkginclude_HEADERS += \
 	include/cnnlab/plugin.h include/cnnlab/registry.h include/cnnlab/node.h \
 	include/cnnlab/device.h include/cnnlab/analysis.h \
 	include/cnnlab/receptive_field.h include/cnnlab/atomic_file.h \
-	include/cnnlab/cuda.h include/cnnlab/input_file.h
-# The settings the built-in losses and optimizers parse (ABI 3.0).
-pkginclude_HEADERS += include/cnnlab/builtin_training.h
+	include/cnnlab/cuda.h include/cnnlab/input_file.h \
+	include/cnnlab/builtin_layers.h include/cnnlab/builtin_training.h
 
 noinst_LTLIBRARIES += libcnnlab-internal.la
 libcnnlab_internal_la_SOURCES = \

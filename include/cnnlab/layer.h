@@ -78,7 +78,9 @@ struct cnn_layer {
     struct cnn_shape output;         /* per sample; set by setup */
     int tensor_count;
     struct cnn_param_tensor tensors[CNN_LAYER_TENSORS_MAX];
-    void *state;        /* the type's own; setup allocates, destroy frees */
+    void *state;        /* the type's own; setup allocates, destroy frees
+                           (the built-in layers' settings:
+                           <cnnlab/builtin_layers.h>) */
     void *kernel_state; /* the device kernels' own; release frees */
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnnlab/builtin_layers.h"
 #include "onednn.h"
 
 static const struct cnn_param_spec dropout_params[] = {
@@ -15,9 +16,11 @@ static const struct cnn_param_spec dropout_params[] = {
 
 static int dropout_setup(struct cnn_layer *layer, struct cnn_error *err)
 {
-    (void)err;
+    struct cnn_dropout_settings s = {
+        .p = cnn_param_float(&layer->params, "p"),
+    };
     layer->output = layer->input;
-    return 0;
+    return cnn_layer_keep_state(layer, &s, sizeof s, err);
 }
 
 /* Python's repr of a float: the shortest text that reads back as the
@@ -36,8 +39,9 @@ static void format_python_float(char *buf, size_t size, double value)
 static int dropout_describe(const struct cnn_layer *layer, char *buf,
                             size_t size)
 {
+    const struct cnn_dropout_settings *s = layer->state;
     char p[40];
-    format_python_float(p, sizeof p, cnn_param_float(&layer->params, "p"));
+    format_python_float(p, sizeof p, s->p);
     return snprintf(buf, size, "Dropout(p=%s, inplace=False)", p);
 }
 
@@ -77,7 +81,8 @@ static int dropout_forward(struct cnn_context *ctx, struct cnn_layer *layer,
         return cnn_error_set(err, "layer %s (dropout): training forward "
                              "without a context (it holds the seed)",
                              layer->name);
-    float p = (float)cnn_param_float(&layer->params, "p");
+    const struct cnn_dropout_settings *s = layer->state;
+    float p = (float)s->p;
     /* p = 1 drops everything: no 1 / 0. */
     float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
     struct cnn_rng rng;
@@ -137,7 +142,7 @@ const struct cnn_layer_type cnn_layers_dropout_type = {
     .params = dropout_params,
     .param_count = sizeof dropout_params / sizeof *dropout_params,
     .setup = dropout_setup,
-    .destroy = NULL,
+    .destroy = cnn_layer_free_state,
     .describe = dropout_describe,
     .geometry = dropout_geometry,
 };

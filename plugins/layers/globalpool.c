@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cnnlab/builtin_layers.h"
 #include "onednn.h"
 
 static const struct cnn_param_spec globalpool_params[] = {
@@ -11,16 +12,21 @@ static const struct cnn_param_spec globalpool_params[] = {
      "average or maximum over each channel"},
 };
 
-static int globalpool_is_max(const struct cnn_layer *layer)
-{
-    return strcmp(cnn_param_string(&layer->params, "mode"), "max") == 0;
-}
-
 static int globalpool_setup(struct cnn_layer *layer, struct cnn_error *err)
 {
-    (void)err;
+    struct cnn_globalpool_settings s = {
+        .mode = strcmp(cnn_param_string(&layer->params, "mode"), "max") == 0
+                    ? CNN_GLOBALPOOL_MAX
+                    : CNN_GLOBALPOOL_AVG,
+    };
     layer->output = (struct cnn_shape){layer->input.c, 1, 1};
-    return 0;
+    return cnn_layer_keep_state(layer, &s, sizeof s, err);
+}
+
+static int globalpool_is_max(const struct cnn_layer *layer)
+{
+    const struct cnn_globalpool_settings *s = layer->state;
+    return s->mode == CNN_GLOBALPOOL_MAX;
 }
 
 static int globalpool_describe(const struct cnn_layer *layer, char *buf,
@@ -120,7 +126,7 @@ const struct cnn_layer_type cnn_layers_globalpool_type = {
     .params = globalpool_params,
     .param_count = sizeof globalpool_params / sizeof *globalpool_params,
     .setup = globalpool_setup,
-    .destroy = NULL,
+    .destroy = cnn_layer_free_state,
     .describe = globalpool_describe,
     .geometry = globalpool_geometry,
 };

@@ -6,14 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnnlab/builtin_layers.h"
 #include "onednn.h"
-
-struct linear_config {
-    size_t in; /* c * h * w of the input */
-    int out;
-    int bias;
-    int relu;
-};
 
 static const struct cnn_param_spec linear_params[] = {
     {"out", CNN_PARAM_INT, NULL, 1, 1048576, NULL, "output features"},
@@ -29,20 +23,20 @@ static const struct cnn_param_spec linear_params[] = {
 static int linear_setup(struct cnn_layer *layer, struct cnn_error *err)
 {
     const struct cnn_params *p = &layer->params;
-    struct linear_config c;
+    struct cnn_linear_settings c;
 
-    c.in = cnn_shape_size(layer->input);
+    size_t in = cnn_shape_size(layer->input);
     c.out = (int)cnn_param_int(p, "out");
     c.bias = cnn_param_bool(p, "bias");
     c.relu = strcmp(cnn_param_string(p, "activation"), "relu") == 0;
-    if (c.in < 1 || c.in > (size_t)LINEAR_IN_MAX)
+    if (in < 1 || in > (size_t)LINEAR_IN_MAX)
         return cnn_layer_shape_error(layer, err,
                                      "%zu input features; a linear layer "
-                                     "takes 1 to %ld", c.in, LINEAR_IN_MAX);
+                                     "takes 1 to %ld", in, LINEAR_IN_MAX);
     layer->output = (struct cnn_shape){c.out, 1, 1};
 
-    int weight_dims[2] = {c.out, (int)c.in};
-    if (cnn_layer_add_weight_and_bias(layer, 2, weight_dims, (double)c.in,
+    int weight_dims[2] = {c.out, (int)in};
+    if (cnn_layer_add_weight_and_bias(layer, 2, weight_dims, (double)in,
                                       c.bias, err) < 0)
         return -1;
     return cnn_layer_keep_state(layer, &c, sizeof c, err);
@@ -51,10 +45,11 @@ static int linear_setup(struct cnn_layer *layer, struct cnn_error *err)
 static int linear_describe(const struct cnn_layer *layer, char *buf,
                            size_t size)
 {
-    const struct linear_config *c = layer->state;
+    const struct cnn_linear_settings *c = layer->state;
     return snprintf(buf, size,
                     "Linear(in_features=%zu, out_features=%d, bias=%s)",
-                    c->in, c->out, c->bias ? "True" : "False");
+                    cnn_shape_size(layer->input), c->out,
+                    c->bias ? "True" : "False");
 }
 
 static void linear_geometry(const struct cnn_layer *layer,
@@ -73,7 +68,8 @@ static void linear_geometry(const struct cnn_layer *layer,
 static int linear_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
                           int batch, struct cnn_error *err)
 {
-    const struct linear_config *c = layer->state;
+    const struct cnn_linear_settings *c = layer->state;
+    size_t in = cnn_shape_size(layer->input);
     struct cnn_onednn_weighted *k;
     int begun = cnn_onednn_weighted_begin(ctx, layer, batch, &k, err);
     if (begun != 0)
@@ -85,9 +81,9 @@ static int linear_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
     const dnnl_memory_desc_t *bias_md = c->bias ? &bias : NULL;
 
     int failed =
-        cnn_onednn_md_nc(&src, batch, c->in, layer, err) ||
+        cnn_onednn_md_nc(&src, batch, in, layer, err) ||
         cnn_onednn_md_nc(&dst, batch, (size_t)c->out, layer, err) ||
-        cnn_onednn_md_oi(&weights, c->out, c->in, layer, err) ||
+        cnn_onednn_md_oi(&weights, c->out, in, layer, err) ||
         cnn_onednn_md_vector(&bias, c->out, layer, err) ||
         cnn_onednn_relu_attr(&attr, c->relu, layer, err) ||
         CNN_ONEDNN(layer, err, dnnl_inner_product_forward_desc_init, &desc,

@@ -6,13 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnnlab/builtin_layers.h"
 #include "onednn.h"
-
-struct maxpool2d_config {
-    int kernel_h, kernel_w;
-    int stride_h, stride_w; /* resolved: 0 in the manifest means kernel */
-    int pad_h, pad_w;
-};
 
 static const struct cnn_param_spec maxpool2d_params[] = {
     {"kernel", CNN_PARAM_INT_PAIR, NULL, 1, 1024, NULL,
@@ -34,7 +29,7 @@ static int maxpool2d_output_size(int size, int kernel, int stride, int pad)
 static int maxpool2d_setup(struct cnn_layer *layer, struct cnn_error *err)
 {
     const struct cnn_params *p = &layer->params;
-    struct maxpool2d_config c;
+    struct cnn_maxpool2d_settings c;
 
     cnn_param_pair(p, "kernel", &c.kernel_h, &c.kernel_w);
     cnn_param_pair(p, "stride", &c.stride_h, &c.stride_w);
@@ -81,7 +76,7 @@ static void format_pair(char *buf, size_t size, int first, int second)
 static int maxpool2d_describe(const struct cnn_layer *layer, char *buf,
                               size_t size)
 {
-    const struct maxpool2d_config *c = layer->state;
+    const struct cnn_maxpool2d_settings *c = layer->state;
     char kernel[32], stride[32], padding[32];
     format_pair(kernel, sizeof kernel, c->kernel_h, c->kernel_w);
     format_pair(stride, sizeof stride, c->stride_h, c->stride_w);
@@ -95,7 +90,7 @@ static int maxpool2d_describe(const struct cnn_layer *layer, char *buf,
 static void maxpool2d_geometry(const struct cnn_layer *layer,
                                struct cnn_geometry *g)
 {
-    const struct maxpool2d_config *c = layer->state;
+    const struct cnn_maxpool2d_settings *c = layer->state;
     *g = (struct cnn_geometry){
         .kind = CNN_GEOMETRY_WINDOW,
         .kernel_h = c->kernel_h, .kernel_w = c->kernel_w,
@@ -124,8 +119,8 @@ static int maxpool2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
 
 /* Output (oy, ox) of a plane: y[oy * ow + ox] from x (h, w), and in
  * argmax the offset in x of its maximum. Any kernel, stride and padding. */
-static void maxpool2d_output(const struct maxpool2d_config *c, int h, int w,
-                             int ow, int oy, int ox, const float *x,
+static void maxpool2d_output(const struct cnn_maxpool2d_settings *c, int h,
+                             int w, int ow, int oy, int ox, const float *x,
                              float *y, int *argmax)
 {
     /* The window's rows and columns inside the input (the padding is
@@ -153,8 +148,8 @@ static void maxpool2d_output(const struct maxpool2d_config *c, int h, int w,
 
 /* The outputs [*first, *last) of a row whose windows lie wholly inside
  * the input's columns: ox * sw - pw >= 0 and ox * sw - pw + kernel_w <= w. */
-static void inner_columns(const struct maxpool2d_config *c, int w, int ow,
-                          int *first, int *last)
+static void inner_columns(const struct cnn_maxpool2d_settings *c, int w,
+                          int ow, int *first, int *last)
 {
     int sw = c->stride_w, pw = c->pad_w;
     *first = (pw + sw - 1) / sw;
@@ -167,8 +162,8 @@ static void inner_columns(const struct maxpool2d_config *c, int w, int ow,
 
 /* The input rows [*r0, *r1) of output row oy's windows (those inside
  * the input). */
-static void window_rows(const struct maxpool2d_config *c, int h, int oy,
-                        int *r0, int *r1)
+static void window_rows(const struct cnn_maxpool2d_settings *c, int h,
+                        int oy, int *r0, int *r1)
 {
     int y0 = oy * c->stride_h - c->pad_h;
     *r1 = y0 + c->kernel_h < h ? y0 + c->kernel_h : h;
@@ -177,8 +172,8 @@ static void window_rows(const struct maxpool2d_config *c, int h, int oy,
 
 /* Output row oy's outputs outside [first, last): windows that reach into
  * the padding, one by one. */
-static void border_outputs(const struct maxpool2d_config *c, int h, int w,
-                           int ow, int oy, int first, int last,
+static void border_outputs(const struct cnn_maxpool2d_settings *c, int h,
+                           int w, int ow, int oy, int first, int last,
                            const float *x, float *y, int *argmax)
 {
     for (int ox = 0; ox < first; ox++)
@@ -195,8 +190,8 @@ static void border_outputs(const struct maxpool2d_config *c, int h, int w,
  * pools of the study's best model ran several times faster than with one
  * maxpool2d_output per output, whose branches mispredict. The outputs
  * next to a padded border go through maxpool2d_output. */
-static void maxpool2d_plane_rows(const struct maxpool2d_config *c, int h,
-                                 int w, int oh, int ow,
+static void maxpool2d_plane_rows(const struct cnn_maxpool2d_settings *c,
+                                 int h, int w, int oh, int ow,
                                  const float *restrict x, float *restrict y,
                                  int *restrict argmax)
 {
@@ -256,8 +251,8 @@ static int plane_has_order_dependent(const float *restrict x, size_t count)
  * rows (contiguous, vectorised), then across the window's columns, about
  * half the work of maxpool2d_plane_rows (incremental occlusion pools many
  * small crops). */
-static void maxpool2d_plane_maxima(const struct maxpool2d_config *c, int h,
-                                   int w, int oh, int ow,
+static void maxpool2d_plane_maxima(const struct cnn_maxpool2d_settings *c,
+                                   int h, int w, int oh, int ow,
                                    const float *restrict x,
                                    float *restrict y, int *restrict argmax)
 {
@@ -336,7 +331,7 @@ static int maxpool2d_forward(struct cnn_context *ctx,
         cnn_check_tensor(y, layer->output, k->batch, "output", layer, err))
         return -1;
     cnn_onednn_set_threads(ctx);
-    const struct maxpool2d_config *c = layer->state;
+    const struct cnn_maxpool2d_settings *c = layer->state;
     struct cnn_shape in = layer->input, out = layer->output;
     size_t in_plane = (size_t)in.h * in.w, out_plane = (size_t)out.h * out.w;
     long planes = (long)k->batch * in.c;

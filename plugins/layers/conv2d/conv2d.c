@@ -54,7 +54,7 @@ static int conv2d_padding_needed(int size, int kernel, int dilation)
 
 /* The kernel does not fit: say by how much, and what would fit. */
 static int conv2d_shape_error(const struct cnn_layer *layer,
-                              const struct conv2d_config *c,
+                              const struct cnn_conv2d_settings *c,
                               struct cnn_error *err)
 {
     int h = layer->input.h, w = layer->input.w;
@@ -77,10 +77,9 @@ static int conv2d_shape_error(const struct cnn_layer *layer,
 static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
 {
     const struct cnn_params *p = &layer->params;
-    struct conv2d_config c;
+    struct cnn_conv2d_settings c;
 
     memset(&c, 0, sizeof c);
-    c.in = layer->input.c;
     c.out = (int)cnn_param_int(p, "out");
     cnn_param_pair(p, "kernel", &c.kernel_h, &c.kernel_w);
     cnn_param_pair(p, "stride", &c.stride_h, &c.stride_w);
@@ -89,10 +88,11 @@ static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
     c.bias = cnn_param_bool(p, "bias");
     c.relu = strcmp(cnn_param_string(p, "activation"), "relu") == 0;
     const char *algorithm = cnn_param_string(p, "algorithm");
-    c.algorithm = strcmp(algorithm, "direct") == 0     ? CONV2D_DIRECT
-                  : strcmp(algorithm, "winograd") == 0 ? CONV2D_WINOGRAD
-                                                       : CONV2D_AUTO;
-    if (c.algorithm == CONV2D_WINOGRAD && !cnn_conv2d_winograd_fits(&c))
+    c.algorithm = strcmp(algorithm, "direct") == 0     ? CNN_CONV2D_DIRECT
+                  : strcmp(algorithm, "winograd") == 0 ? CNN_CONV2D_WINOGRAD
+                                                       : CNN_CONV2D_AUTO;
+    if (c.algorithm == CNN_CONV2D_WINOGRAD &&
+        !cnn_conv2d_winograd_fits(&c))
         return cnn_error_set(err, "layer %s (conv2d): algorithm: winograd "
                              "needs kernel 3 or 5, stride 1 and dilation 1, but "
                              "this layer has kernel (%d, %d), stride (%d, "
@@ -109,9 +109,10 @@ static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
         return conv2d_shape_error(layer, &c, err);
     layer->output = (struct cnn_shape){c.out, out_h, out_w};
 
-    int weight_dims[4] = {c.out, c.in, c.kernel_h, c.kernel_w};
+    int in = layer->input.c;
+    int weight_dims[4] = {c.out, in, c.kernel_h, c.kernel_w};
     if (cnn_layer_add_weight_and_bias(layer, 4, weight_dims,
-                                      (double)c.in * c.kernel_h * c.kernel_w,
+                                      (double)in * c.kernel_h * c.kernel_w,
                                       c.bias, err) < 0)
         return -1;
     return cnn_layer_keep_state(layer, &c, sizeof c, err);
@@ -120,7 +121,7 @@ static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
 static int conv2d_describe(const struct cnn_layer *layer, char *buf,
                            size_t size)
 {
-    const struct conv2d_config *c = layer->state;
+    const struct cnn_conv2d_settings *c = layer->state;
     char padding[48] = "", dilation[48] = "";
     if (c->pad_h != 0 || c->pad_w != 0)
         snprintf(padding, sizeof padding, ", padding=(%d, %d)", c->pad_h,
@@ -131,15 +132,15 @@ static int conv2d_describe(const struct cnn_layer *layer, char *buf,
     return snprintf(buf, size,
                     "Conv2d(%d, %d, kernel_size=(%d, %d), stride=(%d, %d)"
                     "%s%s%s)",
-                    c->in, c->out, c->kernel_h, c->kernel_w, c->stride_h,
-                    c->stride_w, padding, dilation,
+                    layer->input.c, c->out, c->kernel_h, c->kernel_w,
+                    c->stride_h, c->stride_w, padding, dilation,
                     c->bias ? "" : ", bias=False");
 }
 
 static void conv2d_geometry(const struct cnn_layer *layer,
                             struct cnn_geometry *g)
 {
-    const struct conv2d_config *c = layer->state;
+    const struct cnn_conv2d_settings *c = layer->state;
     *g = (struct cnn_geometry){
         .kind = CNN_GEOMETRY_WINDOW,
         .kernel_h = c->kernel_h, .kernel_w = c->kernel_w,
@@ -168,7 +169,8 @@ struct conv2d_geometry_dims {
     dnnl_dims_t strides, dilates, padding;
 };
 
-static struct conv2d_geometry_dims conv2d_dims(const struct conv2d_config *c)
+static struct conv2d_geometry_dims
+conv2d_dims(const struct cnn_conv2d_settings *c)
 {
     /* oneDNN counts dilation from 0 (0 = taps adjacent). padding_r =
      * padding_l: oneDNN floors the output size like PyTorch, so right-hand
@@ -187,12 +189,13 @@ static int conv2d_plain_mds(struct cnn_layer *layer, int batch,
                             dnnl_memory_desc_t *bias, dnnl_memory_desc_t *dst,
                             struct cnn_error *err)
 {
-    const struct conv2d_config *c = layer->state;
+    const struct cnn_conv2d_settings *c = layer->state;
     return cnn_onednn_md_nchw(src, batch, layer->input, layer, err) ||
                    cnn_onednn_md_nchw(dst, batch, layer->output, layer,
                                       err) ||
-                   cnn_onednn_md_oihw(weights, c->out, c->in, c->kernel_h,
-                                      c->kernel_w, layer, err) ||
+                   cnn_onednn_md_oihw(weights, c->out, layer->input.c,
+                                      c->kernel_h, c->kernel_w, layer,
+                                      err) ||
                    cnn_onednn_md_vector(bias, c->out, layer, err)
                ? -1
                : 0;
@@ -281,7 +284,7 @@ static int conv2d_primitives(struct cnn_onednn_weighted *k,
                              dnnl_primitive_attr_t attr,
                              struct cnn_error *err)
 {
-    const struct conv2d_config *c = layer->state;
+    const struct cnn_conv2d_settings *c = layer->state;
     dnnl_memory_desc_t any_src, any_weights, any_dst;
     const dnnl_memory_desc_t *bias_md = c->bias ? bias : NULL;
     int plain = 0;
@@ -302,7 +305,7 @@ int cnn_conv2d_direct_prepare(struct cnn_context *ctx,
                               struct cnn_layer *layer, int batch,
                               struct cnn_error *err)
 {
-    const struct conv2d_config *c = layer->state;
+    const struct cnn_conv2d_settings *c = layer->state;
     struct cnn_onednn_weighted *k;
     int begun = cnn_onednn_weighted_begin(ctx, layer, batch, &k, err);
     if (begun != 0)

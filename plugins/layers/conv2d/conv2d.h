@@ -1,32 +1,17 @@
-/* cnnlab layers module — conv2d's configuration, shared by its definition
- * and direct oneDNN kernels (conv2d.c) and its CPU kernel dispatch between
- * those and the Winograd kernels (conv2d_cpu.c). */
+/* cnnlab layers module — what conv2d's definition and direct oneDNN
+ * kernels (conv2d.c) and its CPU kernel dispatch between those and the
+ * Winograd kernels (conv2d_cpu.c) share. Its settings, layer->state, are
+ * the public struct cnn_conv2d_settings (<cnnlab/builtin_layers.h>); the
+ * input channels are layer->input.c. */
 #ifndef CNNLAB_LAYERS_CONV2D_H
 #define CNNLAB_LAYERS_CONV2D_H
 
 #include "../onednn.h"
-
-/* The `algorithm` parameter: which CPU kernels run. */
-enum conv2d_algorithm {
-    CONV2D_AUTO,     /* Winograd where it pays off (conv2d_cpu.c) */
-    CONV2D_DIRECT,   /* oneDNN's direct convolution, always */
-    CONV2D_WINOGRAD, /* Winograd forwards, and backward where it fits */
-};
-
-struct conv2d_config {
-    int in, out;
-    int kernel_h, kernel_w;
-    int stride_h, stride_w;
-    int pad_h, pad_w;
-    int dilation_h, dilation_w;
-    int bias; /* 1: a bias tensor (out) */
-    int relu; /* 1: ReLU fused after the bias */
-    enum conv2d_algorithm algorithm;
-};
+#include "cnnlab/builtin_layers.h"
 
 /* 1 when the Winograd kernels can compute this convolution: a 3x3 or
  * 5x5 kernel, stride 1, dilation 1 (any padding). */
-int cnn_conv2d_winograd_fits(const struct conv2d_config *c);
+int cnn_conv2d_winograd_fits(const struct cnn_conv2d_settings *c);
 
 /* The direct kernels' prepare: oneDNN's four primitives for `batch`, kept
  * as layer->kernel_state (a struct cnn_onednn_weighted, which weighted.c's

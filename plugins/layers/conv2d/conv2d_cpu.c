@@ -20,32 +20,33 @@
  * convolutions" and "Winograd backward, and 5×5". */
 enum { CONV2D_WINOGRAD_MIN_IN = 32, CONV2D_WINOGRAD5_MIN_IN = 16 };
 
-int cnn_conv2d_winograd_fits(const struct conv2d_config *c)
+int cnn_conv2d_winograd_fits(const struct cnn_conv2d_settings *c)
 {
     return (c->kernel_h == 3 || c->kernel_h == 5) &&
            c->kernel_w == c->kernel_h && c->stride_h == 1 &&
            c->stride_w == 1 && c->dilation_h == 1 && c->dilation_w == 1;
 }
 
-/* Whether the forwards (and where it can, backward) run Winograd. */
-static int conv2d_uses_winograd(const struct conv2d_config *c)
+/* Whether the forwards (and where it can, backward) run Winograd, for
+ * `in` input channels. */
+static int conv2d_uses_winograd(const struct cnn_conv2d_settings *c, int in)
 {
     switch (c->algorithm) {
-    case CONV2D_DIRECT:
+    case CNN_CONV2D_DIRECT:
         return 0;
-    case CONV2D_WINOGRAD:
+    case CNN_CONV2D_WINOGRAD:
         return 1;
-    case CONV2D_AUTO:
+    case CNN_CONV2D_AUTO:
         break;
     }
     int least = c->kernel_h == 5 ? CONV2D_WINOGRAD5_MIN_IN
                                  : CONV2D_WINOGRAD_MIN_IN;
-    return cnn_conv2d_winograd_fits(c) && c->in >= least;
+    return cnn_conv2d_winograd_fits(c) && in >= least;
 }
 
 /* Backward's input gradient runs as a Winograd convolution padded by
  * kernel - 1 - padding, so only up to padding kernel - 1. */
-static int conv2d_backward_fits(const struct conv2d_config *c)
+static int conv2d_backward_fits(const struct cnn_conv2d_settings *c)
 {
     return c->pad_h <= c->kernel_h - 1 && c->pad_w <= c->kernel_w - 1;
 }
@@ -77,7 +78,7 @@ static int conv2d_cpu_prepare(struct cnn_context *ctx,
                               struct cnn_layer *layer, int batch,
                               struct cnn_error *err)
 {
-    const struct conv2d_config *c = layer->state;
+    const struct cnn_conv2d_settings *c = layer->state;
     struct conv2d_cpu *cpu = layer->kernel_state;
     if (cpu && cpu->direct->batch == batch)
         return 0;
@@ -92,11 +93,12 @@ static int conv2d_cpu_prepare(struct cnn_context *ctx,
     cpu->direct = layer->kernel_state;
     layer->kernel_state = cpu;
 
-    if (!conv2d_uses_winograd(c))
+    if (!conv2d_uses_winograd(c, layer->input.c))
         return 0;
     int backward = conv2d_backward_fits(c);
     struct cnn_winograd_shape forward = {
-        .kernel = c->kernel_h, .batch = batch, .in = c->in, .out = c->out,
+        .kernel = c->kernel_h, .batch = batch, .in = layer->input.c,
+        .out = c->out,
         .in_h = layer->input.h, .in_w = layer->input.w,
         .out_h = layer->output.h, .out_w = layer->output.w,
         .pad_h = c->pad_h, .pad_w = c->pad_w,
@@ -143,7 +145,7 @@ static int conv2d_cpu_forward(struct cnn_context *ctx,
         layer->kernel_state = cpu;
         return status;
     }
-    const struct conv2d_config *c = layer->state;
+    const struct cnn_conv2d_settings *c = layer->state;
     struct cnn_onednn_weighted *direct = cpu->direct;
     if (cnn_check_tensor(x, layer->input, direct->batch, "input", layer,
                          err) ||
@@ -178,7 +180,7 @@ static int conv2d_cpu_backward(struct cnn_context *ctx,
         layer->kernel_state = cpu;
         return status;
     }
-    const struct conv2d_config *c = layer->state;
+    const struct cnn_conv2d_settings *c = layer->state;
     if (cnn_onednn_weighted_check_backward(cpu->direct, layer, x, y, dy, dx,
                                            err))
         return -1;
