@@ -10,20 +10,6 @@
 #include "kernels.h"
 #include "weighted_kernels.h"
 
-static void conv2d_read_config(const struct cnn_layer *layer,
-                               struct conv2d_config *c)
-{
-    const struct cnn_params *p = &layer->params;
-    c->in = layer->input.c;
-    c->out = (int)cnn_param_int(p, "out");
-    cnn_param_pair(p, "kernel", &c->kernel_h, &c->kernel_w);
-    cnn_param_pair(p, "stride", &c->stride_h, &c->stride_w);
-    cnn_param_pair(p, "padding", &c->pad_h, &c->pad_w);
-    cnn_param_pair(p, "dilation", &c->dilation_h, &c->dilation_w);
-    c->bias = cnn_param_bool(p, "bias");
-    c->relu = strcmp(cnn_param_string(p, "activation"), "relu") == 0;
-}
-
 static void conv2d_release(struct cnn_layer *layer)
 {
     struct conv2d_state *k = layer->kernel_state;
@@ -42,17 +28,23 @@ static int conv2d_state_make(struct conv2d_state **made,
                              struct cnn_error *err)
 {
     const char *where = layer->name;
+    /* The layers module's setup parsed the parameters once. */
+    const struct cnn_conv2d_settings *settings =
+        cnn_conv2d_settings_of(layer, err);
+    if (!settings)
+        return -1;
     struct conv2d_state *k = calloc(1, sizeof *k);
     if (!k)
         return cnn_error_set(err, "layer %s: out of memory", layer->name);
     *made = k;
-    conv2d_read_config(layer, &k->c);
+    k->c = *settings;
     return CUDNN_CHECK(cudnnCreateFilterDescriptor(&k->weight), where,
                        err) ||
                    CUDNN_CHECK(cudnnSetFilter4dDescriptor(
                                    k->weight, CUDNN_DATA_FLOAT,
-                                   CUDNN_TENSOR_NCHW, k->c.out, k->c.in,
-                                   k->c.kernel_h, k->c.kernel_w),
+                                   CUDNN_TENSOR_NCHW, k->c.out,
+                                   layer->input.c, k->c.kernel_h,
+                                   k->c.kernel_w),
                                where, err)
                ? -1
                : 0;

@@ -5,16 +5,11 @@
 #define CNNLAB_CUDA_CONV2D_H
 
 #include "backend.h"
+#include "cnnlab/builtin_layers.h"
 
 /* Batch sizes a layer keeps plans for (training, the last short batch,
  * evaluation, ...); a plan is dropped only when more are asked for. */
 #define CONV2D_PLANS 8
-struct conv2d_config {
-    int in, out;
-    int kernel_h, kernel_w, stride_h, stride_w;
-    int pad_h, pad_w, dilation_h, dilation_w;
-    int bias, relu;
-};
 
 /* Everything for one batch size. Each direction has its own convolution
  * descriptor because each carries its algorithm's math type. */
@@ -31,7 +26,9 @@ struct conv2d_plan {
 };
 
 struct conv2d_state {
-    struct conv2d_config c;
+    /* The layer's settings, copied in the first prepare (they do not
+     * change after setup); the input channels are layer->input.c. */
+    struct cnn_conv2d_settings c;
     cudnnFilterDescriptor_t weight; /* (out, in, kh, kw) */
     unsigned long uses;
     int plan_count;

@@ -231,7 +231,7 @@ int conv2d_plan_make(struct cuda_backend *b, struct conv2d_state *k,
                      struct conv2d_plan *plan, const struct cnn_layer *layer,
                      int batch, struct cnn_error *err)
 {
-    const struct conv2d_config *c = &k->c;
+    const struct cnn_conv2d_settings *c = &k->c;
     const char *where = layer->name;
     cudnnConvolutionDescriptor_t *convs[3] = {
         &plan->forward, &plan->backward_data, &plan->backward_filter};
@@ -246,7 +246,7 @@ int conv2d_plan_make(struct cuda_backend *b, struct conv2d_state *k,
         CUDNN_CHECK(cudnnCreateTensorDescriptor(&plan->y), where, err) ||
         CUDNN_CHECK(cudnnSetTensor4dDescriptor(
                         plan->x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch,
-                        c->in, layer->input.h, layer->input.w),
+                        layer->input.c, layer->input.h, layer->input.w),
                     where, err) ||
         CUDNN_CHECK(cudnnSetTensor4dDescriptor(
                         plan->y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch,

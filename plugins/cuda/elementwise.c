@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "backend.h"
+#include "cnnlab/builtin_layers.h"
 #include "kernels.h"
 
 /* ---- relu ---- */
@@ -123,6 +124,9 @@ struct dropout_state {
     int capacity;
     int valid; /* 1 when the last forward was a training one */
     uint8_t *mask;
+    /* The layer's p, read when the state is made: settings do not change
+     * after setup, and a step looks nothing up. */
+    float p;
 };
 
 static void dropout_release(struct cnn_layer *layer)
@@ -149,6 +153,10 @@ static int dropout_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
     if (batch < 1)
         return cnn_error_set(err, "layer %s (dropout): batch size %d (must "
                              "be at least 1)", layer->name, batch);
+    const struct cnn_dropout_settings *settings =
+        cnn_dropout_settings_of(layer, err);
+    if (!settings)
+        return -1;
     state = calloc(1, sizeof *state);
     if (!state)
         return cnn_error_set(err, "layer %s (dropout): out of memory",
@@ -163,6 +171,7 @@ static int dropout_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
     }
     state->batch = batch;
     state->capacity = batch;
+    state->p = (float)settings->p;
     layer->kernel_state = state;
     return 0;
 }
@@ -196,10 +205,9 @@ static int dropout_forward(struct cnn_context *ctx, struct cnn_layer *layer,
                              "needs the device's step count "
                              "(ctx->device_step), which the context lacks",
                              layer->name);
-    float p = (float)cnn_param_float(&layer->params, "p");
     return CUDA_CHECK(cuda_dropout_forward(cuda_backend_of(ctx)->stream,
                                            x->data, y->data, state->mask,
-                                           count, p, ctx->seed,
+                                           count, state->p, ctx->seed,
                                            ctx->device_step, layer->index),
                       layer->name, err);
 }
@@ -226,10 +234,9 @@ static int dropout_backward(struct cnn_context *ctx, struct cnn_layer *layer,
     /* After an evaluation forward the layer was the identity. */
     if (!state->valid)
         return copy_on_stream(ctx, layer, dx->data, dy->data, count, err);
-    float p = (float)cnn_param_float(&layer->params, "p");
     return CUDA_CHECK(cuda_dropout_backward(cuda_backend_of(ctx)->stream,
                                             dy->data, dx->data, state->mask,
-                                            count, p),
+                                            count, state->p),
                       layer->name, err);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "cnnlab/builtin_layers.h"
 #include "kernels.h"
 #include "weighted_kernels.h"
 
@@ -21,8 +22,10 @@ struct linear_plan {
 };
 
 struct linear_state {
-    int in, out; /* in: c * h * w of the input */
-    int bias, relu;
+    int in; /* c * h * w of the input */
+    /* out, bias and relu: the layer's settings, read in the first
+     * prepare (they do not change after setup). */
+    int out, bias, relu;
     unsigned long uses;
     int plan_count;
     struct linear_plan plans[LINEAR_PLANS];
@@ -64,15 +67,18 @@ static int linear_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
     struct cuda_backend *b = cuda_backend_of(ctx);
     struct linear_state *k = layer->kernel_state;
     if (!k) {
+        const struct cnn_linear_settings *settings =
+            cnn_linear_settings_of(layer, err);
+        if (!settings)
+            return -1;
         k = calloc(1, sizeof *k);
         if (!k)
             return cnn_error_set(err, "layer %s: out of memory",
                                  layer->name);
         k->in = (int)cnn_shape_size(layer->input);
-        k->out = (int)cnn_param_int(&layer->params, "out");
-        k->bias = cnn_param_bool(&layer->params, "bias");
-        k->relu = strcmp(cnn_param_string(&layer->params, "activation"),
-                         "relu") == 0;
+        k->out = settings->out;
+        k->bias = settings->bias;
+        k->relu = settings->relu;
         layer->kernel_state = k;
     }
     k->uses++;

@@ -1,12 +1,12 @@
 /* cnnlab CUDA module — max pooling and global pooling on the module's
  * stream (kernels.cu), with the CPU's rules: the first maximum of a window
  * wins, a NaN wins over numbers, and backward adds dy where each maximum
- * came from. Configuration comes from layer->params (layer->state is the
- * CPU module's). */
+ * came from. The settings are those the layers module's setup parsed, read
+ * through <cnnlab/builtin_layers.h>. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "backend.h"
+#include "cnnlab/builtin_layers.h"
 #include "kernels.h"
 
 /* ---- maxpool2d ---- */
@@ -20,6 +20,9 @@ struct maxpool2d_state {
     int capacity;
     int valid; /* 1 when the last forward was a training one */
     int32_t *argmax;
+    /* The layer's window (stride resolved), copied when the state is
+     * made: settings do not change after setup. */
+    struct cnn_maxpool2d_settings window;
 };
 
 static void maxpool2d_release(struct cnn_layer *layer)
@@ -45,6 +48,10 @@ static int maxpool2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
     if (batch < 1)
         return cnn_error_set(err, "layer %s (maxpool2d): batch size %d "
                              "(must be at least 1)", layer->name, batch);
+    const struct cnn_maxpool2d_settings *window =
+        cnn_maxpool2d_settings_of(layer, err);
+    if (!window)
+        return -1;
     state = calloc(1, sizeof *state);
     if (!state)
         return cnn_error_set(err, "layer %s (maxpool2d): out of memory",
@@ -60,6 +67,7 @@ static int maxpool2d_prepare(struct cnn_context *ctx, struct cnn_layer *layer,
     }
     state->batch = batch;
     state->capacity = batch;
+    state->window = *window;
     layer->kernel_state = state;
     return 0;
 }
@@ -73,24 +81,24 @@ static struct maxpool2d_state *maxpool2d_state_of(struct cnn_layer *layer,
     return layer->kernel_state;
 }
 
-/* The window from the parameters (stride 0 means the kernel, as in the
- * CPU's setup, which has validated them) and the shapes. */
-static struct cuda_pool_shape maxpool2d_shape(const struct cnn_layer *layer,
-                                              int batch)
+/* The window setup validated (its stride resolved) and the shapes. */
+static struct cuda_pool_shape
+maxpool2d_shape(const struct cnn_layer *layer,
+                const struct maxpool2d_state *state)
 {
+    const struct cnn_maxpool2d_settings *w = &state->window;
     struct cuda_pool_shape s;
-    s.planes = (long)batch * layer->input.c;
+    s.planes = (long)state->batch * layer->input.c;
     s.in_h = layer->input.h;
     s.in_w = layer->input.w;
     s.out_h = layer->output.h;
     s.out_w = layer->output.w;
-    cnn_param_pair(&layer->params, "kernel", &s.kernel_h, &s.kernel_w);
-    cnn_param_pair(&layer->params, "stride", &s.stride_h, &s.stride_w);
-    cnn_param_pair(&layer->params, "padding", &s.pad_h, &s.pad_w);
-    if (s.stride_h == 0)
-        s.stride_h = s.kernel_h;
-    if (s.stride_w == 0)
-        s.stride_w = s.kernel_w;
+    s.kernel_h = w->kernel_h;
+    s.kernel_w = w->kernel_w;
+    s.stride_h = w->stride_h;
+    s.stride_w = w->stride_w;
+    s.pad_h = w->pad_h;
+    s.pad_w = w->pad_w;
     return s;
 }
 
@@ -107,7 +115,7 @@ static int maxpool2d_forward(struct cnn_context *ctx,
         cuda_kernels_check_tensor(y, layer->output, state->batch, "output",
                                   layer, err))
         return -1;
-    struct cuda_pool_shape shape = maxpool2d_shape(layer, state->batch);
+    struct cuda_pool_shape shape = maxpool2d_shape(layer, state);
     /* An inference forward skips recording the maxima. */
     state->valid = training;
     return CUDA_CHECK(cuda_maxpool2d_forward(cuda_backend_of(ctx)->stream,
@@ -141,7 +149,7 @@ static int maxpool2d_backward(struct cnn_context *ctx,
         return cnn_error_set(err, "layer %s (maxpool2d): backward needs the "
                              "maxima of a training forward, and the last "
                              "forward was not one", layer->name);
-    struct cuda_pool_shape shape = maxpool2d_shape(layer, state->batch);
+    struct cuda_pool_shape shape = maxpool2d_shape(layer, state);
     return CUDA_CHECK(cuda_maxpool2d_backward(cuda_backend_of(ctx)->stream,
                                               &shape, dy->data,
                                               state->argmax, dx->data),
@@ -159,9 +167,17 @@ const struct cnn_layer_kernels cuda_maxpool2d_kernels = {
 
 /* ---- globalpool: (n, c, h, w) to (n, c, 1, 1), avg or max ---- */
 
-static int globalpool_is_max(const struct cnn_layer *layer)
+/* *max: 1 for mode max. The kernels keep no state, so each call reads
+ * the settings (a check of the type's name, no parameter lookup). */
+static int globalpool_is_max(const struct cnn_layer *layer, int *max,
+                             struct cnn_error *err)
 {
-    return strcmp(cnn_param_string(&layer->params, "mode"), "max") == 0;
+    const struct cnn_globalpool_settings *s =
+        cnn_globalpool_settings_of(layer, err);
+    if (!s)
+        return -1;
+    *max = s->mode == CNN_GLOBALPOOL_MAX;
+    return 0;
 }
 
 static int globalpool_forward(struct cnn_context *ctx,
@@ -171,17 +187,18 @@ static int globalpool_forward(struct cnn_context *ctx,
                               struct cnn_error *err)
 {
     (void)training;
+    int max = 0;
     if (cuda_kernels_check_tensor(x, layer->input, x ? x->n : 0, "input",
                                   layer, err) ||
         cuda_kernels_check_tensor(y, layer->output, x->n, "output", layer,
-                                  err))
+                                  err) ||
+        globalpool_is_max(layer, &max, err))
         return -1;
     size_t planes = (size_t)x->n * (size_t)x->shape.c;
     size_t area = (size_t)x->shape.h * (size_t)x->shape.w;
     return CUDA_CHECK(cuda_globalpool_forward(cuda_backend_of(ctx)->stream,
-                                              globalpool_is_max(layer),
-                                              x->data, y->data, planes,
-                                              area),
+                                              max, x->data, y->data,
+                                              planes, area),
                       layer->name, err);
 }
 
@@ -196,19 +213,20 @@ static int globalpool_backward(struct cnn_context *ctx,
     (void)y;
     if (!dx)
         return 0;
+    int max = 0;
     if (cuda_kernels_check_tensor(x, layer->input, x ? x->n : 0, "input",
                                   layer, err) ||
         cuda_kernels_check_tensor(dy, layer->output, x->n, "output gradient",
                                   layer, err) ||
         cuda_kernels_check_tensor(dx, layer->input, x->n, "input gradient",
-                                  layer, err))
+                                  layer, err) ||
+        globalpool_is_max(layer, &max, err))
         return -1;
     size_t planes = (size_t)x->n * (size_t)x->shape.c;
     size_t area = (size_t)x->shape.h * (size_t)x->shape.w;
     return CUDA_CHECK(cuda_globalpool_backward(cuda_backend_of(ctx)->stream,
-                                               globalpool_is_max(layer),
-                                               x->data, dy->data, dx->data,
-                                               planes, area),
+                                               max, x->data, dy->data,
+                                               dx->data, planes, area),
                       layer->name, err);
 }
 
