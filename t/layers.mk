@@ -31,3 +31,10 @@ check_PROGRAMS += t/test-saved
 TESTS += t/test-saved
 t_test_saved_SOURCES = t/test-saved.c t/tap.h
 t_test_saved_LDADD = $(CNN_TEST_LIBS)
+# The built-in layers' public settings (include/cnnlab/builtin_layers.h):
+# what setup parses into them and the accessors' refusals.
+check_PROGRAMS += t/test-builtin-layers
+TESTS += t/test-builtin-layers
+t_test_builtin_layers_SOURCES = t/test-builtin-layers.c t/tap.h \
+	t/layer-harness.c t/layer-harness.h
+t_test_builtin_layers_LDADD = $(CNN_TEST_LIBS)
