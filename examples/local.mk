@@ -10,4 +10,7 @@ nobase_dist_examples_DATA = \
 	examples/plugins/leaky-relu/leaky-relu.yaml \
 	examples/plugins/weight-norms/Makefile \
 	examples/plugins/weight-norms/weight_norms.c \
-	examples/plugins/weight-norms/weight-norms.yaml
+	examples/plugins/weight-norms/weight-norms.yaml \
+	examples/plugins/clip-sgd/Makefile \
+	examples/plugins/clip-sgd/clip_sgd.c \
+	examples/plugins/clip-sgd/clip-sgd.yaml

@@ -1,12 +1,13 @@
 #!/bin/sh
 # The plugin author's path (docs/plugin-guide.md) end to end: install
-# cnnlab, build the two example plugins of examples/plugins with their own
+# cnnlab, build the three example plugins of examples/plugins with their own
 # Makefiles against it through pkg-config, load them through
 # CNNLAB_PLUGIN_PATH, check the leaky-relu layer numerically (forward and
 # backward against float64, gradients by central differences, and slope 0
 # training bit for bit as relu), train a manifest with it and run the
 # weight-norms analysis, whose L2 norms are checked against the weights
-# the run saved.
+# the run saved, and train with the clip-sgd optimizer (clip 0 is sgd, bit
+# for bit).
 #
 # Two ways to run: under `make check` it installs the build tree with
 # DESTDIR into a scratch directory (so the installed cnnlab is pointed at
@@ -83,9 +84,10 @@ like "$listing" "$plugindir/layers.so" \
 examples="$scratch/examples"
 mkdir -p "$examples"
 cp -R "$root$CNNLAB_DOCDIR/examples/plugins/leaky-relu" \
-    "$root$CNNLAB_DOCDIR/examples/plugins/weight-norms" "$examples/"
+    "$root$CNNLAB_DOCDIR/examples/plugins/weight-norms" \
+    "$root$CNNLAB_DOCDIR/examples/plugins/clip-sgd" "$examples/"
 chmod -R u+w "$examples"
-for name in leaky-relu weight-norms; do
+for name in leaky-relu weight-norms clip-sgd; do
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$examples/$name" \
         CFLAGS="-O2 -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes" \
         > "$scratch/$name.log" 2>&1
@@ -202,6 +204,43 @@ installed check "$norms/weight-norms.yaml" 'analyses=[{weight-norms: {digits: 12
     > "$scratch/digits.out" 2>&1
 is "$?" 2 "weight-norms {digits: 12} is refused"
 like "$(cat "$scratch/digits.out")" "digits" "the error names the parameter"
+
+# The optimizer example (ABI 3.0: a definition that parses its settings
+# once, a CPU kernel that reads them). Its parse refuses a clip that would
+# freeze every weight, in cnnlab check, at the optimizer's entry; with
+# clip 0 it trains exactly as the built-in sgd without momentum; with a
+# small clip it trains differently.
+clip="$examples/clip-sgd"
+CNNLAB_PLUGIN_PATH="$clip" installed check "$clip/clip-sgd.yaml" \
+    'train.optimizer={clip-sgd: {lr: 0.05, clip: 1e-9}}' \
+    > "$scratch/clip-check.out" 2>&1
+is "$?" 2 "clip-sgd: a clip below lr * 1e-6 is refused by cnnlab check"
+like "$(cat "$scratch/clip-check.out")" "clip-sgd.yaml:" \
+    "clip-sgd: the refusal names the manifest"
+like "$(cat "$scratch/clip-check.out")" "clip 1e-09 is below lr * 1e-6" \
+    "clip-sgd: the refusal is the plugin's parse message"
+CNNLAB_PLUGIN_PATH="$clip" installed run --quiet --out "$scratch/clip" \
+    "$clip/clip-sgd.yaml" > "$scratch/clip.out" 2>&1
+status=$?
+is "$status" 0 "the clip-sgd example manifest trains both variants"
+[ "$status" -eq 0 ] || sed 's/^/#   /' "$scratch/clip.out" | tail -20
+sed 's/optimizer: {clip-sgd: {lr: 0.05, clip: 0.001}}/optimizer: {sgd: {lr: 0.05}}/' \
+    "$clip/clip-sgd.yaml" | sed '/^variants:/,$d' > "$clip/plain-sgd.yaml"
+echo "variants: [{name: unclipped}]" >> "$clip/plain-sgd.yaml"
+installed run --quiet --out "$scratch/plain" "$clip/plain-sgd.yaml" \
+    > "$scratch/plain.out" 2>&1
+status=$?
+is "$status" 0 "the same model trains with the built-in sgd"
+[ "$status" -eq 0 ] || sed 's/^/#   /' "$scratch/plain.out" | tail -20
+cmp "$scratch/clip/clip-sgd/unclipped/model.safetensors" \
+    "$scratch/plain/clip-sgd/unclipped/model.safetensors"
+ok $? "clip 0: model.safetensors is byte-identical to sgd's"
+cmp "$scratch/clip/clip-sgd/unclipped/metrics.csv" \
+    "$scratch/plain/clip-sgd/unclipped/metrics.csv"
+ok $? "clip 0: metrics.csv is byte-identical to sgd's"
+cmp -s "$scratch/clip/clip-sgd/clipped/model.safetensors" \
+    "$scratch/clip/clip-sgd/unclipped/model.safetensors"
+is "$?" 1 "clip 0.001 trains other weights than clip 0"
 
 # The same layer with its CUDA kernels (make cuda, with nvcc): it builds
 # against the installed headers with pkg-config, exports only its entry,

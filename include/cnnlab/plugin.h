@@ -30,7 +30,10 @@ extern "C" {
  * (cnn_loss_type, cnn_optimizer_type) declares the schema and parses the
  * manifest's values once into typed settings, and each device registers
  * its kernels (cnn_loss_kernels, cnn_optimizer_kernels) that read those
- * settings. A 2.x module is refused with what to change: see "Porting a
+ * settings; the built-in components' settings are public
+ * (builtin_layers.h, builtin_training.h), so a device module's kernels
+ * read fields, never names. A 2.x module is refused with what to change:
+ * see "Porting a
  * 2.x module" in docs/plugin-guide.md. (2.x history: device modules,
  * analyses, running loss totals, learning-rate factors (2.0); analyses
  * running the model in pieces, receptive fields, background decoding
