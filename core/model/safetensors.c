@@ -237,24 +237,11 @@ static const char *check_integer(const json_t *value, int64_t lo, int64_t hi,
     return NULL;
 }
 
-/* Validates one header entry into `tensor` and its byte range. */
-static int parse_entry(const struct cnn_safetensors *file, const char *name,
-                       json_t *entry, struct cnn_st_tensor *tensor,
-                       uint64_t range[2], struct cnn_error *err)
+/* An entry's dtype (F32 only) and shape, into `tensor`. */
+static int parse_dtype_and_shape(const char *path, const char *name,
+                                 json_t *entry, struct cnn_st_tensor *tensor,
+                                 struct cnn_error *err)
 {
-    const char *path = file->path;
-    /* The writer refuses a nameless tensor (no layer could own it), so the
-     * reader does too: whatever loads must save back. */
-    if (!*name)
-        return cnn_error_set(err,
-                             "'%s': a tensor has an empty name; every tensor "
-                             "needs the name of the parameter it holds",
-                             path);
-    if (!json_is_object(entry))
-        return cnn_error_set(err,
-                             "'%s': tensor '%s' is described by a JSON %s, "
-                             "not an object",
-                             path, name, json_type_name(entry));
     json_t *dtype = json_object_get(entry, "dtype");
     if (!json_is_string(dtype))
         return cnn_error_set(err, "'%s': tensor '%s' has %s dtype", path,
@@ -287,7 +274,14 @@ static int parse_entry(const struct cnn_safetensors *file, const char *name,
                                  "dimensions are integers from 0 to 2^40",
                                  path, name, i, wrong);
     }
+    return 0;
+}
 
+/* An entry's data_offsets, inside the data area, into range. */
+static int parse_offsets(const struct cnn_safetensors *file,
+                         const char *name, json_t *entry, uint64_t range[2],
+                         struct cnn_error *err)
+{
     json_t *offsets = json_object_get(entry, "data_offsets");
     int64_t begin = 0, end = 0;
     const char *wrong = "is not a list of two integers";
@@ -302,37 +296,70 @@ static int parse_entry(const struct cnn_safetensors *file, const char *name,
         return cnn_error_set(err,
                              "'%s': tensor '%s' data_offsets %s; they must "
                              "be [begin, end], byte offsets from 0",
-                             path, name, offsets ? wrong : "are missing");
+                             file->path, name,
+                             offsets ? wrong : "are missing");
     if (begin > end || (uint64_t)end > file->data_size)
         return cnn_error_set(err,
                              "'%s': tensor '%s' has data_offsets [%lld, "
                              "%lld] outside the data area of %llu bytes; "
                              "the file is truncated or corrupt",
-                             path, name, (long long)begin, (long long)end,
+                             file->path, name, (long long)begin,
+                             (long long)end,
                              (unsigned long long)file->data_size);
+    range[0] = (uint64_t)begin;
+    range[1] = (uint64_t)end;
+    return 0;
+}
+
+/* The shape's F32 values fill the byte range exactly. */
+static int check_size(const char *path, const struct cnn_st_tensor *tensor,
+                      const uint64_t range[2], struct cnn_error *err)
+{
     char text[128];
     int64_t elements = cnn_st_element_count(tensor->ndim, tensor->dims);
     if (elements < 0)
         return cnn_error_set(err,
                              "'%s': tensor '%s' has shape %s, too many "
                              "values for any file",
-                             path, name,
+                             path, tensor->name,
                              cnn_st_format_shape(text, sizeof text,
                                                  tensor->ndim, tensor->dims));
-    if ((uint64_t)elements * sizeof(float) != (uint64_t)(end - begin))
+    if ((uint64_t)elements * sizeof(float) != range[1] - range[0])
         return cnn_error_set(err,
                              "'%s': tensor '%s' has shape %s (%lld F32 "
                              "values, %lld bytes) but data_offsets [%lld, "
                              "%lld] hold %lld bytes",
-                             path, name,
+                             path, tensor->name,
                              cnn_st_format_shape(text, sizeof text,
                                                  tensor->ndim, tensor->dims),
                              (long long)elements, (long long)elements * 4,
-                             (long long)begin,
-                             (long long)end, (long long)(end - begin));
-    range[0] = (uint64_t)begin;
-    range[1] = (uint64_t)end;
+                             (long long)range[0], (long long)range[1],
+                             (long long)(range[1] - range[0]));
     return 0;
+}
+
+/* Validates one header entry into `tensor` and its byte range. */
+static int parse_entry(const struct cnn_safetensors *file, const char *name,
+                       json_t *entry, struct cnn_st_tensor *tensor,
+                       uint64_t range[2], struct cnn_error *err)
+{
+    const char *path = file->path;
+    /* The writer refuses a nameless tensor (no layer could own it), so the
+     * reader does too: whatever loads must save back. */
+    if (!*name)
+        return cnn_error_set(err,
+                             "'%s': a tensor has an empty name; every tensor "
+                             "needs the name of the parameter it holds",
+                             path);
+    if (!json_is_object(entry))
+        return cnn_error_set(err,
+                             "'%s': tensor '%s' is described by a JSON %s, "
+                             "not an object",
+                             path, name, json_type_name(entry));
+    if (parse_dtype_and_shape(path, name, entry, tensor, err) < 0 ||
+        parse_offsets(file, name, entry, range, err) < 0)
+        return -1;
+    return check_size(path, tensor, range, err);
 }
 
 static int check_metadata(const struct cnn_safetensors *file, json_t *object,
