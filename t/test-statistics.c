@@ -105,5 +105,26 @@ int main(void)
        "120 against 90: p = 0.0451");
     ok(cnn_stats_mcnemar_exact(1, 0) == 1 && cnn_stats_mcnemar_exact(0, 0) == 1,
        "one discordant image, or none: p = 1");
+
+    /* docs/statistics.md's worked example, values from scipy 1.10
+     * (numpy std ddof=1, stats.t.ppf, binomtest): 4-conv against 5-conv
+     * over three seeds, and one seed's discordant test images. */
+    const double four_conv[] = {56.4, 55.1, 57.0};
+    const double five_conv[] = {57.1, 55.9, 56.2};
+    ok(close_to(cnn_stats_mean(four_conv, 3), 56.166666666666664, 1e-12) &&
+           close_to(cnn_stats_sample_std(four_conv, 3), 0.9712534856222301,
+                    1e-12) &&
+           close_to(cnn_stats_sample_std(five_conv, 3), 0.6244997998398407,
+                    1e-12),
+       "worked example: 56.17 ± 0.97 and 56.40 ± 0.62");
+    struct cnn_paired_interval worked =
+        cnn_stats_paired_interval(four_conv, five_conv, 3, 0.95);
+    ok(close_to(worked.mean, 0.23333333333333428, 1e-12) &&
+           close_to(worked.low, -1.9931710878827524, 1e-10) &&
+           close_to(worked.high, 2.459837754549421, 1e-10) &&
+           !worked.excludes_zero,
+       "worked example: +0.23 points, 95 %% interval [-1.99, 2.46]");
+    ok(close_to(cnn_stats_mcnemar_exact(48, 71), 0.04326826257460872, 1e-12),
+       "worked example: McNemar 48 against 71, p = 0.043");
     return done_testing();
 }
