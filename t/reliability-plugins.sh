@@ -27,8 +27,8 @@ train: {epochs: 1, batch: 8}
 YAML
 
 # One directory per module, so that each is the only one loaded from it.
-for module in abi-major abi-minor no-entry undefined-symbol init-fails \
-              shadow dup-first dup-second planted; do
+for module in abi-major abi-minor abi-two no-entry undefined-symbol \
+              init-fails shadow dup-first dup-second planted no-kernels; do
     mkdir "dir-$module"
     cp "$modules/$module.so" "dir-$module/"
 done
@@ -53,6 +53,8 @@ refused() { # refused MODULE WHAT NEEDLE...
 refused abi-major "another ABI major" "(majors differ)" \
     "rebuild the plugin against this cnnlab"
 refused abi-minor "a newer ABI minor" "newer than this cnnlab's" "upgrade cnnlab"
+refused abi-two "a 2.x module" "ABI 2.3" \
+    "port the module as \"Porting a 2.x module\" in docs/plugin-guide.md says"
 refused no-entry "no entry symbol" "is not a cnnlab plugin: no entry point 'cnn_plugin_entry'"
 refused undefined-symbol "a symbol this cnnlab lacks" \
     "undefined symbol: cnn_function_from_the_future" \
@@ -130,5 +132,20 @@ listing=$(CNNLAB_PLUGIN_PATH=. "$CNNLAB" plugins 2>&1)
 test -e "$CNNLAB_PLANTED_MARKER"
 ok $? "CNNLAB_PLUGIN_PATH=.: the current directory is searched when asked"
 like "$listing" "planted" "  and 'cnnlab plugins' lists the module"
+
+# A loss or optimizer defined without kernels for the run's device is
+# refused by cnnlab check at its entry, saying which device lacks them.
+for kind in loss optimizer; do
+    { cat "$scratch/base.yaml"
+      printf 'plugins: [%s]\n' "$scratch/dir-no-kernels/no-kernels.so"
+      printf 'variants: [{name: v, train: {%s: no-kernels}}]\n' "$kind"; } \
+        > "$scratch/kernels-$kind.yaml"
+    output=$("$CNNLAB" check "$scratch/kernels-$kind.yaml" 2>&1)
+    is "$?" 2 "a $kind without kernels: exit status 2"
+    like "$output" "$kind 'no-kernels' has no kernels for cpu in the loaded modules" \
+        "a $kind without kernels: says the CPU lacks them"
+    like "$output" "kernels-$kind.yaml:8:" \
+        "a $kind without kernels: names the manifest and the variant's line"
+done
 
 done_testing

@@ -3,9 +3,10 @@
 # docs/reliability.md for which test checks which guarantee.
 # Test modules: a loss that turns NaN at a chosen step, a module planted in
 # the current directory (its constructor leaves a marker file), one
-# calling a function no cnnlab has, and one that would shadow a built-in.
+# calling a function no cnnlab has, one that would shadow a built-in, and
+# one defining a loss and an optimizer without kernels.
 check_LTLIBRARIES += t/faulty-loss.la t/planted.la t/undefined-symbol.la \
-	t/shadow.la
+	t/shadow.la t/no-kernels.la
 t_faulty_loss_la_SOURCES = t/plugins/faulty-loss.c
 t_faulty_loss_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_faulty_loss_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
@@ -22,6 +23,10 @@ t_shadow_la_SOURCES = t/plugins/shadow.c
 t_shadow_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_shadow_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_shadow_la_LIBADD = libcnnlab.la
+t_no_kernels_la_SOURCES = t/plugins/no-kernels.c
+t_no_kernels_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
+t_no_kernels_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_no_kernels_la_LIBADD = libcnnlab.la
 
 check_PROGRAMS += t/test-reliability-data
 t_test_reliability_data_SOURCES = t/test-reliability-data.c \

@@ -229,15 +229,24 @@ static int settings_error(struct cnn_mark mark, struct cnn_error *err)
     return cnn_error_at(err, mark, "%s", unplaced.message);
 }
 
-/* The message when the run's device lacks a component's kernels. */
-static int no_kernels(const char *kind, const char *name,
+/* The message when the run's device lacks a component's kernels;
+ * `on_cpu` says whether the CPU has them. */
+static int no_kernels(const char *kind, const char *name, int on_cpu,
                       const struct cnn_run_config *config,
                       struct cnn_mark mark, struct cnn_error *err)
 {
+    if (on_cpu)
+        return cnn_error_at(err, mark,
+                            "%s '%s' has only a CPU implementation in the "
+                            "loaded modules, but the run is on %s: use "
+                            "device: cpu, or another %s",
+                            kind, name, cnn_device_name(config->device),
+                            kind);
     return cnn_error_at(err, mark,
-                        "%s '%s' has only a CPU implementation in the "
-                        "loaded modules, but the run is on %s: use device: "
-                        "cpu, or another %s",
+                        "%s '%s' has no kernels for %s in the loaded "
+                        "modules (its module defines it but no module "
+                        "implements it there): load the module with its "
+                        "kernels, or use another %s",
                         kind, name, cnn_device_name(config->device), kind);
 }
 
@@ -261,7 +270,10 @@ static int parse_loss(struct cnn_run_config *config,
     config->train.loss_kernels =
         cnn_registry_loss_kernels(registry, name, config->device);
     if (!config->train.loss_kernels)
-        return no_kernels("loss", name, config, mark, err);
+        return no_kernels("loss", name,
+                          cnn_registry_loss_kernels(registry, name,
+                                                    CNN_DEVICE_CPU) != NULL,
+                          config, mark, err);
     if (cnn_params_from_node(&config->loss_params, loss->params,
                              loss->param_count, component_params, mark, name,
                              err) < 0)
@@ -295,7 +307,10 @@ static int parse_optimizer(struct cnn_run_config *config,
     config->train.optimizer_kernels =
         cnn_registry_optimizer_kernels(registry, name, config->device);
     if (!config->train.optimizer_kernels)
-        return no_kernels("optimizer", name, config, mark, err);
+        return no_kernels("optimizer", name,
+                          cnn_registry_optimizer_kernels(
+                              registry, name, CNN_DEVICE_CPU) != NULL,
+                          config, mark, err);
     if (cnn_params_from_node(&config->optimizer_params, optimizer->params,
                              optimizer->param_count, component_params, mark,
                              name, err) < 0)
