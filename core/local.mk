@@ -33,7 +33,8 @@ libcnnlab_internal_la_SOURCES = \
 	core/config/params_names.c core/config/params_node.c \
 	core/config/params_node.h core/config/schedule.c \
 	core/config/schedule.h core/config/table_settings.c \
-	core/config/table_settings.h \
+	core/config/table_settings.h core/config/augment_settings.c \
+	core/config/augment_settings.h \
 	core/plugin/component_settings.c core/plugin/module_loader.c \
 	core/plugin/openmp_env.c \
 	core/plugin/openmp_env.h core/plugin/registry.c \
@@ -45,7 +46,8 @@ libcnnlab_internal_la_SOURCES = \
 	core/model/safetensors.c core/model/safetensors.h \
 	core/model/safetensors_internal.h core/model/safetensors_write.c \
 	core/model/summary.c core/model/summary.h \
-	core/train/dataset.c core/train/dataset_stream.c \
+	core/train/augment.c core/train/augment.h core/train/batch_maker.c \
+	core/train/batch_maker.h core/train/dataset.c core/train/dataset_stream.c \
 	core/train/dataset_stream.h core/train/train.c core/train/train.h \
 	core/train/train_state.c core/train/train_state.h \
 	core/train/train_state_internal.h core/train/train_state_load.c \

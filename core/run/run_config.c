@@ -167,14 +167,15 @@ static int parse_data(struct cnn_run_config *config,
         return cnn_registry_unknown(registry, CNN_COMPONENT_LOADER,
                                     loader_name, loader_node->mark, err);
 
-    /* Split the keys: the core's (normalisation, limit) and the loader's. */
+    /* Split the keys: the core's (normalisation, limit; augment has its
+     * own parser) and the loader's. */
     struct cnn_node *core_part = cnn_node_new_map(data->mark);
     struct cnn_node *loader_part = cnn_node_new_map(data->mark);
     int status = core_part && loader_part ? 0
                                           : cnn_error_set(err, "out of memory");
     for (int i = 0; status == 0 && i < data->count; i++) {
         const char *key = data->keys[i];
-        if (strcmp(key, "loader") == 0)
+        if (strcmp(key, "loader") == 0 || strcmp(key, "augment") == 0)
             continue;
         int is_core = 0;
         for (int k = 0; k < COUNT(data_specs); k++)
@@ -198,6 +199,9 @@ static int parse_data(struct cnn_run_config *config,
             &config->loader_params, config->loader->params,
             config->loader->param_count, loader_part, data->mark, component,
             err);
+    if (status == 0)
+        status = cnn_augment_settings_parse(cnn_node_get(data, "augment"),
+                                            &config->train.augmentation, err);
     if (status == 0) {
         const double *mean, *std;
         int means = cnn_param_floats(&core_params, "mean", &mean);

@@ -8,6 +8,7 @@
 
 #include "cnnlab/rng.h"
 #include "model/device.h"
+#include "train/batch_maker.h"
 #include "train/train.h"
 #include "train/train_state.h"
 
@@ -408,6 +409,113 @@ static int resume_run(struct cnn_model *model, struct epoch_state *state,
  * On the CPU reading costs nothing and happens every batch. */
 #define CNN_PROGRESS_INTERVAL 0.2
 
+/* Where an epoch's batches come from: the training split in the epoch's
+ * order, waited for while decoding in the background, and with
+ * augmentation made one batch ahead by the batch maker. */
+struct batch_source {
+    const struct cnn_data *data;
+    const struct cnn_train_config *config;
+    struct epoch_state *state;
+    struct cnn_batch_maker *maker; /* NULL without augmentation */
+    int epoch;
+};
+
+/* Waits for the images of the batch at `start` (left-out ones drop out,
+ * so the batch may shrink) and, with a maker, starts making it. Returns
+ * the images kept, or -1. */
+static int begin_batch(const struct batch_source *source, int start,
+                       struct cnn_error *err)
+{
+    const struct cnn_dataset *train = &source->data->train;
+    int batch = source->config->batch;
+    int n = train->count - start < batch ? train->count - start : batch;
+    int *indices = source->state->order + start;
+    int kept = cnn_data_wait_images(source->data, train, indices, n, err);
+    if (kept > 0 && source->maker)
+        cnn_batch_maker_request(source->maker, source->epoch, indices, kept);
+    return kept;
+}
+
+/* Puts the begun batch at `start` into the model's input. */
+static void fill_begun_batch(struct cnn_model *model,
+                             const struct batch_source *source, int start,
+                             int kept)
+{
+    if (source->maker)
+        cnn_batch_maker_take(source->maker, model);
+    else
+        cnn_fill_batch(model, &source->data->train,
+                       source->state->order + start, kept,
+                       &source->config->normalization);
+}
+
+/* Reads the running totals (on a device, only as often as progress is
+ * shown), stops at a non-finite loss and reports progress. */
+static int follow_totals(struct cnn_model *model,
+                         const struct batch_source *source,
+                         const struct cnn_train_hooks *hooks, int last,
+                         double *last_read, struct cnn_loss_totals *totals,
+                         struct cnn_error *err)
+{
+    double now = now_seconds();
+    if (model->device_type && !last &&
+        now - *last_read < CNN_PROGRESS_INTERVAL)
+        return 0;
+    *last_read = now;
+    if (cnn_model_totals_read(model, totals, err) < 0)
+        return -1;
+    if (totals->first_bad_batch >= 0)
+        return bad_loss_error(totals, source->epoch,
+                              source->state->selected_epoch, err);
+    if (hooks && hooks->progress && totals->samples > 0)
+        hooks->progress(hooks->user, source->epoch, source->config->epochs,
+                        (long)totals->samples, source->data->train.count,
+                        totals->loss_sum / totals->samples,
+                        100.0 * totals->correct / totals->samples);
+    return 0;
+}
+
+/* The epoch's batches from `batch_index` on. With a maker the next batch
+ * is begun before the step on this one, so it is made while the model
+ * trains; without one, each batch is begun when its turn comes. */
+static int train_batches(struct cnn_model *model,
+                         const struct batch_source *source,
+                         const struct cnn_train_hooks *hooks,
+                         int batch_index, double lr_scale,
+                         struct cnn_loss_totals *totals,
+                         struct cnn_error *err)
+{
+    const struct cnn_train_config *config = source->config;
+    int count = source->data->train.count;
+    double last_read = now_seconds();
+    int start = batch_index * config->batch;
+    int kept = start < count ? begin_batch(source, start, err) : 0;
+    for (; start < count; start += config->batch) {
+        if (kept < 0)
+            return -1;
+        if (kept > 0)
+            fill_begun_batch(model, source, start, kept);
+        int next = start + config->batch;
+        int next_kept = 0;
+        if (next < count && source->maker)
+            next_kept = begin_batch(source, next, err);
+        if (kept > 0 &&
+            train_step(model, config, kept, 1, lr_scale, err) < 0)
+            return -1;
+        batch_index++;
+        if (follow_totals(model, source, hooks, next >= count, &last_read,
+                          totals, err) < 0)
+            return -1;
+        if (hooks && hooks->should_stop && hooks->should_stop(hooks->user))
+            return stop_after_batch(model, hooks, source->state,
+                                    source->epoch, batch_index, count, err);
+        if (next < count && !source->maker)
+            next_kept = begin_batch(source, next, err);
+        kept = next_kept;
+    }
+    return 0;
+}
+
 static int train_epoch(struct cnn_model *model, const struct cnn_data *data,
                        const struct cnn_train_config *config,
                        const struct cnn_train_hooks *hooks,
@@ -425,43 +533,16 @@ static int train_epoch(struct cnn_model *model, const struct cnn_data *data,
                                    err);
     if (batch_index < 0)
         return -1;
-    double last_read = now_seconds();
-    for (int start = batch_index * config->batch; start < train->count;
-         start += config->batch) {
-        int n = train->count - start < config->batch ? train->count - start
-                                                     : config->batch;
-        /* Images left out (on_error: skip) leave the batch smaller. */
-        int kept = cnn_data_wait_images(data, train, state->order + start, n,
-                                        err);
-        if (kept < 0)
-            return -1;
-        if (kept > 0) {
-            cnn_fill_batch(model, train, state->order + start, kept,
-                           &config->normalization);
-            if (train_step(model, config, kept, 1, lr_scale, err) < 0)
-                return -1;
-        }
-        batch_index++;
-        int last = start + n >= train->count;
-        double now = now_seconds();
-        if (!model->device_type || last ||
-            now - last_read >= CNN_PROGRESS_INTERVAL) {
-            last_read = now;
-            if (cnn_model_totals_read(model, &totals, err) < 0)
-                return -1;
-            if (totals.first_bad_batch >= 0)
-                return bad_loss_error(&totals, epoch, state->selected_epoch,
-                                      err);
-            if (hooks && hooks->progress && totals.samples > 0)
-                hooks->progress(hooks->user, epoch, config->epochs,
-                                (long)totals.samples, train->count,
-                                totals.loss_sum / totals.samples,
-                                100.0 * totals.correct / totals.samples);
-        }
-        if (hooks && hooks->should_stop && hooks->should_stop(hooks->user))
-            return stop_after_batch(model, hooks, state, epoch, batch_index,
-                                    train->count, err);
-    }
+    struct batch_source source = {data, config, state, NULL, epoch};
+    if (config->augmentation.count > 0 &&
+        cnn_batch_maker_new(&source.maker, train, config, config->batch,
+                            err) < 0)
+        return -1;
+    int status = train_batches(model, &source, hooks, batch_index, lr_scale,
+                               &totals, err);
+    cnn_batch_maker_free(source.maker);
+    if (status != 0)
+        return status;
     if (totals.samples == 0)
         return cnn_error_set(err, "epoch %d had no training image: every one "
                              "was left out (on_error: skip), as no file "

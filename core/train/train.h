@@ -6,6 +6,7 @@
 #include "cnnlab/loss.h"
 #include "cnnlab/optimizer.h"
 #include "model/model.h"
+#include "config/augment_settings.h"
 #include "config/schedule.h"
 
 #define CNN_NORMALIZE_MAX 4
@@ -37,6 +38,9 @@ struct cnn_train_config {
     const struct cnn_params *optimizer_params;
     /* The learning rate's factor per epoch; zeroed: none. */
     struct cnn_schedule schedule;
+    /* `data.augment`: what the training images get each epoch (count 0:
+     * nothing; evaluation never augments). */
+    struct cnn_augmentation augmentation;
 };
 
 struct cnn_epoch_metrics {
