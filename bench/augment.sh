@@ -1,0 +1,66 @@
+#!/bin/sh
+# What data augmentation costs a training epoch: the same run (synthetic
+# 3x32x32 images, a small CNN, SGD) without and with data.augment (crop
+# with padding, flip, colour jitter), alternating ROUNDS times so a busy
+# machine slows both alike. Printed: the median seconds per epoch
+# (epoch-seconds.csv) of each and the median of the per-round ratios. With
+# THREADS=1 a core is free for the thread that augments the next batch;
+# with THREADS=2 (every core training) it competes with the model.
+#
+#   bench/augment.sh [BUILDDIR]
+#
+# Environment: THREADS (1), ROUNDS (3), EPOCHS (3).
+set -eu
+
+builddir=$(cd "${1:-.}" && pwd)
+threads=${THREADS:-1}
+rounds=${ROUNDS:-3}
+epochs=${EPOCHS:-3}
+cnnlab=$builddir/cnnlab
+[ -x "$cnnlab" ] || { echo "bench/augment.sh: no $cnnlab: build first" >&2; exit 2; }
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/cnnlab-augment.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+cat > "$scratch/b.yaml" <<YAML
+name: b
+seed: 1
+threads: $threads
+data: {loader: synthetic, classes: 10, channels: 3, size: 32, train: 4096,
+       val: 256, test: 256, mean: [0.5], std: [0.5]}
+model:
+  input: [3, 32, 32]
+  layers:
+    - conv2d: {out: 16, kernel: 3, padding: 1, activation: relu}
+    - maxpool2d: {kernel: 2}
+    - conv2d: {out: 32, kernel: 3, padding: 1, activation: relu}
+    - maxpool2d: {kernel: 2}
+    - globalpool
+    - linear: {out: 10}
+train: {epochs: $epochs, batch: 64, optimizer: {sgd: {lr: 0.05, momentum: 0.9}}}
+YAML
+augment='data.augment=[{crop: {padding: 4}}, flip, {jitter: {brightness: 0.4, contrast: 0.4, saturation: 0.4}}]'
+
+# The median of the numbers on stdin.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Seconds per epoch of one run: the median of epoch-seconds.csv's rows.
+epoch_seconds() { # OUT [OVERRIDES...]
+    out=$1
+    shift
+    "$cnnlab" run --quiet --force --out "$scratch/$out" "$scratch/b.yaml" "$@" > /dev/null
+    sed 1d "$scratch/$out/b/main/epoch-seconds.csv" | cut -d, -f2 | median
+}
+
+: > "$scratch/plain.s"; : > "$scratch/augmented.s"; : > "$scratch/ratios"
+for round in $(seq "$rounds"); do
+    plain=$(epoch_seconds plain)
+    augmented=$(epoch_seconds augmented "$augment")
+    echo "$plain" >> "$scratch/plain.s"
+    echo "$augmented" >> "$scratch/augmented.s"
+    awk -v a="$augmented" -v p="$plain" 'BEGIN { printf "%.3f\n", a / p }' >> "$scratch/ratios"
+    echo "round $round: $plain s without, $augmented s with augmentation" >&2
+done
+printf '| threads | s/epoch without | s/epoch with | with / without |\n'
+printf '|---:|---:|---:|---:|\n'
+printf '| %s | %.3f | %.3f | %.3f |\n' "$threads" "$(median < "$scratch/plain.s")" \
+    "$(median < "$scratch/augmented.s")" "$(median < "$scratch/ratios")"
