@@ -14,3 +14,6 @@ EXTRA_DIST += t/part-a-smoke.sh t/summary.sh t/summary-reference.py \
 	experiments/part-a/filters.yaml experiments/part-a/maxpool.yaml \
 	experiments/part-a/epochs.yaml experiments/part-a/stride.yaml \
 	experiments/part-a/best.yaml
+# Part C: the study's future work (experiments/part-c).
+TESTS += t/part-c-smoke.sh
+EXTRA_DIST += t/part-c-smoke.sh experiments/part-c/batch-size.yaml

@@ -69,4 +69,31 @@ check bad-eps "  schedule: none" 'train.optimizer={adam: {eps: 0}}'
 is "$status" 2 "adam with eps 0: exit status 2"
 like "$output" "bad-eps.yaml" "adam with eps 0: names the manifest"
 
+# The linear scaling rule: lr 0.01 at reference batch 4, trained at batch
+# 16, is lr 0.04 (a factor of 4 is exact in float: the same bytes), and
+# metrics.csv's lr column shows the rate used.
+scaling() { # scaling OUT OVERRIDES...: trains the tiny manifest with sgd
+    out=$1
+    shift
+    manifest "" > "$scratch/scaling.yaml"
+    "$CNNLAB" run --quiet --out "$scratch/$out" "$scratch/scaling.yaml" \
+        'train.optimizer={sgd: {lr: 0.01, momentum: 0.9}}' train.epochs=2 \
+        train.batch=16 "$@" > "$scratch/$out.out" 2>&1 ||
+        sed 's/^/# /' "$scratch/$out.out"
+}
+scaling scaled train.lr_reference_batch=4
+scaling explicit 'train.optimizer={sgd: {lr: 0.04}}'
+cmp -s "$scratch/scaled/sched/main/model.safetensors" \
+    "$scratch/explicit/sched/main/model.safetensors"
+ok $? "lr 0.01 scaled from batch 4 to 16 trains as lr 0.04"
+like "$(sed -n 2p "$scratch/scaled/sched/main/metrics.csv")" ",0.04" \
+    "metrics.csv shows the scaled rate 0.04"
+scaling unscaled
+cmp -s "$scratch/scaled/sched/main/model.safetensors" \
+    "$scratch/unscaled/sched/main/model.safetensors"
+[ $? -ne 0 ]
+ok $? "without lr_reference_batch the rate stays 0.01 (other weights)"
+check negative "  schedule: none" train.lr_reference_batch=-1
+is "$status" 2 "a negative lr_reference_batch is refused"
+
 done_testing

@@ -40,6 +40,10 @@ static const struct cnn_param_spec train_specs[] = {
      "batch size for evaluation"},
     {"select", CNN_PARAM_CHOICE, "best-val", 0, 0, "best-val|last",
      "which epoch's weights are the result"},
+    {"lr_reference_batch", CNN_PARAM_INT, "0", 0, 65536, NULL,
+     "the linear scaling rule: the optimizer's lr is the rate at this "
+     "batch size, and is multiplied by batch / lr_reference_batch (0: "
+     "off)"},
 };
 
 /* Settings of the CUDA device, used only when the run is on it. */
@@ -344,6 +348,9 @@ static int parse_train(struct cnn_run_config *config,
     config->train.eval_batch = (int)cnn_param_int(&params, "eval_batch");
     config->train.select_best =
         strcmp(cnn_param_string(&params, "select"), "best-val") == 0;
+    long reference = cnn_param_int(&params, "lr_reference_batch");
+    config->train.lr_batch_factor =
+        reference > 0 ? (double)config->train.batch / (double)reference : 1;
     cnn_params_free(&params);
 
     const struct cnn_node *loss_node = cnn_node_get(train, "loss");

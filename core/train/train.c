@@ -619,6 +619,9 @@ static int measure_epoch(struct cnn_model *model, const struct cnn_data *data,
 {
     metrics->lr_scale =
         cnn_schedule_factor(&config->schedule, epoch, config->epochs);
+    /* The linear scaling rule; a zeroed config (tests) has none. */
+    if (config->lr_batch_factor > 0)
+        metrics->lr_scale *= config->lr_batch_factor;
     metrics->lr = base_learning_rate(config) * metrics->lr_scale;
     state->started = now_seconds();
     state->cpu_started = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);

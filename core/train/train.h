@@ -38,6 +38,9 @@ struct cnn_train_config {
     const struct cnn_params *optimizer_params;
     /* The learning rate's factor per epoch; zeroed: none. */
     struct cnn_schedule schedule;
+    /* The linear scaling rule's factor, batch / train.lr_reference_batch,
+     * applied with the schedule's (0 or 1: none). */
+    double lr_batch_factor;
     /* `data.augment`: what the training images get each epoch (count 0:
      * nothing; evaluation never augments). */
     struct cnn_augmentation augmentation;

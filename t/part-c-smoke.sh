@@ -1,0 +1,54 @@
+#!/bin/sh
+# Every Part C manifest (experiments/part-c: the study's future work)
+# validates under its default protocol and its fashion and smoke profiles,
+# and trains every variant to completion under --profile smoke, writing
+# its table.
+. "${CNNLAB_SRCDIR:-.}/t/tap.sh"
+
+dir="${CNNLAB_SRCDIR:-.}/experiments/part-c"
+
+# manifest: the variants its table has, in order.
+expected_variants() {
+    case "$1" in
+    batch-size) echo "batch-4 batch-16 batch-64 batch-256" ;;
+    esac
+}
+
+for name in batch-size; do
+    manifest="$dir/$name.yaml"
+    for profile in "" fashion smoke; do
+        "$CNNLAB" check "$manifest" ${profile:+--profile "$profile"} \
+            > "$scratch/check.out" 2> "$scratch/check.err"
+        status=$?
+        ok $status "$name: check ${profile:---default protocol} passes"
+        [ $status -eq 0 ] || sed 's/^/#   /' "$scratch/check.err"
+    done
+    planned=$(sed -n 's/^variant \([^ ]*\) -> .*/\1/p' "$scratch/check.out" |
+        tr '\n' ' ' | sed 's/ $//')
+    is "$planned" "$(expected_variants "$name")" "$name: the variants of the table"
+
+    "$CNNLAB" run --quiet --out "$scratch/results" "$manifest" \
+        --profile smoke > "$scratch/run.out" 2> "$scratch/run.err"
+    status=$?
+    ok $status "$name: run --profile smoke succeeds"
+    [ $status -eq 0 ] || sed 's/^/#   /' "$scratch/run.err"
+    for variant in $(expected_variants "$name"); do
+        grep -q '"status": "complete"' \
+            "$scratch/results/$name/$variant/run.json" 2> /dev/null
+        ok $? "$name/$variant: completed"
+    done
+    test -s "$scratch/results/$name/table.md"
+    ok $? "$name: the table is written"
+done
+
+# batch-size: the linear scaling rule gives each variant its rate.
+for pair in batch-4:0.001 batch-16:0.004 batch-64:0.016 batch-256:0.064; do
+    variant=${pair%%:*} rate=${pair#*:}
+    is "$(sed -n 2p "$scratch/results/batch-size/$variant/metrics.csv" |
+        awk -F, '{ print $NF }')" "$rate" \
+        "batch-size/$variant: trains at lr $rate (metrics.csv's lr)"
+done
+like "$(cat "$scratch/results/batch-size/table.md")" "epoch time (s)" \
+    "batch-size: the table has the seconds per epoch"
+rm -rf "$scratch/results"
+done_testing
