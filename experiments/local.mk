@@ -8,4 +8,5 @@ nobase_dist_pkgdata_DATA = experiments/quickstart.yaml \
 	experiments/part-a/best.yaml \
 	experiments/part-b/occlusion.yaml experiments/part-b/filters.yaml \
 	experiments/part-b/ablation.yaml \
-	experiments/part-c/batch-size.yaml
+	experiments/part-c/batch-size.yaml \
+	experiments/part-c/regularisation.yaml

@@ -11,10 +11,11 @@ dir="${CNNLAB_SRCDIR:-.}/experiments/part-c"
 expected_variants() {
     case "$1" in
     batch-size) echo "batch-4 batch-16 batch-64 batch-256" ;;
+    regularisation) echo "none dropout weight-decay augmentation all" ;;
     esac
 }
 
-for name in batch-size; do
+for name in batch-size regularisation; do
     manifest="$dir/$name.yaml"
     for profile in "" fashion smoke; do
         "$CNNLAB" check "$manifest" ${profile:+--profile "$profile"} \
@@ -50,5 +51,30 @@ for pair in batch-4:0.001 batch-16:0.004 batch-64:0.016 batch-256:0.064; do
 done
 like "$(cat "$scratch/results/batch-size/table.md")" "epoch time (s)" \
     "batch-size: the table has the seconds per epoch"
+# regularisation: the variants differ in what they say they change, also
+# under the fashion profile (which must not drop the variants' `augment`;
+# one epoch of a few Fashion-MNIST images, when the dataset is installed).
+like "$(cat "$scratch/results/regularisation/weight-decay/manifest.yaml")" \
+    "weight_decay: 0.0005" "regularisation/weight-decay: its decay"
+fashion=/usr/share/datasets/fashion-mnist
+if [ -r "$fashion/train-images-idx3-ubyte.gz" ]; then
+    for variant in all none; do
+        "$CNNLAB" run --quiet --out "$scratch/fashion" \
+            "$dir/regularisation.yaml" --profile fashion --variant "$variant" \
+            data.limit=8 data.val=4 train.epochs=1 train.eval_batch=8 \
+            > "$scratch/fashion.out" 2>&1 ||
+            sed 's/^/#   /' "$scratch/fashion.out"
+    done
+    grep -q "jitter" "$scratch/fashion/regularisation/all/manifest.yaml"
+    ok $? "regularisation/all --profile fashion: augmented"
+    grep -q "augment:" "$scratch/fashion/regularisation/none/manifest.yaml"
+    [ $? -ne 0 ]
+    ok $? "regularisation/none --profile fashion: not augmented"
+else
+    skip "regularisation --profile fashion keeps each variant's augmentation" \
+        "Fashion-MNIST is not installed ($fashion)"
+    skip "regularisation/none --profile fashion: not augmented" \
+        "Fashion-MNIST is not installed ($fashion)"
+fi
 rm -rf "$scratch/results"
 done_testing
