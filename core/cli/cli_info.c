@@ -185,7 +185,8 @@ static const struct {
      "`train.optimizer`: a name, or `{NAME: {KEY: VALUE, ...}}`."},
     {CNN_COMPONENT_LOADER, "Loaders",
      "`data.loader: NAME`, with the loader's keys beside it in `data:` "
-     "(next to the core's `mean`, `std` and `limit`, see manifest.md)."},
+     "(next to the core's `mean`, `std`, `limit` and `split_seed`, see "
+     "manifest.md)."},
     {CNN_COMPONENT_ANALYSIS, "Analyses",
      "In `analyses:`: a name, or `{NAME: {KEY: VALUE, ...}}`."},
 };

@@ -29,6 +29,12 @@ static const struct cnn_param_spec data_specs[] = {
     {"limit", CNN_PARAM_INT, "0", 0, 1e9, NULL,
      "keep at most this many images per split (0: all; idx keeps the "
      "first, imagefolder a class-balanced seeded choice)"},
+    /* The default is not this text: a missing split_seed is the run's
+     * seed (parse_data), as the loaders were always given. */
+    {"split_seed", CNN_PARAM_INT, "1", 0, 4294967295.0, NULL,
+     "seeds the data: the loader's split, limit choice and synthesis "
+     "(default: the run's seed; with seeds: or repeats: 1, so that every "
+     "seed sees the same images)"},
 };
 
 static const struct cnn_param_spec train_specs[] = {
@@ -223,6 +229,12 @@ static int parse_data(struct cnn_run_config *config,
             norm->std[c] = std[stds == 1 ? 0 : c];
         }
         config->limit = cnn_param_int(&core_params, "limit");
+        /* A repeated experiment's runs have it set (manifest.c); a single
+         * run draws its data from its own seed, as it always did. */
+        config->split_seed =
+            cnn_node_get(data, "split_seed")
+                ? (uint64_t)cnn_param_int(&core_params, "split_seed")
+                : config->seed;
     }
     cnn_params_free(&core_params);
     cnn_node_free(core_part);

@@ -16,6 +16,7 @@ struct cnn_run_config {
     const struct cnn_loader_type *loader;
     struct cnn_params loader_params;
     long limit;
+    uint64_t split_seed;          /* data.split_seed: the loader's seed */
     const struct cnn_node *model_node; /* points into the resolved tree */
     struct cnn_params loss_params, optimizer_params;
     void *loss_settings, *optimizer_settings; /* parsed from the above */

@@ -252,7 +252,9 @@ static int load_data(const struct cnn_manifest *manifest,
                      const struct cnn_model *model, enum data_use use,
                      struct cnn_data *data, struct cnn_error *err)
 {
-    struct cnn_load_request request = {config->seed, config->limit,
+    /* The data's seed, not the run's: with seeds: every seed of a
+     * variant sees the same split. */
+    struct cnn_load_request request = {config->split_seed, config->limit,
                                        manifest->path, use != DATA_PLAIN};
     memset(data, 0, sizeof *data);
     if (config->loader->load(&config->loader_params, &request, data, err) < 0)
@@ -315,6 +317,58 @@ static int finish_data(struct cnn_run_dir *dir, struct cnn_data *data,
         observer->note(observer->user, text);
     }
     return 0;
+}
+
+/* FNV-1a over 64-bit words (then the tail's bytes): the data is large
+ * (mini-ImageNet: a gigabyte), so a byte at a time would be slow. */
+static uint64_t hash_bytes(uint64_t hash, const void *data, size_t size)
+{
+    const unsigned char *bytes = data;
+    size_t words = size / 8;
+    for (size_t i = 0; i < words; i++) {
+        uint64_t word;
+        memcpy(&word, bytes + 8 * i, 8);
+        hash = (hash ^ word) * 1099511628211ULL;
+    }
+    for (size_t i = 8 * words; i < size; i++)
+        hash = (hash ^ bytes[i]) * 1099511628211ULL;
+    return hash;
+}
+
+/* run.json's "split": the data's seed (data.split_seed), each split's
+ * image count and a fingerprint of every image and label in split order,
+ * so that two runs show whether they saw the same data (the seeds of a
+ * repeated experiment do). */
+static int record_split(struct cnn_run_dir *dir,
+                        const struct cnn_run_config *config,
+                        const struct cnn_data *data, struct cnn_error *err)
+{
+    const struct cnn_dataset *sets[] = {&data->train, &data->val,
+                                        &data->test};
+    uint64_t hash = 14695981039346656037ULL;
+    for (int i = 0; i < 3; i++) {
+        const struct cnn_dataset *set = sets[i];
+        int32_t head[4] = {set->count, set->shape.c, set->shape.h,
+                           set->shape.w};
+        hash = hash_bytes(hash, head, sizeof head);
+        if (set->count > 0) {
+            hash = hash_bytes(hash, set->pixels,
+                              (size_t)set->count *
+                                  cnn_shape_size(set->shape));
+            hash = hash_bytes(hash, set->labels,
+                              (size_t)set->count * sizeof *set->labels);
+        }
+    }
+    char fingerprint[17];
+    snprintf(fingerprint, sizeof fingerprint, "%016llx",
+             (unsigned long long)hash);
+    return cnn_run_dir_set(
+        dir, "split",
+        json_pack("{s:I, s:i, s:i, s:i, s:s}", "seed",
+                  (json_int_t)config->split_seed, "train", data->train.count,
+                  "val", data->val.count, "test", data->test.count,
+                  "fingerprint", fingerprint),
+        err);
 }
 
 /* GPU utilisation is sampled while a CUDA run trains; NULL otherwise, or
@@ -478,6 +532,8 @@ static int train_in_directory(const struct variant_training *t,
     int status = train_or_evaluate(t, &hooks, err);
     if (status == 0)
         status = finish_data(t->dir, t->data, label, observer, err);
+    if (status == 0)
+        status = record_split(t->dir, config, t->data, err);
     struct cnn_error decoding_error = {0};
     record_decoding(t->dir, t->data, &decoding_error);
     /* The run's outcome is recorded even when it failed; a failure to

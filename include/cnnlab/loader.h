@@ -38,7 +38,11 @@ struct cnn_data {
 };
 
 struct cnn_load_request {
-    uint64_t seed;     /* the run's seed: for seeded splits and synthesis */
+    /* The data's seed (data.split_seed; by default the run's `seed:`, and
+     * the same for every seed of a manifest with `seeds:`): for seeded
+     * splits, limits and synthesis, which must not change with the seed
+     * that initialises and shuffles. */
+    uint64_t seed;
     long limit;        /* 0, or the most images to keep per split */
     const char *manifest_path; /* for messages; may be NULL */
     /* 1: the caller reaches images through cnn_data_wait_images (which

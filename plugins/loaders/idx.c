@@ -4,7 +4,8 @@
  * both, so the two forms share one path.
  *
  * The validation split is carved from the training file by a shuffle seeded
- * with the run's seed, so it is the same on every run with that seed and
+ * with the data's seed (data.split_seed: the run's seed unless the manifest
+ * repeats with seeds:), so it is the same on every run with that seed and
  * never overlaps the training images.
  *
  * size and channels reshape the images for models made for other data
@@ -40,7 +41,7 @@
     "install the Debian package dataset-fashion-mnist (scripts/install-deps " \
     "does) or set data.root"
 /* The rng stream of the train/val split ("idxsplit" in ASCII), apart from
- * every other use of the run's seed. */
+ * every other use of the seed. */
 #define IDX_SPLIT_STREAM UINT64_C(0x69647873706c6974)
 
 static const struct cnn_param_spec idx_params[] = {
@@ -49,7 +50,8 @@ static const struct cnn_param_spec idx_params[] = {
      "directory with train-images-idx3-ubyte, train-labels-idx1-ubyte, "
      "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each maybe .gz)"},
     {"val", CNN_PARAM_INT, "5000", 0, 1000000, NULL,
-     "training images held out (seeded) as the validation split"},
+     "training images held out as the validation split (a shuffle seeded "
+     "by data.split_seed)"},
     {"classes", CNN_PARAM_CHOICE, "auto", 0, 0, "auto|fashion-mnist|mnist",
      "class names; auto: fashion-mnist when root contains \"fashion\", "
      "else mnist"},

@@ -20,7 +20,8 @@
 static const struct cnn_param_spec imagefolder_params[] = {
     {"root", CNN_PARAM_STRING, "data/mini-imagenet", 0, 0, NULL,
      "folder of root/{train,val,test}/<class>/*.jpg, or of "
-     "root/<class>/*.jpg (then val and test are carved, seeded)"},
+     "root/<class>/*.jpg (then val and test are carved, seeded by "
+     "data.split_seed)"},
     {"size", CNN_PARAM_INT, "84", 1, 4096, NULL,
      "images are resized to size × size (triangle filter, averaging when "
      "shrinking)"},
@@ -28,7 +29,8 @@ static const struct cnn_param_spec imagefolder_params[] = {
      "3: RGB (grayscale files replicated); 1: luma"},
     {"val", CNN_PARAM_FLOAT, "0.1", 0, 1000000, NULL,
      "when root has no val folder: a fraction (< 1) of each class's "
-     "training images, or a count per class, held out (seeded)"},
+     "training images, or a count per class, held out (seeded by "
+     "data.split_seed)"},
     {"test", CNN_PARAM_FLOAT, "0.1", 0, 1000000, NULL,
      "when root has no test folder: like val"},
     {"on_error", CNN_PARAM_CHOICE, "fail", 0, 0, "fail|skip",

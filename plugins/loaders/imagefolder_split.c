@@ -1,7 +1,8 @@
 /* cnnlab — imagefolder: the seeded parts of a listing. Splits without a
  * folder are carved from the training files class by class (so every class
  * keeps its share), and a limit keeps a class-balanced seeded subset. Both
- * draw from their own rng streams of the run's seed, and keep the chosen
+ * draw from their own rng streams of the data's seed (data.split_seed: the
+ * run's seed unless the manifest repeats with seeds:), and keep the chosen
  * files in listing order (class, then name), so the result depends only on
  * the folder's contents and the seed. */
 #include <math.h>
@@ -11,7 +12,7 @@
 #include "cnnlab/rng.h"
 #include "imagefolder.h"
 
-/* rng streams, apart from every other use of the run's seed: "ifcarve",
+/* rng streams, apart from every other use of the seed: "ifcarve",
  * and "iflimit" plus the split. */
 #define CARVE_STREAM UINT64_C(0x6966636172766500)
 #define LIMIT_STREAM UINT64_C(0x69666c696d697400)

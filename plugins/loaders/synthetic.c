@@ -245,7 +245,8 @@ static int synthetic_load(const struct cnn_params *params,
 const struct cnn_loader_type loaders_synthetic_type = {
     .name = "synthetic",
     .help = "procedural labelled images (oriented coloured gratings, one "
-            "pattern per class) for tests and smoke runs",
+            "pattern per class, drawn from data.split_seed) for tests and "
+            "smoke runs",
     .params = synthetic_params,
     .param_count = (int)(sizeof synthetic_params / sizeof synthetic_params[0]),
     .load = synthetic_load,
