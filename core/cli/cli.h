@@ -17,6 +17,7 @@ struct cnn_cli_options {
     const char *manifest;
     const char *profile;
     const char *variant;
+    const char *seed;    /* --seed S: only that seed's runs (as given) */
     const char *out_directory;
     const char **overrides;
     int override_count;

@@ -87,7 +87,7 @@ static int analyse_in_directory(const struct cnn_manifest *manifest,
                           &observer, NULL, failed, err) < 0)
         return -1;
     printf("%s/%s: %d of %d analyses written to %s\n", manifest->name,
-           variant->name, config->analyses.count - *failed,
+           variant->path, config->analyses.count - *failed,
            config->analyses.count, directory);
     return 0;
 }
@@ -119,7 +119,7 @@ static int analyse_variant(const struct cnn_registry *registry,
         char directory[2048];
         status = cnn_path_format(directory, sizeof directory, err,
                                  "%s/%s/%s", options->out_directory,
-                                 manifest->name, variant->name);
+                                 manifest->name, variant->path);
         if (status == 0)
             status = analyse_in_directory(manifest, variant, &config, &model,
                                           directory, failed, err);
@@ -147,7 +147,7 @@ int cnn_cli_analyse(struct cnn_registry *registry,
                                      &config, &model, &err) < 0) {
             if (manifest.variant_count > 1)
                 cnn_error_prefix(&err, "variant %s: ",
-                                 manifest.variants[i].name);
+                                 manifest.variants[i].path);
             cnn_cli_report(&err);
             cnn_manifest_free(&manifest);
             return CNN_EXIT_USAGE;
@@ -164,7 +164,7 @@ int cnn_cli_analyse(struct cnn_registry *registry,
                             &variant_error) < 0) {
             if (manifest.variant_count > 1)
                 cnn_error_prefix(&variant_error, "variant %s: ",
-                                 manifest.variants[i].name);
+                                 manifest.variants[i].path);
             cnn_cli_report(&variant_error);
             status = CNN_EXIT_RUN_FAILED;
         } else if (failed > 0) {

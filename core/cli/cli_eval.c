@@ -31,17 +31,18 @@ static int eval_usage(const char *fmt, const char *detail)
     fprintf(stderr, "cnnlab eval: ");
     fprintf(stderr, fmt, detail);
     fprintf(stderr, "\nUsage: cnnlab eval MANIFEST --weights FILE [--split "
-                    "test|val|train] [--variant V] [--profile P] [--out DIR] "
-                    "[KEY=VALUE ...]\n");
+                    "test|val|train] [--variant V] [--seed S] [--profile P] "
+                    "[--out DIR] [KEY=VALUE ...]\n");
     return CNN_EXIT_USAGE;
 }
 
 static int parse_arguments(int argc, char **argv, struct eval_options *o)
 {
     static const char *const names[] = {"--profile", "--variant", "--out",
-                                        "--weights", "--split"};
+                                        "--weights", "--split", "--seed"};
     const char **targets[] = {&o->cli.profile, &o->cli.variant,
-                              &o->cli.out_directory, &o->weights, &o->split};
+                              &o->cli.out_directory, &o->weights, &o->split,
+                              &o->cli.seed};
     o->cli.out_directory = "results";
     o->split = "test";
     o->cli.overrides = calloc((size_t)argc, sizeof(char *));
@@ -49,7 +50,7 @@ static int parse_arguments(int argc, char **argv, struct eval_options *o)
         return eval_usage("%s", "out of memory");
     for (int i = 2; i < argc; i++) {
         int taken = 0;
-        for (int k = 0; k < 5 && !taken; k++) {
+        for (int k = 0; k < 6 && !taken; k++) {
             taken = cnn_cli_option_value(argc, argv, &i, names[k], targets[k]);
             if (taken < 0)
                 return eval_usage("option %s needs a value", names[k]);
@@ -140,6 +141,9 @@ static int write_record(const char *path, const struct cnn_manifest *manifest,
         r->loss, "device", cnn_device_name(config->device), "device_name",
         device_text, "cnnlab_version", PACKAGE_VERSION, "finished",
         finished);
+    if (record && variant->repeated)
+        json_object_set_new(record, "seed",
+                            json_integer((json_int_t)variant->seed));
     char *text = record ? json_dumps(record, JSON_INDENT(2) |
                                                  JSON_PRESERVE_ORDER |
                                                  JSON_REAL_PRECISION(10))
@@ -199,7 +203,7 @@ static int evaluate_and_write(const struct eval_options *o,
     if (status == 0)
         status = cnn_path_format(variant_directory, sizeof variant_directory,
                                  err, "%s/%s/%s", o->cli.out_directory,
-                                 manifest->name, variant->name);
+                                 manifest->name, variant->path);
     if (status == 0)
         status = cnn_path_format(directory, sizeof directory, err,
                                  "%s/eval-%s", variant_directory, o->split);
@@ -233,7 +237,7 @@ static int evaluate_and_write(const struct eval_options *o,
         return CNN_EXIT_RUN_FAILED;
     printf("%s/%s: %s accuracy %.2f%% (%d of %d), loss %.4f, weights %s\n"
            "wrote %s/predictions.csv and eval.json\n",
-           manifest->name, variant->name, o->split, r.accuracy, r.correct,
+           manifest->name, variant->path, o->split, r.accuracy, r.correct,
            r.samples, r.loss, o->weights, directory);
     return fflush(stdout) == 0 ? CNN_EXIT_OK : CNN_EXIT_RUN_FAILED;
 }
@@ -286,18 +290,29 @@ static int eval_manifest(struct cnn_registry *registry,
     if (cnn_cli_load_manifest(registry, &o->cli, &manifest, err) < 0)
         return CNN_EXIT_USAGE;
     int status;
-    if (manifest.variant_count != 1) {
+    int variants = cnn_manifest_variant_names(&manifest);
+    if (variants != 1) {
         char names[1024] = "";
         size_t used = 0;
         for (int i = 0; i < manifest.variant_count && used < sizeof names;
              i++)
-            used += (size_t)snprintf(names + used, sizeof names - used,
-                                     "%s%s", i ? ", " : "",
-                                     manifest.variants[i].name);
+            if (cnn_manifest_first_of_variant(&manifest, i))
+                used += (size_t)snprintf(names + used, sizeof names - used,
+                                         "%s%s", i ? ", " : "",
+                                         manifest.variants[i].name);
         cnn_error_set(err,
                       "%s has %d variants (%s): weights fit one model, so "
                       "choose it with --variant NAME",
-                      manifest.path, manifest.variant_count, names);
+                      manifest.path, variants, names);
+        status = CNN_EXIT_USAGE;
+    } else if (manifest.variant_count != 1) {
+        char seeds[512];
+        cnn_manifest_format_seeds(&manifest, seeds, sizeof seeds);
+        cnn_error_set(err,
+                      "%s runs %s once per seed (%s): say which seed's run "
+                      "directory gets eval-%s/ with --seed S",
+                      manifest.path, manifest.variants[0].name, seeds,
+                      o->split);
         status = CNN_EXIT_USAGE;
     } else {
         status = evaluate_variant(registry, o, &manifest,

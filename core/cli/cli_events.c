@@ -65,6 +65,17 @@ static void emit(json_t *event)
     free(text);
 }
 
+static struct {
+    int repeated;
+    unsigned long long seed;
+} run_seed;
+
+void cnn_cli_event_run_seed(int repeated, unsigned long long seed)
+{
+    run_seed.repeated = repeated;
+    run_seed.seed = seed;
+}
+
 static json_t *variant_event(const char *name, const char *experiment,
                              const char *variant)
 {
@@ -72,6 +83,9 @@ static json_t *variant_event(const char *name, const char *experiment,
     if (event) {
         json_object_set_new(event, "experiment", json_string(experiment));
         json_object_set_new(event, "variant", json_string(variant));
+        if (run_seed.repeated)
+            json_object_set_new(event, "seed",
+                                json_integer((json_int_t)run_seed.seed));
     }
     return event;
 }

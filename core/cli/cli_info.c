@@ -45,10 +45,30 @@ static void print_plan(const struct cnn_manifest *manifest,
                        const char *out_directory)
 {
     char text[1024];
-    printf("variant %s -> %s/%s/%s\n", variant->name, out_directory,
-           manifest->name, variant->name);
-    printf("  seed %llu, device %s, %d threads\n",
-           (unsigned long long)config->seed, cnn_device_name(config->device),
+    if (variant->repeated) {
+        /* One plan for all the variant's seeds (the runs after this one
+         * of the same name): only the seed differs. */
+        size_t used = 0;
+        text[0] = '\0';
+        for (const struct cnn_variant *run = variant;
+             run < manifest->variants + manifest->variant_count &&
+             strcmp(run->name, variant->name) == 0 && used < sizeof text;
+             run++)
+            used += (size_t)snprintf(text + used, sizeof text - used,
+                                     "%s%llu", run == variant ? "" : ", ",
+                                     (unsigned long long)run->seed);
+        printf("variant %s -> %s/%s/%s/seed-<s>/, one run per seed\n",
+               variant->name, out_directory, manifest->name, variant->name);
+        printf("  seed%s %s", strchr(text, ',') ? "s" : "", text);
+    } else {
+        printf("variant %s -> %s/%s/%s\n", variant->name, out_directory,
+               manifest->name, variant->name);
+        printf("  seed %llu", (unsigned long long)config->seed);
+    }
+    if (variant->repeated || config->split_seed != config->seed)
+        printf(" (the data's split seed %llu)",
+               (unsigned long long)config->split_seed);
+    printf(", device %s, %d threads\n", cnn_device_name(config->device),
            config->threads);
     cnn_params_format(&config->loader_params, text, sizeof text);
     printf("  data: %s {%s}", config->loader->name, text);
@@ -61,7 +81,7 @@ static void print_plan(const struct cnn_manifest *manifest,
                "model.safetensors\n",
                variant->source->path, variant->source->variant,
                out_directory, variant->source->experiment,
-               variant->source->variant);
+               variant->source->run);
     printf("    %-4s %-10s %-12s %-18s %12s\n", "#", "name", "type",
            "output", "parameters");
     size_t total = 0;
@@ -101,8 +121,20 @@ int cnn_cli_check(struct cnn_registry *registry,
         cnn_cli_report(&err);
         return CNN_EXIT_USAGE;
     }
-    printf("%s: experiment %s, %d variant%s\n", manifest.path, manifest.name,
-           manifest.variant_count, manifest.variant_count == 1 ? "" : "s");
+    int variants = cnn_manifest_variant_names(&manifest);
+    if (manifest.seed_count > 0) {
+        /* The runs: every variant once per seed (--variant and --seed
+         * may have kept fewer). */
+        int seeds = manifest.variant_count / variants;
+        printf("%s: experiment %s, %d variant%s x %d seed%s = %d run%s\n",
+               manifest.path, manifest.name, variants,
+               variants == 1 ? "" : "s", seeds, seeds == 1 ? "" : "s",
+               manifest.variant_count,
+               manifest.variant_count == 1 ? "" : "s");
+    } else {
+        printf("%s: experiment %s, %d variant%s\n", manifest.path,
+               manifest.name, variants, variants == 1 ? "" : "s");
+    }
     int status = CNN_EXIT_OK;
     for (int i = 0; i < manifest.variant_count; i++) {
         struct cnn_run_config config;
@@ -111,13 +143,14 @@ int cnn_cli_check(struct cnn_registry *registry,
                                      &model, &err) < 0) {
             if (manifest.variant_count > 1)
                 cnn_error_prefix(&err, "variant %s: ",
-                                 manifest.variants[i].name);
+                                 manifest.variants[i].path);
             cnn_cli_report(&err);
             status = CNN_EXIT_USAGE;
             break;
         }
-        print_plan(&manifest, &manifest.variants[i], &config, &model,
-                   options->out_directory);
+        if (cnn_manifest_first_of_variant(&manifest, i))
+            print_plan(&manifest, &manifest.variants[i], &config, &model,
+                       options->out_directory);
         cnn_model_free(&model);
         cnn_run_config_free(&config);
     }

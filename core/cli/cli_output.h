@@ -37,6 +37,10 @@ int cnn_cli_events_enabled(void);
  * rather than the run. */
 void cnn_cli_event_error(const char *message);
 void cnn_cli_event_note(const char *message);
+/* The seed of the run whose events follow, for a manifest with `seeds:`:
+ * run_start, epoch_end, analysis and run_end then carry "seed" beside
+ * "variant". `repeated` 0: they carry none (a manifest without seeds). */
+void cnn_cli_event_run_seed(int repeated, unsigned long long seed);
 void cnn_cli_event_run_start(const char *experiment, const char *variant,
                              const char *directory, long parameters,
                              int threads);

@@ -43,11 +43,12 @@ static void on_started(void *user, const char *experiment,
                        long parameters, int threads)
 {
     struct progress *p = user;
+    /* `variant` is the run's path: <variant>/seed-<s> with seeds: */
     snprintf(p->label, sizeof p->label, "%s/%s", experiment, variant);
     memset(&p->line, 0, sizeof p->line);
     if (p->json)
-        cnn_cli_event_run_start(experiment, variant, directory, parameters,
-                                threads);
+        cnn_cli_event_run_start(experiment, p->variant, directory,
+                                parameters, threads);
     else if (!p->quiet)
         fprintf(stderr, "%s: %ld parameters, %d threads, writing %s\n",
                 p->label, parameters, threads, directory);
@@ -128,7 +129,7 @@ static int validate_all(const struct cnn_registry *registry,
                                      &config, &model, err) < 0) {
             if (manifest->variant_count > 1)
                 cnn_error_prefix(err, "variant %s: ",
-                                 manifest->variants[i].name);
+                                 manifest->variants[i].path);
             return -1;
         }
         cnn_model_free(&model);
@@ -147,15 +148,15 @@ static void print_summary(const struct cnn_manifest *manifest,
         const struct cnn_run_summary *s = &summaries[i];
         if (failed[i])
             printf("%-20s %8s %8s %8s %12ld  %s\n",
-                   manifest->variants[i].name, "failed", "-", "-",
+                   manifest->variants[i].path, "failed", "-", "-",
                    s->parameters, s->directory);
         else if (s->skipped)
             printf("%-20s %8s %8s %8s %12ld  %s (complete; --force reruns)\n",
-                   manifest->variants[i].name, "-", "-", "-", s->parameters,
+                   manifest->variants[i].path, "-", "-", "-", s->parameters,
                    s->directory);
         else
             printf("%-20s %7.2f%% %7.2f%% %7.2f%% %12ld  %s\n",
-                   manifest->variants[i].name, s->result.train_accuracy,
+                   manifest->variants[i].path, s->result.train_accuracy,
                    s->result.val_accuracy, s->result.test_accuracy,
                    s->parameters, s->directory);
     }
@@ -213,6 +214,8 @@ int cnn_cli_run(struct cnn_registry *registry,
          i++) {
         struct cnn_error run_error = {0};
         progress.variant = manifest.variants[i].name;
+        cnn_cli_event_run_seed(manifest.variants[i].repeated,
+                               manifest.variants[i].seed);
         if (cnn_run_variant(registry, &manifest, &manifest.variants[i],
                             &run_options, &summaries[i], &run_error) < 0) {
             failed[i] = 1;

@@ -1,5 +1,6 @@
 /* cnnlab — what run and check share: loading the manifest, its plugins,
  * and validating every variant before anything runs. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,21 @@ static int load_manifest_plugins(struct cnn_registry *registry,
     return 0;
 }
 
+/* --seed S: a whole number, one of the manifest's seeds. */
+static int select_seed(struct cnn_manifest *manifest, const char *text,
+                       struct cnn_error *err)
+{
+    char *end;
+    errno = 0;
+    unsigned long long seed = strtoull(text, &end, 10);
+    if (errno != 0 || end == text || *end || text[0] == '-' ||
+        seed > 4294967295ULL)
+        return cnn_error_set(err, "--seed '%s' is not a seed (a whole "
+                                  "number from 0 to 4294967295)",
+                             text);
+    return cnn_manifest_select_seed(manifest, (uint64_t)seed, err);
+}
+
 int cnn_cli_load_manifest(struct cnn_registry *registry,
                           const struct cnn_cli_options *options,
                           struct cnn_manifest *manifest,
@@ -90,6 +106,7 @@ int cnn_cli_load_manifest(struct cnn_registry *registry,
         return -1;
     if ((options->variant &&
          cnn_manifest_select_variant(manifest, options->variant, err) < 0) ||
+        (options->seed && select_seed(manifest, options->seed, err) < 0) ||
         load_manifest_plugins(registry, manifest, err) < 0) {
         cnn_manifest_free(manifest);
         return -1;
@@ -131,11 +148,15 @@ int cnn_cli_print_variants(struct cnn_registry *registry,
         cnn_cli_report(&err);
         return CNN_EXIT_USAGE;
     }
-    int several = manifest.variant_count > 1;
+    /* The model is the same for every seed: one per variant. */
+    int several = cnn_manifest_variant_names(&manifest) > 1;
     int status = CNN_EXIT_OK;
-    for (int i = 0; i < manifest.variant_count; i++) {
+    for (int i = 0, shown = 0; i < manifest.variant_count; i++) {
+        if (!cnn_manifest_first_of_variant(&manifest, i))
+            continue;
+        shown++;
         if (print(registry, &manifest, &manifest.variants[i],
-                  several ? i + 1 : 0, &err) < 0) {
+                  several ? shown : 0, &err) < 0) {
             cnn_cli_report(&err);
             status = CNN_EXIT_USAGE;
             break;

@@ -38,7 +38,8 @@ static const char usage_text[] =
     "                                  predictions.csv to <out>/<experiment>/"
     "<variant>/\n"
     "                                  eval-<split>/ (also --profile, "
-    "--variant, --out)\n"
+    "--variant, --seed,\n"
+    "                                  --out)\n"
     "  table DIR [DIR ...]             rewrite DIR/table.{md,tex,csv} and "
     "DIR/index.html\n"
     "                                  from the results in DIR "
@@ -51,9 +52,11 @@ static const char usage_text[] =
     "\n"
     "Options for run and check (summary and rf: --profile, --variant and "
     "KEY=VALUE;\n"
-    "analyse: those and --out):\n"
+    "analyse: those, --seed and --out):\n"
     "  --profile NAME    apply the manifest's profile NAME (e.g. smoke)\n"
     "  --variant NAME    only this variant\n"
+    "  --seed S          only seed S of a manifest with seeds: or "
+    "repeats:\n"
     "  --out DIR         results directory (default: results)\n"
     "  --force           rerun variants whose results are complete\n"
     "  --resume          run only: continue interrupted variants from "
@@ -102,7 +105,8 @@ static int usage_error(const char *fmt, const char *detail)
 static int parse_run_arguments(int argc, char **argv,
                                struct cnn_cli_options *options)
 {
-    static const char *const valued[] = {"--profile", "--variant", "--out"};
+    static const char *const valued[] = {"--profile", "--variant", "--out",
+                                         "--seed"};
     options->out_directory = "results";
     options->overrides = calloc((size_t)argc, sizeof(char *));
     if (!options->overrides)
@@ -111,7 +115,7 @@ static int parse_run_arguments(int argc, char **argv,
         const char *arg = argv[i];
         const char *value = NULL;
         int matched = 0;
-        for (int k = 0; k < 3 && !matched; k++) {
+        for (int k = 0; k < 4 && !matched; k++) {
             int found = cnn_cli_option_value(argc, argv, &i, valued[k], &value);
             if (found < 0)
                 return usage_error("option %s needs a value", valued[k]);
@@ -121,6 +125,8 @@ static int parse_run_arguments(int argc, char **argv,
                     options->profile = value;
                 else if (k == 1)
                     options->variant = value;
+                else if (k == 3)
+                    options->seed = value;
                 else if (!value[0])
                     /* An unset shell variable: "" would put the
                      * results under "/". */
@@ -203,6 +209,8 @@ enum {
     COMMAND_TAKES_OUT = 1 << 0,         /* --out */
     COMMAND_TAKES_FORCE_QUIET = 1 << 1, /* --force, --quiet */
     COMMAND_TAKES_JSON_RESUME = 1 << 2, /* --json, --resume: run only */
+    COMMAND_TAKES_SEED = 1 << 3,        /* --seed: commands that read or
+                                           write runs */
 };
 
 /* One subcommand. Either it parses its own arguments and needs no
@@ -222,7 +230,8 @@ struct command {
 };
 
 enum {
-    ALL_RUN_OPTIONS = COMMAND_TAKES_OUT | COMMAND_TAKES_FORCE_QUIET,
+    ALL_RUN_OPTIONS = COMMAND_TAKES_OUT | COMMAND_TAKES_FORCE_QUIET |
+                      COMMAND_TAKES_SEED,
 };
 
 static const struct command commands[] = {
@@ -244,7 +253,8 @@ static const struct command commands[] = {
     {"rf", NULL, parse_run_arguments, cnn_cli_rf, 0,
      "--profile, --variant and KEY=VALUE"},
     {"analyse", NULL, parse_run_arguments, cnn_cli_analyse,
-     COMMAND_TAKES_OUT, "--profile, --variant, --out and KEY=VALUE"},
+     COMMAND_TAKES_OUT | COMMAND_TAKES_SEED,
+     "--profile, --variant, --seed, --out and KEY=VALUE"},
 };
 
 static const struct command *find_command(const char *name)
@@ -261,9 +271,11 @@ static int check_options(const struct command *command,
                          const struct cnn_cli_options *options)
 {
     int takes_out = (command->flags & COMMAND_TAKES_OUT) != 0;
+    int takes_seed = (command->flags & COMMAND_TAKES_SEED) != 0;
     int is_run = (command->flags & COMMAND_TAKES_JSON_RESUME) != 0;
     if (command->only_options &&
         (options->force || options->quiet ||
+         (!takes_seed && options->seed) ||
          (!takes_out && strcmp(options->out_directory, "results") != 0))) {
         char text[512];
         snprintf(text, sizeof text, "%s takes only %s", command->name,

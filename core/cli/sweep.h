@@ -27,19 +27,20 @@ int cnn_sweep_check_options(const struct cnn_cli_options *options);
 /* 1 when the variants should run outside this process. */
 int cnn_sweep_wanted(const struct cnn_cli_options *options);
 
-/* Run the manifest's variants (validated already) as the options say and
+/* Run the manifest's runs (validated already) as the options say and
  * return the command's exit status. */
 int cnn_sweep_run_local(const struct cnn_cli_options *options,
                         const struct cnn_manifest *manifest);
 int cnn_sweep_submit_slurm(const struct cnn_cli_options *options,
                            const struct cnn_manifest *manifest);
 
-/* The variants a sweep runs: all of them with --force, else those
- * without complete results for exactly their resolved manifest. */
+/* The runs a sweep runs (a variant, or one seed of it with `seeds:`):
+ * all of them with --force, else those without complete results for
+ * exactly their resolved manifest. */
 struct cnn_sweep_plan {
     int count;
     int *variants;        /* indices into manifest->variants, in order */
-    int *complete;        /* per manifest variant: 1 when skipped */
+    int *complete;        /* per manifest run: 1 when skipped */
 };
 
 int cnn_sweep_plan_make(struct cnn_sweep_plan *plan,
@@ -56,12 +57,12 @@ char *cnn_sweep_directory(const struct cnn_cli_options *options,
 
 /* The argument vector of a worker, NULL-terminated and malloc'd (the
  * strings are the options' own): `PROGRAM run MANIFEST --variant V
- * --no-table --out D [--profile P] [--force] [--resume] [--quiet]
- * [KEY=VALUE ...]`.
+ * [--seed S] --no-table --out D [--profile P] [--force] [--resume]
+ * [--quiet] [KEY=VALUE ...]`; `seed` NULL for a manifest without seeds.
  * NULL when out of memory. */
 char **cnn_sweep_worker_argv(const char *program,
                              const struct cnn_cli_options *options,
-                             const char *variant);
+                             const char *variant, const char *seed);
 
 /* The path of the running cnnlab. With `for_scripts`, the libtool wrapper
  * of an uninstalled build rather than the binary it runs, since a batch

@@ -1,8 +1,9 @@
 /* cnnlab — `cnnlab run M --jobs N`: the variants in N worker processes
  * on this machine, the cores shared out among them. Each worker is
- * `cnnlab run M --variant V ...`, a process of its own, so a crash costs
- * one variant only; its progress and errors (stderr) come back a whole
- * line at a time, prefixed "[V] ", so the workers' lines never mix
+ * `cnnlab run M --variant V ...` (with `seeds:`, one worker per seed:
+ * `--variant V --seed S`), a process of its own, so a crash costs one run
+ * only; its progress and errors (stderr) come back a whole line at a
+ * time, prefixed "[V] " ("[V/seed-S] "), so the workers' lines never mix
  * mid-line. */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,10 +70,13 @@ static char **worker_environment(int threads, char *setting, size_t size)
 
 static int start_worker(struct worker *worker, const char *program,
                         const struct cnn_cli_options *options,
-                        const char *variant, struct cnn_error *err)
+                        const struct cnn_variant *variant,
+                        struct cnn_error *err)
 {
-    char setting[64];
-    char **argv = cnn_sweep_worker_argv(program, options, variant);
+    char setting[64], seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)variant->seed);
+    char **argv = cnn_sweep_worker_argv(program, options, variant->name,
+                                        variant->repeated ? seed : NULL);
     char **envp = worker_environment(worker->threads, setting,
                                      sizeof setting);
     int fds[2] = {-1, -1};
@@ -194,9 +198,9 @@ static void run_workers(const struct cnn_cli_options *options,
             workers[s].variant = v;
             outcomes[v].started = 1;
             if (start_worker(&workers[s], program, options,
-                             manifest->variants[v].name, &err) < 0) {
+                             &manifest->variants[v], &err) < 0) {
                 cnn_error_prefix(&err, "variant %s: ",
-                                 manifest->variants[v].name);
+                                 manifest->variants[v].path);
                 cnn_cli_report(&err);
                 outcomes[v].exit_status = 127;
             } else {
@@ -225,7 +229,7 @@ static void run_workers(const struct cnn_cli_options *options,
             continue; /* EINTR; a stop is seen within a second */
         for (int k = 0; k < n; k++) {
             struct worker *w = &workers[slot_of[k]];
-            const char *name = manifest->variants[w->variant].name;
+            const char *name = manifest->variants[w->variant].path;
             if (fds[k].revents && !receive(name, w)) {
                 finish(name, w, &outcomes[w->variant], options->quiet);
                 running--;
@@ -282,7 +286,7 @@ static int print_summary(const struct cnn_cli_options *options,
     for (int i = 0; i < manifest->variant_count; i++) {
         const struct cnn_variant *variant = &manifest->variants[i];
         char *directory = cnn_sweep_directory(options, manifest,
-                                              variant->name);
+                                              variant->path);
         struct result r;
         read_result(directory ? directory : "", variant, &r);
         char parameters[32] = "-";
@@ -295,11 +299,11 @@ static int print_summary(const struct cnn_cli_options *options,
                    : outcomes[i].exit_status == 130 ? "interrupted"
                                                    : "failed";
         if (word)
-            printf("%-20s %8s %8s %8s %12s  %s\n", variant->name, word, "-",
+            printf("%-20s %8s %8s %8s %12s  %s\n", variant->path, word, "-",
                    "-", parameters, directory ? directory : "");
         else
             printf("%-20s %7.2f%% %7.2f%% %7.2f%% %12s  %s%s\n",
-                   variant->name, r.train, r.val, r.test, parameters,
+                   variant->path, r.train, r.val, r.test, parameters,
                    directory ? directory : "",
                    plan->complete[i] ? " (complete; --force reruns)" : "");
         free(directory);
@@ -335,12 +339,13 @@ int cnn_sweep_run_local(const struct cnn_cli_options *options,
         if (workers[s].threads < 1)
             workers[s].threads = 1;
     }
+    const char *runs = manifest->seed_count ? "run" : "variant";
     if (!options->quiet)
         fprintf(stderr,
-                "cnnlab: %d variant%s to run in %d worker process%s, %d "
+                "cnnlab: %d %s%s to run in %d worker process%s, %d "
                 "thread%s each where the manifest leaves `threads` at 0; "
                 "%d complete already\n",
-                plan.count, plan.count == 1 ? "" : "s", slots,
+                plan.count, runs, plan.count == 1 ? "" : "s", slots,
                 slots == 1 ? "" : "es", slots ? workers[0].threads : 0,
                 slots && workers[0].threads == 1 ? "" : "s",
                 manifest->variant_count - plan.count);

@@ -1,5 +1,6 @@
-/* cnnlab — what both executors share: which variants to run, how a
- * worker is invoked, and where this cnnlab lives. */
+/* cnnlab — what both executors share: which runs (variants, or with
+ * `seeds:` a variant's seeds) to run, how a worker is invoked, and where
+ * this cnnlab lives. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ int cnn_sweep_plan_make(struct cnn_sweep_plan *plan,
          * variant always has work to do. */
         if (!options->force) {
             char *directory = cnn_sweep_directory(options, manifest,
-                                                  manifest->variants[i].name);
+                                                  manifest->variants[i].path);
             if (!directory) {
                 cnn_sweep_plan_free(plan);
                 return cnn_error_set(err, "out of memory");
@@ -70,11 +71,11 @@ void cnn_sweep_plan_free(struct cnn_sweep_plan *plan)
 
 char **cnn_sweep_worker_argv(const char *program,
                              const struct cnn_cli_options *options,
-                             const char *variant)
+                             const char *variant, const char *seed)
 {
-    /* program run MANIFEST --variant V --no-table --out D --profile P
-     * --force --resume --quiet, the overrides, NULL */
-    size_t size = 14 + (size_t)options->override_count;
+    /* program run MANIFEST --variant V --seed S --no-table --out D
+     * --profile P --force --resume --quiet, the overrides, NULL */
+    size_t size = 16 + (size_t)options->override_count;
     const char **argv = calloc(size, sizeof *argv);
     if (!argv)
         return NULL;
@@ -84,6 +85,10 @@ char **cnn_sweep_worker_argv(const char *program,
     argv[n++] = options->manifest;
     argv[n++] = "--variant";
     argv[n++] = variant;
+    if (seed) {
+        argv[n++] = "--seed";
+        argv[n++] = seed;
+    }
     /* The executor writes the table once the variants are done; workers
      * writing it at the same time would only race. */
     argv[n++] = "--no-table";

@@ -1,6 +1,7 @@
 /* cnnlab — `cnnlab run M --executor slurm`: one sbatch job array, a task
- * per variant that still needs running, each task `cnnlab run M
- * --variant V` into the shared results directory; and a job that depends
+ * per variant that still needs running (with `seeds:`, per variant and
+ * seed), each task `cnnlab run M --variant V [--seed S]` into the shared
+ * results directory; and a job that depends
  * on the array (afterany: it runs however the tasks end) and writes the
  * table with `cnnlab table`. The scripts are kept in
  * <out>/<experiment>/slurm/ beside the tasks' logs. */
@@ -112,8 +113,9 @@ static int find_places(struct places *p, const struct cnn_cli_options *options,
     return 0;
 }
 
-/* The worker's variant in the array script: each task's own. */
+/* The worker's variant (and seed) in the array script: each task's own. */
 static const char variant_word[] = "$variant";
+static const char seed_word[] = "$seed";
 
 /* `array`: the --array value, or NULL. */
 static void add_header(struct text *t, const struct cnn_cli_options *options,
@@ -144,26 +146,42 @@ static void array_script(struct text *t, const struct cnn_cli_options *options,
         snprintf(array, sizeof array, "0-%d", plan->count - 1);
     snprintf(output, sizeof output, "%s/%%A_%%a.out", p->log_dir);
     add_header(t, options, job_name, array, output);
-    add(t, "# Written by `cnnlab run --executor slurm`: one array task per "
-           "variant of\n# %s, each `cnnlab run --variant V` into the shared "
-           "results directory.\n", manifest->name);
+    int seeded = manifest->seed_count > 0;
+    if (seeded)
+        add(t, "# Written by `cnnlab run --executor slurm`: one array task "
+               "per variant and seed\n# of %s, each `cnnlab run --variant V "
+               "--seed S` into the shared results\n# directory.\n",
+            manifest->name);
+    else
+        add(t, "# Written by `cnnlab run --executor slurm`: one array task "
+               "per variant of\n# %s, each `cnnlab run --variant V` into "
+               "the shared results directory.\n", manifest->name);
     add(t, "cd ");
     add_quoted(t, p->cwd);
     add(t, " || exit 1\ncase \"${SLURM_ARRAY_TASK_ID:-}\" in\n");
-    for (int k = 0; k < plan->count; k++)
-        add(t, "%d) variant=%s ;;\n", k,
-            manifest->variants[plan->variants[k]].name);
+    for (int k = 0; k < plan->count; k++) {
+        const struct cnn_variant *run = &manifest->variants[plan->variants[k]];
+        if (seeded)
+            add(t, "%d) variant=%s seed=%llu ;;\n", k, run->name,
+                (unsigned long long)run->seed);
+        else
+            add(t, "%d) variant=%s ;;\n", k, run->name);
+    }
     add(t, "*) echo \"cnnlab: array task '${SLURM_ARRAY_TASK_ID:-}' has no "
            "variant\" >&2; exit 2 ;;\nesac\n");
-    add(t, "echo \"cnnlab: array task $SLURM_ARRAY_TASK_ID runs variant "
-           "$variant\"\n");
+    if (seeded)
+        add(t, "echo \"cnnlab: array task $SLURM_ARRAY_TASK_ID runs variant "
+               "$variant, seed $seed\"\n");
+    else
+        add(t, "echo \"cnnlab: array task $SLURM_ARRAY_TASK_ID runs variant "
+               "$variant\"\n");
     add(t, "# A manifest that leaves `threads` at 0 uses the CPUs of the "
            "task.\nCNNLAB_THREADS=\"${SLURM_CPUS_PER_TASK:-${CNNLAB_THREADS:"
            "-$(nproc)}}\"\nexport CNNLAB_THREADS\nexec");
     for (int i = 0; argv[i]; i++) {
         add(t, " ");
-        if (argv[i] == variant_word)
-            add(t, "\"%s\"", variant_word);
+        if (argv[i] == variant_word || argv[i] == seed_word)
+            add(t, "\"%s\"", argv[i]);
         else
             add_quoted(t, argv[i]);
     }
@@ -289,11 +307,12 @@ static int submit(const struct cnn_cli_options *options,
     char *array_argv[] = {"sbatch", "--parsable", array_path, NULL};
     if (sbatch(array_argv, &array_job, err) < 0)
         return -1;
-    printf("cnnlab: submitted job array %ld: %d task%s, one per variant (",
-           array_job, plan->count, plan->count == 1 ? "" : "s");
+    printf("cnnlab: submitted job array %ld: %d task%s, one per variant%s (",
+           array_job, plan->count, plan->count == 1 ? "" : "s",
+           manifest->seed_count ? " and seed" : "");
     for (int k = 0; k < plan->count; k++)
         printf("%s%d %s", k ? ", " : "", k,
-               manifest->variants[plan->variants[k]].name);
+               manifest->variants[plan->variants[k]].path);
     printf("), logs in %s/%ld_<task>.out\n", p->log_dir, array_job);
     if (options->no_table) {
         fflush(stdout);
@@ -329,14 +348,17 @@ int cnn_sweep_submit_slurm(const struct cnn_cli_options *options,
         cnn_cli_report(&err);
         status = CNN_EXIT_RUN_FAILED;
     } else if (plan.count == 0) {
-        fprintf(stderr, "cnnlab: every variant of %s has complete results in "
+        fprintf(stderr, "cnnlab: every %s of %s has complete results in "
                         "%s: nothing to submit (--force reruns them)\n",
-                manifest->name, p.experiment_dir);
+                manifest->seed_count ? "run" : "variant", manifest->name,
+                p.experiment_dir);
         if (!options->dry_run && !options->no_table &&
             cnn_cli_update_tables(options, manifest) < 0)
             status = CNN_EXIT_RUN_FAILED;
     } else {
-        argv = cnn_sweep_worker_argv(p.program, options, variant_word);
+        argv = cnn_sweep_worker_argv(p.program, options, variant_word,
+                                     manifest->seed_count ? seed_word
+                                                          : NULL);
         if (argv)
             array_script(&array, options, manifest, &plan, &p, argv);
         table_script(&table, options, manifest, &p);

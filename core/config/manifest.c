@@ -8,8 +8,9 @@
 #include "config/table_settings.h"
 
 static const char *const top_level_keys[] = {
-    "name", "description", "seed", "device", "threads", "data", "model",
-    "train", "variants", "analyses", "profiles", "plugins", "table", "cuda",
+    "name", "description", "seed", "seeds", "repeats", "device", "threads",
+    "data", "model", "train", "variants", "analyses", "profiles", "plugins",
+    "table", "cuda",
 };
 #define TOP_LEVEL_KEY_COUNT \
     (int)(sizeof top_level_keys / sizeof top_level_keys[0])
@@ -138,6 +139,109 @@ static int refuse_plugins_override(const char *assignment,
                          assignment);
 }
 
+/* ---- Which seeds: `seed: N` (one run), `seeds: [...]` or `repeats: N`
+ * (one run per seed). The three keys are one setting: a layer (the file's
+ * top level, a profile, the command line's overrides) gives at most one of
+ * them, and a later layer's replaces an earlier one's whichever it is, so
+ * `--profile` or `repeats=3` on a manifest with `seed: 1` repeats it.
+ * `seeds` and `repeats` belong to the experiment, not to a variant. */
+
+static const char *const seed_keys[] = {"seed", "seeds", "repeats"};
+#define SEED_KEY_COUNT 3
+
+static int is_seed_key(const char *key)
+{
+    for (int k = 0; k < SEED_KEY_COUNT; k++)
+        if (strcmp(key, seed_keys[k]) == 0)
+            return 1;
+    return 0;
+}
+
+static int both_seed_keys(struct cnn_mark mark, const char *first,
+                          const char *second, const char *where,
+                          struct cnn_error *err)
+{
+    int is_seed = strcmp(first, "seed") == 0 || strcmp(second, "seed") == 0;
+    return cnn_error_at(
+        err, mark, "'%s' and '%s' are both given in %s: %s; keep one", first,
+        second, where,
+        is_seed ? "seed: N is the seed of a single run, seeds: [...] and "
+                  "repeats: N run every variant once per seed"
+                : "repeats: N means seeds: [1, 2, ..., N]");
+}
+
+/* The seed key `layer` sets (NULL: none); two of them are an error at the
+ * second. */
+static int layer_seed_key(const struct cnn_node *layer, const char *where,
+                          const char **key, struct cnn_error *err)
+{
+    *key = NULL;
+    if (!layer || layer->kind != CNN_NODE_MAP)
+        return 0;
+    for (int i = 0; i < layer->count; i++) {
+        if (!is_seed_key(layer->keys[i]))
+            continue;
+        if (*key)
+            return both_seed_keys(layer->key_marks[i], *key, layer->keys[i],
+                                  where, err);
+        *key = layer->keys[i];
+    }
+    return 0;
+}
+
+/* A later layer sets `key`: the earlier layers' other seed keys go. */
+static void replace_seed_keys(struct cnn_node *tree, const char *key)
+{
+    for (int k = 0; k < SEED_KEY_COUNT; k++)
+        if (strcmp(seed_keys[k], key) != 0)
+            cnn_node_map_remove(tree, seed_keys[k]);
+}
+
+static int is_repeated(const struct cnn_node *tree)
+{
+    return cnn_node_get(tree, "seeds") || cnn_node_get(tree, "repeats");
+}
+
+/* A variant may set `seed:` (its single run's), but not the experiment's
+ * seeds, nor a seed of its own when the experiment repeats. */
+static int check_variant_seed(const struct cnn_node *overlay,
+                              const struct cnn_node *tree,
+                              struct cnn_error *err)
+{
+    const char *key;
+    if (layer_seed_key(overlay, "a variant", &key, err) < 0)
+        return -1;
+    if (!key)
+        return 0;
+    if (strcmp(key, "seed") != 0)
+        return cnn_error_at(err, cnn_node_key_mark(overlay, key),
+                            "'%s' sets the experiment's seeds, not a "
+                            "variant's (every variant runs once per seed, "
+                            "so that they compare seed by seed): move it "
+                            "to the top level (or into a profile)",
+                            key);
+    if (is_repeated(tree))
+        return cnn_error_at(err, cnn_node_key_mark(overlay, key),
+                            "a variant's 'seed' does not go with the "
+                            "experiment's '%s', which runs every variant "
+                            "once per seed: remove it from the variant",
+                            cnn_node_get(tree, "seeds") ? "seeds"
+                                                        : "repeats");
+    return 0;
+}
+
+/* The seed key an override "seeds=..." or "seeds.0=..." sets; NULL for
+ * any other. */
+static const char *override_seed_key(const char *assignment)
+{
+    size_t key = strcspn(assignment, "=.[");
+    for (int k = 0; k < SEED_KEY_COUNT; k++)
+        if (strlen(seed_keys[k]) == key &&
+            strncmp(assignment, seed_keys[k], key) == 0)
+            return seed_keys[k];
+    return NULL;
+}
+
 /* The manifest's root without its 'variants' and 'profiles': cloning the
  * whole root for every variant would copy every other variant too, which
  * made loading quadratic in the number of variants (issue 19, class 9). */
@@ -243,6 +347,8 @@ static int resolve(const struct cnn_manifest *manifest,
                                 TOP_LEVEL_KEY_COUNT, err);
             if (status == 0)
                 status = refuse_plugins_in(overlay, "a variant", err);
+            if (status == 0)
+                status = check_variant_seed(overlay, tree, err);
             /* One table per experiment: its settings cannot differ by
              * variant. */
             if (status == 0 && cnn_node_get(overlay, "table"))
@@ -256,12 +362,33 @@ static int resolve(const struct cnn_manifest *manifest,
         }
     }
     if (status == 0 && profile) {
+        const char *seed_key = NULL;
         status = refuse_plugins_in(profile, "a profile", err);
+        if (status == 0)
+            status = layer_seed_key(profile, "a profile", &seed_key, err);
+        if (status == 0 && seed_key)
+            replace_seed_keys(tree, seed_key);
         if (status == 0)
             status = cnn_node_merge(tree, profile, err);
     }
+    const char *override_seed = NULL;
+    int override_seed_at = -1;
     for (int i = 0; status == 0 && i < override_count; i++) {
         status = refuse_plugins_override(overrides[i], err);
+        const char *seed_key = override_seed_key(overrides[i]);
+        if (status == 0 && seed_key && override_seed &&
+            strcmp(seed_key, override_seed) != 0) {
+            char where[512];
+            snprintf(where, sizeof where,
+                     "the overrides ('%.200s' and '%.200s')",
+                     overrides[override_seed_at], overrides[i]);
+            status = both_seed_keys((struct cnn_mark){0}, override_seed,
+                                    seed_key, where, err);
+        } else if (status == 0 && seed_key) {
+            override_seed = seed_key;
+            override_seed_at = i;
+            replace_seed_keys(tree, seed_key);
+        }
         if (status == 0)
             status = cnn_node_apply_override(tree, overrides[i], err);
     }
@@ -336,8 +463,14 @@ static int add_variant(struct cnn_manifest *manifest, const char *name,
         return cnn_error_set(err, "out of memory");
     }
     manifest->variants = grown;
-    manifest->variants[manifest->variant_count++] =
-        (struct cnn_variant){copy, resolved, NULL};
+    char *path = strdup(name);
+    if (!path) {
+        free(copy);
+        cnn_node_free(resolved);
+        return cnn_error_set(err, "out of memory");
+    }
+    manifest->variants[manifest->variant_count++] = (struct cnn_variant){
+        .name = copy, .resolved = resolved, .path = path};
     return 0;
 }
 
@@ -399,6 +532,230 @@ static int load_variants(struct cnn_manifest *manifest,
     return 0;
 }
 
+/* The most runs per variant `seeds:` or `repeats:` may ask for. */
+#define SEEDS_MAX 10000
+#define SEED_MAX 4294967295.0
+
+/* The seeds the resolved tree asks for: `seeds: [...]`, `repeats: N`
+ * (1..N), or none (*count 0). */
+static int parse_seeds(const struct cnn_node *tree, uint64_t **seeds,
+                       int *count, struct cnn_error *err)
+{
+    *seeds = NULL;
+    *count = 0;
+    const struct cnn_node *list = cnn_node_get(tree, "seeds");
+    const struct cnn_node *repeats = cnn_node_get(tree, "repeats");
+    if (!list && !repeats)
+        return 0;
+    long n = 0;
+    if (repeats) {
+        if (cnn_node_to_long(repeats, &n, err) < 0)
+            return cnn_error_prefix(err, "repeats: ");
+        if (n < 1 || n > SEEDS_MAX)
+            return cnn_error_at(err, repeats->mark,
+                                "repeats: %ld: give how many times each "
+                                "variant runs, 1 to %d (seeds 1 to N)",
+                                n, SEEDS_MAX);
+    } else if (list->kind != CNN_NODE_SEQUENCE || list->count == 0) {
+        return cnn_error_at(err, list->mark,
+                            "seeds: needs a list of one or more seeds, "
+                            "e.g. seeds: [1, 2, 3] (or repeats: 3)");
+    } else if (list->count > SEEDS_MAX) {
+        return cnn_error_at(err, list->mark,
+                            "seeds: lists %d seeds; at most %d", list->count,
+                            SEEDS_MAX);
+    } else {
+        n = list->count;
+    }
+    *seeds = malloc((size_t)n * sizeof **seeds);
+    if (!*seeds)
+        return cnn_error_set(err, "out of memory");
+    for (long i = 0; i < n; i++) {
+        long value = i + 1;
+        if (list) {
+            const struct cnn_node *item = list->items[i];
+            if (item->kind != CNN_NODE_SCALAR ||
+                cnn_node_to_long(item, &value, err) < 0 || value < 0 ||
+                value > SEED_MAX) {
+                free(*seeds);
+                *seeds = NULL;
+                return cnn_error_at(err, item->mark,
+                                    "seeds: '%s' is not a seed: each is a "
+                                    "whole number from 0 to 4294967295",
+                                    item->kind == CNN_NODE_SCALAR
+                                        ? item->text
+                                        : cnn_node_kind_name(item->kind));
+            }
+            for (long j = 0; j < i; j++)
+                if ((*seeds)[j] == (uint64_t)value) {
+                    free(*seeds);
+                    *seeds = NULL;
+                    return cnn_error_at(
+                        err, item->mark,
+                        "seeds: %ld is listed twice (first on line %d): "
+                        "each seed is one run of every variant; list it "
+                        "once",
+                        value, list->items[j]->mark.line);
+                }
+        }
+        (*seeds)[i] = (uint64_t)value;
+    }
+    *count = (int)n;
+    return 0;
+}
+
+/* The mark of seed `index`'s value, for its run's `seed:` node. */
+static struct cnn_mark seed_mark(const struct cnn_node *tree, int index)
+{
+    const struct cnn_node *list = cnn_node_get(tree, "seeds");
+    if (list && list->kind == CNN_NODE_SEQUENCE && index < list->count)
+        return list->items[index]->mark;
+    const struct cnn_node *repeats = cnn_node_get(tree, "repeats");
+    return repeats ? repeats->mark : tree->mark;
+}
+
+/* One seed's tree: `seed: S` where `seeds`/`repeats` was, and the data's
+ * split seed fixed (CNN_DEFAULT_SPLIT_SEED unless data.split_seed says
+ * otherwise), so that every seed sees the same images and a run's
+ * manifest.yaml reproduces that run alone. */
+static struct cnn_node *seeded_tree(const struct cnn_node *tree, int index,
+                                    uint64_t seed)
+{
+    struct cnn_node *copy = cnn_node_clone(tree);
+    if (!copy)
+        return NULL;
+    struct cnn_mark mark = seed_mark(tree, index);
+    char text[32];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+    for (int i = 0; i < copy->count; i++) {
+        if (strcmp(copy->keys[i], "seeds") != 0 &&
+            strcmp(copy->keys[i], "repeats") != 0)
+            continue;
+        char *key = strdup("seed");
+        struct cnn_node *value = cnn_node_new_scalar(text, mark);
+        if (!key || !value) {
+            free(key);
+            cnn_node_free(value);
+            cnn_node_free(copy);
+            return NULL;
+        }
+        free(copy->keys[i]);
+        cnn_node_free(copy->items[i]);
+        copy->keys[i] = key;
+        copy->items[i] = value;
+        break;
+    }
+    struct cnn_node *data = cnn_node_get(copy, "data");
+    /* A data: that is not a mapping is run_config's to report. */
+    if (data && data->kind == CNN_NODE_MAP &&
+        !cnn_node_get(data, "split_seed")) {
+        snprintf(text, sizeof text, "%d", CNN_DEFAULT_SPLIT_SEED);
+        struct cnn_node *split = cnn_node_new_scalar(text, mark);
+        if (!split || cnn_node_map_set(data, "split_seed", mark, split) < 0) {
+            cnn_node_free(copy);
+            return NULL;
+        }
+    }
+    return copy;
+}
+
+struct cnn_model_source *cnn_model_source_clone(
+    const struct cnn_model_source *source)
+{
+    if (!source)
+        return NULL;
+    struct cnn_model_source *copy = calloc(1, sizeof *copy);
+    if (!copy)
+        return NULL;
+    *copy = *source;
+    copy->path = strdup(source->path);
+    copy->experiment = strdup(source->experiment);
+    copy->variant = strdup(source->variant);
+    copy->run = strdup(source->run);
+    if (!copy->path || !copy->experiment || !copy->variant || !copy->run) {
+        cnn_model_source_free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+static void free_variant(struct cnn_variant *variant)
+{
+    free(variant->name);
+    free(variant->path);
+    cnn_node_free(variant->resolved);
+    cnn_model_source_free(variant->source);
+}
+
+/* `seeds:`/`repeats:`: each variant becomes one run per seed. Every
+ * variant has the same seeds (a variant cannot set them). */
+static int expand_seeds(struct cnn_manifest *manifest, struct cnn_error *err)
+{
+    if (manifest->variant_count == 0 ||
+        !is_repeated(manifest->variants[0].resolved))
+        return 0;
+    if (parse_seeds(manifest->variants[0].resolved, &manifest->seeds,
+                    &manifest->seed_count, err) < 0)
+        return -1;
+    int seeds = manifest->seed_count;
+    for (int v = 1; v < manifest->variant_count; v++) {
+        uint64_t *mine;
+        int count;
+        if (parse_seeds(manifest->variants[v].resolved, &mine, &count,
+                        err) < 0)
+            return -1;
+        int same = count == seeds;
+        for (int i = 0; same && i < count; i++)
+            same = mine[i] == manifest->seeds[i];
+        free(mine);
+        if (!same)
+            return cnn_error_set(err,
+                                 "variant %s runs with other seeds than "
+                                 "variant %s: seeds: and repeats: belong "
+                                 "to the whole experiment",
+                                 manifest->variants[v].name,
+                                 manifest->variants[0].name);
+    }
+    size_t total = (size_t)manifest->variant_count * (size_t)seeds;
+    struct cnn_variant *runs = calloc(total, sizeof *runs);
+    if (!runs)
+        return cnn_error_set(err, "out of memory for %zu runs", total);
+    size_t made = 0;
+    int status = 0;
+    for (int v = 0; status == 0 && v < manifest->variant_count; v++) {
+        const struct cnn_variant *variant = &manifest->variants[v];
+        for (int i = 0; status == 0 && i < seeds; i++) {
+            struct cnn_variant *run = &runs[made++];
+            uint64_t seed = manifest->seeds[i];
+            char path[160];
+            snprintf(path, sizeof path, "%s/seed-%llu", variant->name,
+                     (unsigned long long)seed);
+            run->name = strdup(variant->name);
+            run->path = strdup(path);
+            run->resolved = seeded_tree(variant->resolved, i, seed);
+            run->source = cnn_model_source_clone(variant->source);
+            run->repeated = 1;
+            run->seed = seed;
+            run->seed_index = i;
+            if (!run->name || !run->path || !run->resolved ||
+                (variant->source && !run->source))
+                status = cnn_error_set(err, "out of memory");
+        }
+    }
+    if (status < 0) {
+        for (size_t i = 0; i < made; i++)
+            free_variant(&runs[i]);
+        free(runs);
+        return -1;
+    }
+    for (int v = 0; v < manifest->variant_count; v++)
+        free_variant(&manifest->variants[v]);
+    free(manifest->variants);
+    manifest->variants = runs;
+    manifest->variant_count = (int)total;
+    return 0;
+}
+
 int cnn_manifest_load(struct cnn_manifest *manifest, const char *path,
                       const char *profile_name, const char *const *overrides,
                       int override_count, struct cnn_error *err)
@@ -432,6 +789,9 @@ int cnn_manifest_load_chain(struct cnn_manifest *manifest, const char *path,
     if (check_keys(manifest->root, "the manifest", top_level_keys,
                    TOP_LEVEL_KEY_COUNT, err) < 0)
         goto fail;
+    const char *seed_key;
+    if (layer_seed_key(manifest->root, "the manifest", &seed_key, err) < 0)
+        goto fail;
     const struct cnn_node *profile;
     if (find_profile(manifest, profile_name, &profile, err) < 0)
         goto fail;
@@ -442,48 +802,127 @@ int cnn_manifest_load_chain(struct cnn_manifest *manifest, const char *path,
         goto fail;
     if (cnn_manifest_resolve_sources(manifest, chain, err) < 0)
         goto fail;
+    if (expand_seeds(manifest, err) < 0)
+        goto fail;
     return 0;
 fail:
     cnn_manifest_free(manifest);
     return -1;
 }
 
+/* Keeps the runs for which keep[i] is set, in order. */
+static void keep_runs(struct cnn_manifest *manifest, const int *keep)
+{
+    int kept = 0;
+    for (int i = 0; i < manifest->variant_count; i++) {
+        if (keep[i])
+            manifest->variants[kept++] = manifest->variants[i];
+        else
+            free_variant(&manifest->variants[i]);
+    }
+    manifest->variant_count = kept;
+}
+
 int cnn_manifest_select_variant(struct cnn_manifest *manifest,
                                 const char *name, struct cnn_error *err)
 {
-    int keep = -1;
+    int found = 0;
     char list[1024] = "";
     size_t used = 0;
+    int *keep = calloc((size_t)manifest->variant_count + 1, sizeof *keep);
+    if (!keep)
+        return cnn_error_set(err, "out of memory");
     for (int i = 0; i < manifest->variant_count; i++) {
-        if (strcmp(manifest->variants[i].name, name) == 0)
-            keep = i;
+        keep[i] = strcmp(manifest->variants[i].name, name) == 0;
+        found |= keep[i];
+        if (!cnn_manifest_first_of_variant(manifest, i))
+            continue;
         used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-                                 i ? ", " : "", manifest->variants[i].name);
+                                 used ? ", " : "",
+                                 manifest->variants[i].name);
         if (used >= sizeof list)
             used = sizeof list - 1;
     }
-    if (keep < 0)
+    if (!found) {
+        free(keep);
         return cnn_error_set(err, "%s has no variant '%s' (it has: %s)",
                              manifest->path, name, list);
-    for (int i = 0; i < manifest->variant_count; i++)
-        if (i != keep) {
-            free(manifest->variants[i].name);
-            cnn_node_free(manifest->variants[i].resolved);
-            cnn_model_source_free(manifest->variants[i].source);
-        }
-    manifest->variants[0] = manifest->variants[keep];
-    manifest->variant_count = 1;
+    }
+    keep_runs(manifest, keep);
+    free(keep);
     return 0;
+}
+
+void cnn_manifest_format_seeds(const struct cnn_manifest *manifest,
+                               char *text, size_t size)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (int i = 0; i < manifest->seed_count; i++) {
+        char item[32];
+        snprintf(item, sizeof item, "%s%llu", i ? ", " : "",
+                 (unsigned long long)manifest->seeds[i]);
+        if (used + strlen(item) + 4 >= size) {
+            snprintf(text + used, size - used, "...");
+            return;
+        }
+        used += (size_t)snprintf(text + used, size - used, "%s", item);
+    }
+}
+
+int cnn_manifest_select_seed(struct cnn_manifest *manifest, uint64_t seed,
+                             struct cnn_error *err)
+{
+    if (manifest->seed_count == 0)
+        return cnn_error_set(err,
+                             "--seed %llu: %s has no seeds: or repeats: to "
+                             "choose from (to run it with another seed, "
+                             "override it: seed=%llu)",
+                             (unsigned long long)seed, manifest->path,
+                             (unsigned long long)seed);
+    int *keep = calloc((size_t)manifest->variant_count + 1, sizeof *keep);
+    if (!keep)
+        return cnn_error_set(err, "out of memory");
+    int found = 0;
+    for (int i = 0; i < manifest->variant_count; i++) {
+        keep[i] = manifest->variants[i].seed == seed;
+        found |= keep[i];
+    }
+    if (!found) {
+        char seeds[512];
+        cnn_manifest_format_seeds(manifest, seeds, sizeof seeds);
+        free(keep);
+        return cnn_error_set(err, "--seed %llu: %s has no such seed (its "
+                                  "seeds: %s)",
+                             (unsigned long long)seed, manifest->path,
+                             seeds);
+    }
+    keep_runs(manifest, keep);
+    free(keep);
+    return 0;
+}
+
+int cnn_manifest_first_of_variant(const struct cnn_manifest *manifest,
+                                  int index)
+{
+    return index == 0 || strcmp(manifest->variants[index - 1].name,
+                                manifest->variants[index].name) != 0;
+}
+
+int cnn_manifest_variant_names(const struct cnn_manifest *manifest)
+{
+    int count = 0;
+    for (int i = 0; i < manifest->variant_count; i++)
+        count += cnn_manifest_first_of_variant(manifest, i);
+    return count;
 }
 
 void cnn_manifest_free(struct cnn_manifest *manifest)
 {
-    for (int i = 0; i < manifest->variant_count; i++) {
-        free(manifest->variants[i].name);
-        cnn_node_free(manifest->variants[i].resolved);
-        cnn_model_source_free(manifest->variants[i].source);
-    }
+    for (int i = 0; i < manifest->variant_count; i++)
+        free_variant(&manifest->variants[i]);
     free(manifest->variants);
+    free(manifest->seeds);
     cnn_node_free(manifest->root);
     free(manifest->name);
     free(manifest->path);

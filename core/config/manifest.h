@@ -3,6 +3,8 @@
 #ifndef CNNLAB_MANIFEST_H
 #define CNNLAB_MANIFEST_H
 
+#include <stdint.h>
+
 #include "cnnlab/node.h"
 
 /* Where a variant's model comes from when it says `model: {from: ...}`
@@ -12,15 +14,37 @@ struct cnn_model_source {
     char *path;               /* the manifest file, as found */
     char *experiment;         /* its name: results/<experiment>/ */
     char *variant;            /* its variant: .../<variant>/ */
+    char *run;                /* the run below results/<experiment>/: the
+                                 variant, or <variant>/seed-<s> when the
+                                 source repeats its variants (`seeds:`) */
+    int repeated;             /* 1: `seed` says which of its seeds */
+    uint64_t seed;
     struct cnn_mark mark;     /* the `from:` value, for errors */
 };
 
+/* One run of the experiment. Without `seeds:`/`repeats:` a variant is one
+ * run; with them it is one run per seed, consecutive entries of the same
+ * name in seed order, each with its own resolved tree (`seed: S` in place
+ * of `seeds:`, and data.split_seed set). */
 struct cnn_variant {
     char *name;               /* "main" for a manifest without variants */
     struct cnn_node *resolved; /* base ⊕ variant ⊕ profile ⊕ overrides,
-                                  then model.from resolved */
+                                  then model.from resolved, then this
+                                  run's seed */
     struct cnn_model_source *source; /* NULL without model.from */
+    int repeated;             /* 1: one seed of a repeated variant */
+    uint64_t seed;            /* that seed (repeated only) */
+    int seed_index;           /* its place in manifest->seeds; 0 when not
+                                 repeated */
+    char *path;               /* its run directory below
+                                 results/<experiment>/: the name, or
+                                 <name>/seed-<seed> when repeated */
 };
+
+/* The seed a repeated experiment's runs draw their data split from when
+ * data.split_seed is not given (run_config.c: without `seeds:` it is the
+ * run's `seed:`, so that split never moved). */
+#define CNN_DEFAULT_SPLIT_SEED 1
 
 struct cnn_manifest {
     char *path;
@@ -28,8 +52,14 @@ struct cnn_manifest {
     char *profile;            /* the profile applied (NULL: none); a
                                  model.from source gets the same */
     struct cnn_node *root;    /* the file as written */
-    int variant_count;
+    int variant_count;        /* runs: variants × seeds */
     struct cnn_variant *variants;
+    /* `seeds: [...]` or `repeats: N` (seeds 1..N): every variant runs once
+     * per seed, in its own results/<experiment>/<variant>/seed-<s>/.
+     * 0 and NULL without them: one run per variant in
+     * results/<experiment>/<variant>/. */
+    int seed_count;
+    uint64_t *seeds;
 };
 
 /* Loads and resolves. `profile` may be NULL; overrides are "a.b=value". A
@@ -66,10 +96,32 @@ int cnn_manifest_resolve_sources(struct cnn_manifest *manifest,
 
 void cnn_model_source_free(struct cnn_model_source *source);
 
-/* Keeps only the variant named `name`; error listing the names when none
- * matches. */
+/* Keeps only the variant named `name` (each of its seeds); error listing
+ * the names when none matches. */
 int cnn_manifest_select_variant(struct cnn_manifest *manifest,
                                 const char *name, struct cnn_error *err);
+
+/* Keeps only the runs of seed `seed` (`--seed`); an error when the
+ * manifest has no `seeds:`/`repeats:` or not this seed, listing them. */
+int cnn_manifest_select_seed(struct cnn_manifest *manifest, uint64_t seed,
+                             struct cnn_error *err);
+
+/* 1 when run `index` is its variant's first (the one to describe where
+ * the seed does not matter: check's plan, summary, rf). */
+int cnn_manifest_first_of_variant(const struct cnn_manifest *manifest,
+                                  int index);
+
+/* The number of distinct variants (runs / seeds). */
+int cnn_manifest_variant_names(const struct cnn_manifest *manifest);
+
+/* "1, 2, 3" (cut with "..." when it does not fit). */
+void cnn_manifest_format_seeds(const struct cnn_manifest *manifest,
+                               char *text, size_t size);
+
+/* Duplicates a model.from record (NULL gives NULL, as does no memory:
+ * check `source` against it). */
+struct cnn_model_source *cnn_model_source_clone(
+    const struct cnn_model_source *source);
 
 void cnn_manifest_free(struct cnn_manifest *manifest);
 

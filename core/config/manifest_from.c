@@ -29,6 +29,7 @@ void cnn_model_source_free(struct cnn_model_source *source)
     free(source->path);
     free(source->experiment);
     free(source->variant);
+    free(source->run);
     free(source);
 }
 
@@ -225,21 +226,58 @@ static int pick_variant(struct cnn_manifest *source,
         }
         return 0;
     }
-    if (source->variant_count == 1)
+    int variants = cnn_manifest_variant_names(source);
+    if (variants == 1)
         return 0;
     char list[512] = "";
     size_t used = 0;
     for (int i = 0; i < source->variant_count && used < sizeof list; i++)
-        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-                                 i ? ", " : "", source->variants[i].name);
+        if (cnn_manifest_first_of_variant(source, i))
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                     i ? ", " : "", source->variants[i].name);
     return cnn_error_at(err, mark,
                         "model.from: %s has %d variants (%s): say which one "
                         "with model: {from: %s, variant: %s}",
-                        source->path, source->variant_count, list, from_text,
+                        source->path, variants, list, from_text,
                         source->variants[0].name);
 }
 
-/* model: {from, variant, <the source's model but its weights>}. */
+/* The run of a source that repeats its variants (`seeds:`) whose weights
+ * are taken: `seed_node` names one of its seeds. */
+static int pick_seed(struct cnn_manifest *source,
+                     const struct cnn_node *seed_node, const char *from_text,
+                     struct cnn_mark mark, struct cnn_error *err)
+{
+    if (!seed_node && source->seed_count == 0)
+        return 0;
+    char seeds[256];
+    cnn_manifest_format_seeds(source, seeds, sizeof seeds);
+    if (!seed_node)
+        return cnn_error_at(err, mark,
+                            "model.from: %s runs each variant once per seed "
+                            "(%s): say whose weights with model: {from: "
+                            "%s, seed: %llu}",
+                            source->path, seeds, from_text,
+                            (unsigned long long)source->seeds[0]);
+    long seed;
+    if (cnn_node_to_long(seed_node, &seed, err) < 0)
+        return cnn_error_prefix(err, "model.seed: ");
+    if (source->seed_count == 0)
+        return cnn_error_at(err, seed_node->mark,
+                            "model.seed picks one of the seeds of "
+                            "model.from's manifest, but %s has no seeds: "
+                            "or repeats:: remove model.seed",
+                            source->path);
+    if (seed < 0 ||
+        cnn_manifest_select_seed(source, (uint64_t)seed, err) < 0)
+        return cnn_error_at(err, seed_node->mark,
+                            "model.seed: %s has no seed %ld (its seeds: "
+                            "%s)",
+                            source->path, seed, seeds);
+    return 0;
+}
+
+/* model: {from, variant, [seed,] <the source's model but its weights>}. */
 static struct cnn_node *sourced_model(const struct cnn_node *model,
                                       const struct cnn_node *source_model,
                                       const char *variant_name)
@@ -265,11 +303,19 @@ static struct cnn_node *sourced_model(const struct cnn_node *model,
                                   variant);
     else
         cnn_node_free(variant);
+    const struct cnn_node *seed_node = cnn_node_get(model, "seed");
+    if (status == 0 && seed_node) {
+        struct cnn_node *seed = cnn_node_clone(seed_node);
+        status = seed ? cnn_node_map_set(result, "seed",
+                                         cnn_node_key_mark(model, "seed"),
+                                         seed)
+                      : -1;
+    }
     for (int i = 0; status == 0 && i < source_model->count; i++) {
         const char *key = source_model->keys[i];
         /* The weights are the source's results, not its starting point. */
         if (!strcmp(key, "from") || !strcmp(key, "variant") ||
-            !strcmp(key, "weights"))
+            !strcmp(key, "seed") || !strcmp(key, "weights"))
             continue;
         struct cnn_node *value = cnn_node_clone(source_model->items[i]);
         status = value ? cnn_node_map_set(result, key,
@@ -305,7 +351,8 @@ static int check_model_keys(const struct cnn_node *model,
 {
     for (int i = 0; i < model->count; i++)
         if (strcmp(model->keys[i], "from") &&
-            strcmp(model->keys[i], "variant"))
+            strcmp(model->keys[i], "variant") &&
+            strcmp(model->keys[i], "seed"))
             return cnn_error_at(err, model->key_marks[i],
                                 "model.from takes the model (input, "
                                 "layers) and its weights from %s: remove "
@@ -345,6 +392,9 @@ static int resolve_variant(struct cnn_manifest *manifest,
                                 from->mark.line);
     int status = pick_variant(&source, cnn_node_get(model, "variant"),
                               from_text, from->mark, err);
+    if (status == 0)
+        status = pick_seed(&source, cnn_node_get(model, "seed"), from_text,
+                           from->mark, err);
     const struct cnn_node *source_model =
         status == 0 ? cnn_node_get(source.variants[0].resolved, "model")
                     : NULL;
@@ -362,12 +412,15 @@ static int resolve_variant(struct cnn_manifest *manifest,
             record->path = strdup(path);
             record->experiment = strdup(source.name);
             record->variant = strdup(source.variants[0].name);
+            record->run = strdup(source.variants[0].path);
+            record->repeated = source.variants[0].repeated;
+            record->seed = source.variants[0].seed;
             record->mark = from->mark;
         }
         struct cnn_mark key_mark = cnn_node_key_mark(variant->resolved,
                                                      "model");
         if (!replacement || !record || !record->path ||
-            !record->experiment || !record->variant) {
+            !record->experiment || !record->variant || !record->run) {
             cnn_node_free(replacement);
             status = cnn_error_set(err, "out of memory");
         } else {
@@ -403,12 +456,16 @@ int cnn_manifest_resolve_sources(struct cnn_manifest *manifest,
         if (!model || model->kind != CNN_NODE_MAP)
             continue; /* run_config says what a model must be */
         if (!cnn_node_get(model, "from")) {
-            if (cnn_node_get(model, "variant"))
+            const char *key = cnn_node_get(model, "variant") ? "variant"
+                              : cnn_node_get(model, "seed")  ? "seed"
+                                                             : NULL;
+            if (key)
                 return cnn_error_at(
-                    err, cnn_node_key_mark(model, "variant"),
-                    "model.variant picks the variant of model.from's "
-                    "manifest: add model.from (e.g. from: part-a/"
-                    "conv-layers) or remove model.variant");
+                    err, cnn_node_key_mark(model, key),
+                    "model.%s picks the %s of model.from's manifest: add "
+                    "model.from (e.g. from: part-a/conv-layers) or remove "
+                    "model.%s",
+                    key, key, key);
             continue;
         }
         if (resolve_variant(manifest, variant, canonical, chain, err) < 0) {

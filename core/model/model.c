@@ -168,21 +168,23 @@ int cnn_model_build(struct cnn_model *model,
         return cnn_error_at(err, layers ? layers->mark : model_node->mark,
                             "model.layers must be a non-empty list of "
                             "layers");
-    /* from and variant are what manifest_from.c resolved the model from
-     * (it checks them): a record, nothing to build. */
+    /* from, variant and seed are what manifest_from.c resolved the model
+     * from (it checks them): a record, nothing to build. */
     for (int i = 0; i < model_node->count; i++)
         if (strcmp(model_node->keys[i], "input") &&
             strcmp(model_node->keys[i], "layers") &&
             strcmp(model_node->keys[i], "weights") &&
             strcmp(model_node->keys[i], "from") &&
-            strcmp(model_node->keys[i], "variant")) {
+            strcmp(model_node->keys[i], "variant") &&
+            strcmp(model_node->keys[i], "seed")) {
             static const char *const known[] = {"input", "layers", "weights",
-                                                "from", "variant"};
+                                                "from", "variant", "seed"};
             const char *guess = cnn_did_you_mean(model_node->keys[i], known,
-                                                 5);
+                                                 6);
             return cnn_error_at(err, model_node->key_marks[i],
                                 "unknown key 'model.%s'%s%s%s (known: "
-                                "input, layers, weights, from, variant)",
+                                "input, layers, weights, from, variant, "
+                                "seed)",
                                 model_node->keys[i],
                                 guess ? "; did you mean '" : "",
                                 guess ? guess : "", guess ? "'?" : "");

@@ -158,10 +158,10 @@ static int reanalyse_in(struct cnn_run_dir *dir,
                              "finish it with `cnnlab run` first",
                              dir->path, status ? status : "none");
     char label[512], device_text[256];
-    snprintf(label, sizeof label, "%s/%s", manifest->name, variant->name);
+    snprintf(label, sizeof label, "%s/%s", manifest->name, variant->path);
     struct cnn_analysis_inputs inputs = {
         .label = label,
-        .variant = variant->name,
+        .variant = variant->path,
         .config = config,
         .model = model,
         .observer = observer,

@@ -20,7 +20,7 @@ int cnn_run_source_weights(const struct cnn_model_source *source,
                            struct cnn_error *err)
 {
     int length = snprintf(path, size, "%s/%s/%s/model.safetensors",
-                          out_directory, source->experiment, source->variant);
+                          out_directory, source->experiment, source->run);
     if (length < 0 || (size_t)length >= size)
         return cnn_error_at(err, source->mark,
                             "model.from: the checkpoint's path under '%s' "
@@ -59,7 +59,9 @@ static int load_source(const struct cnn_manifest *manifest,
     if (cnn_manifest_load(source, record->path, manifest->profile, NULL, 0,
                           err) < 0)
         return -1;
-    if (cnn_manifest_select_variant(source, record->variant, err) < 0) {
+    if (cnn_manifest_select_variant(source, record->variant, err) < 0 ||
+        (record->repeated &&
+         cnn_manifest_select_seed(source, record->seed, err) < 0)) {
         cnn_manifest_free(source);
         return -1;
     }
@@ -80,7 +82,7 @@ static int ensure_checkpoint(const struct cnn_registry *registry,
     char directory[1024];
     if (cnn_path_format(directory, sizeof directory, err, "%s/%s/%s",
                         options->out_directory, record->experiment,
-                        record->variant) < 0) {
+                        record->run) < 0) {
         cnn_manifest_free(&source);
         return cnn_error_prefix(err, "model.from: ");
     }
@@ -89,8 +91,8 @@ static int ensure_checkpoint(const struct cnn_registry *registry,
         snprintf(text, sizeof text,
                  "%s/%s: model.from: %s is missing: running %s (variant "
                  "%s%s%s) first",
-                 manifest->name, variant->name, weights, record->path,
-                 record->variant, manifest->profile ? ", profile " : "",
+                 manifest->name, variant->path, weights, record->path,
+                 record->run, manifest->profile ? ", profile " : "",
                  manifest->profile ? manifest->profile : "");
         note(options, text);
         status = run_source(registry, &source, options, err);
@@ -110,7 +112,7 @@ static int ensure_checkpoint(const struct cnn_registry *registry,
                  "resolves it (another --profile, overrides, or an edit "
                  "since); using its weights anyway (`cnnlab run %s%s%s "
                  "--force` retrains it)",
-                 manifest->name, variant->name, directory, record->path,
+                 manifest->name, variant->path, directory, record->path,
                  record->path, manifest->profile ? " --profile " : "",
                  manifest->profile ? manifest->profile : "");
         note(options, text);
@@ -155,12 +157,14 @@ int cnn_run_record_source(struct cnn_run_dir *dir,
     if (cnn_run_source_weights(source, out_directory, weights,
                                sizeof weights, err) < 0)
         return -1;
-    return cnn_run_dir_set(dir, "model_from",
-                           json_pack("{s:s, s:s, s:s, s:s}", "manifest",
-                                     source->path, "experiment",
-                                     source->experiment, "variant",
-                                     source->variant, "weights", weights),
-                           err);
+    json_t *record = json_pack("{s:s, s:s, s:s, s:s}", "manifest",
+                               source->path, "experiment",
+                               source->experiment, "variant",
+                               source->variant, "weights", weights);
+    if (record && source->repeated)
+        json_object_set_new(record, "seed",
+                            json_integer((json_int_t)source->seed));
+    return cnn_run_dir_set(dir, "model_from", record, err);
 }
 
 int cnn_run_untrained(struct cnn_model *model, const struct cnn_data *data,

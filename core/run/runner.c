@@ -444,7 +444,7 @@ static int record_training_start(const struct variant_training *t,
         return -1;
     if (observer && observer->started)
         observer->started(observer->user, t->manifest->name,
-                          t->variant->name, t->summary->directory,
+                          t->variant->path, t->summary->directory,
                           t->summary->parameters, t->config->threads);
     if (cnn_run_resume_record(t->resume, t->dir, t->data->train.count,
                               err) < 0 ||
@@ -513,10 +513,10 @@ static int train_in_directory(const struct variant_training *t,
                               t->data->train.count, t->resume};
     char label[512];
     snprintf(label, sizeof label, "%s/%s", t->manifest->name,
-             t->variant->name);
+             t->variant->path);
     struct cnn_analysis_inputs inputs = {
         .label = label,
-        .variant = t->variant->name,
+        .variant = t->variant->path,
         .config = config,
         .model = t->model,
         .data = t->data,
@@ -556,7 +556,7 @@ static void note_reanalysis(const struct cnn_run_observer *observer,
     snprintf(text, sizeof text,
              "%s/%s: trained already, only `analyses:` changed: running "
              "them on the saved weights (--force trains again)",
-             manifest->name, variant->name);
+             manifest->name, variant->path);
     observer->note(observer->user, text);
 }
 
@@ -580,11 +580,11 @@ int cnn_run_variant(const struct cnn_registry *registry,
     memset(summary, 0, sizeof *summary);
     if (cnn_path_format(summary->directory, sizeof summary->directory, err,
                         "%s/%s/%s", options->out_directory, manifest->name,
-                        variant->name) < 0) {
+                        variant->path) < 0) {
         /* A cut name would be another variant's directory. */
         summary->directory[0] = '\0';
         return cnn_error_prefix(err, "%s/%s: the run directory: ",
-                                manifest->name, variant->name);
+                                manifest->name, variant->path);
     }
     struct cnn_run_config config;
     if (cnn_run_config_parse(&config, registry, variant->resolved, err) < 0)
@@ -640,7 +640,7 @@ int cnn_run_variant(const struct cnn_registry *registry,
                 struct cnn_run_resume resume;
                 char label[512];
                 snprintf(label, sizeof label, "%s/%s", manifest->name,
-                         variant->name);
+                         variant->path);
                 status = cnn_run_resume_prepare(
                     &resume, summary->directory, label, variant->resolved,
                     &config, &model, data.train.count, options->resume,
