@@ -2,6 +2,7 @@
  * directories, as Markdown on stdout: the keys of their resolved
  * manifests (manifest.yaml) that differ, flattened to key paths, then
  * their metrics side by side (run.json, metrics.csv, epoch-seconds.csv). */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -269,6 +270,32 @@ static double csv_value(const struct csv *csv, int row, const char *name)
     return NAN;
 }
 
+/* A variant's directory of a manifest with `seeds:` holds a run per
+ * seed, not a run: the first seed-<s> folder in it, for the message; 0
+ * when there is none. */
+static int first_seed_folder(const char *directory, char *name, size_t size)
+{
+    DIR *dir = opendir(directory);
+    if (!dir)
+        return 0;
+    int found = 0;
+    unsigned long long best = 0;
+    for (struct dirent *entry; (entry = readdir(dir));) {
+        char *end;
+        if (strncmp(entry->d_name, "seed-", 5) != 0 ||
+            entry->d_name[5] < '0' || entry->d_name[5] > '9')
+            continue;
+        unsigned long long seed = strtoull(entry->d_name + 5, &end, 10);
+        if (*end || (found && seed >= best))
+            continue;
+        best = seed;
+        found = 1;
+        snprintf(name, size, "%s", entry->d_name);
+    }
+    closedir(dir);
+    return found;
+}
+
 static int load_run(struct run *run, const char *directory,
                     struct cnn_error *err)
 {
@@ -279,6 +306,16 @@ static int load_run(struct run *run, const char *directory,
         return cnn_error_set(err, "compare: %s: not a directory; give two "
                              "run directories, e.g. results/quickstart/main",
                              directory);
+    char seed_folder[300];
+    char *manifest_path = file_path(run, "manifest.yaml");
+    int has_manifest = manifest_path && stat(manifest_path, &info) == 0;
+    free(manifest_path);
+    if (!has_manifest &&
+        first_seed_folder(directory, seed_folder, sizeof seed_folder))
+        return cnn_error_set(err, "compare: %s holds a run per seed "
+                             "(seeds:), not one run: give one of them, "
+                             "e.g. %s/%s",
+                             directory, directory, seed_folder);
     if (need_file(run, "manifest.yaml", err) < 0 ||
         need_file(run, "run.json", err) < 0)
         return -1;
@@ -474,7 +511,8 @@ int cnn_cli_compare(int argc, char **argv)
                  "Prints, as Markdown, the keys of the two runs' resolved "
                  "manifests that differ\nand their metrics side by side. "
                  "RUN is a run directory,\n<out>/<experiment>/<variant> "
-                 "(e.g. results/quickstart/main).");
+                 "(e.g. results/quickstart/main), or with seeds:\n"
+                 "<out>/<experiment>/<variant>/seed-<s>.");
             return CNN_EXIT_OK;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {

@@ -33,9 +33,10 @@ static void print_written(const struct cnn_table *table)
         cnn_cli_event_table(table->directory, complete, table->row_count);
         return;
     }
-    printf("table: %s/table.md, table.tex, table.csv (%d of %d variants "
+    printf("table: %s/table.md, table.tex, table.csv (%d of %d %s "
            "complete)\n",
-           table->directory, complete, table->row_count);
+           table->directory, complete, table->row_count,
+           cnn_table_has_seeds(table) ? "runs" : "variants");
 }
 
 static int regenerate(const char *directory, struct cnn_error *err)
@@ -107,10 +108,10 @@ int cnn_cli_update_tables(const struct cnn_cli_options *options,
     int status = 0;
     if (stat(directory, &info) == 0 && S_ISDIR(info.st_mode)) {
         struct cnn_error err = {0};
-        /* After --variant the manifest holds one variant; the table and
-         * the staleness check need every variant resolved. */
+        /* After --variant or --seed the manifest holds some runs only;
+         * the table and the staleness check need every one resolved. */
         struct cnn_manifest every = {0};
-        int reloaded = options->variant != NULL;
+        int reloaded = options->variant != NULL || options->seed != NULL;
         if (reloaded)
             status = cnn_manifest_load(&every, options->manifest,
                                        options->profile, options->overrides,

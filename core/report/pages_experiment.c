@@ -62,9 +62,11 @@ static int experiment_page(struct cnn_pages_writer *writer,
     if (table_section(out, table, err) < 0)
         return -1;
     fputs("<h2>Variants</h2>\n<ul>\n", out);
+    char label[512];
     for (int i = 0; i < table->row_count; i++) {
         fprintf(out, "<li><a href=\"#variant-%d\">", i + 1);
-        cnn_pages_text(out, table->rows[i].variant);
+        cnn_table_row_label(&table->rows[i], label, sizeof label);
+        cnn_pages_text(out, label);
         fputs("</a>: ", out);
         cnn_pages_text(out, cnn_table_status_name(table->rows[i].status));
         fputs("</li>\n", out);
@@ -73,7 +75,8 @@ static int experiment_page(struct cnn_pages_writer *writer,
     for (int i = 0; i < table->row_count; i++) {
         /* Ids by position: a variant name need not be a valid id. */
         fprintf(out, "<section id=\"variant-%d\">\n<h2>", i + 1);
-        cnn_pages_text(out, table->rows[i].variant);
+        cnn_table_row_label(&table->rows[i], label, sizeof label);
+        cnn_pages_text(out, label);
         fputs("</h2>\n", out);
         if (cnn_pages_variant(writer, table, &table->rows[i], err) < 0)
             return -1;
@@ -152,11 +155,24 @@ static void index_row(FILE *out, const char *results_directory,
         if (!isnan(row->test) && (best < 0 || row->test > table.rows[best].test))
             best = i;
     }
-    fprintf(out, "<td class=\"r\">%d</td><td class=\"r\">%d</td><td>",
-            table.row_count, complete);
+    if (cnn_table_has_seeds(&table)) {
+        /* Runs of several seeds: the variants, and the runs complete. */
+        int variants = 0;
+        for (int i = 0; i < table.row_count; i++)
+            variants += i == 0 || strcmp(table.rows[i].variant,
+                                         table.rows[i - 1].variant) != 0;
+        fprintf(out, "<td class=\"r\">%d</td><td class=\"r\">%d of %d "
+                     "runs</td><td>",
+                variants, complete, table.row_count);
+    } else {
+        fprintf(out, "<td class=\"r\">%d</td><td class=\"r\">%d</td><td>",
+                table.row_count, complete);
+    }
     if (best >= 0) {
+        char label[512];
+        cnn_table_row_label(&table.rows[best], label, sizeof label);
         fprintf(out, "%.1f (", table.rows[best].test);
-        cnn_pages_text(out, table.rows[best].variant);
+        cnn_pages_text(out, label);
         fputc(')', out);
     }
     fputs("</td></tr>\n", out);

@@ -162,12 +162,19 @@ static void base64(FILE *out, const unsigned char *data, size_t length)
     }
 }
 
+/* link_directory may have several segments ("v/seed-1"): each is encoded,
+ * the slashes kept. */
 static void relative_path(FILE *out, const char *link_directory,
                           const char *file)
 {
-    if (link_directory) {
-        cnn_pages_url(out, link_directory);
+    for (const char *segment = link_directory; segment;) {
+        const char *slash = strchr(segment, '/');
+        size_t length = slash ? (size_t)(slash - segment) : strlen(segment);
+        char part[1024];
+        snprintf(part, sizeof part, "%.*s", (int)length, segment);
+        cnn_pages_url(out, part);
         fputc('/', out);
+        segment = slash ? slash + 1 : NULL;
     }
     cnn_pages_url(out, file);
 }

@@ -44,7 +44,8 @@ int cnn_pages_figure(struct cnn_pages_writer *writer, const char *directory,
                      const char *link_directory, const char *file,
                      struct cnn_error *err);
 
-/* A relative link <a href="link_directory/file">file</a>. */
+/* A relative link <a href="link_directory/file">file</a> (link_directory
+ * may have several segments, "v/seed-1"). */
 void cnn_pages_file_link(FILE *out, const char *link_directory,
                          const char *file);
 

@@ -255,7 +255,7 @@ int cnn_pages_variant(struct cnn_pages_writer *writer,
         cnn_pages_text(out, row->note);
         fputs("</p>\n", out);
     }
-    char *directory = cnn_path_join(table->directory, row->variant);
+    char *directory = cnn_path_join(table->directory, row->path);
     char *info_path = directory ? cnn_path_join(directory, "run.json") : NULL;
     if (!info_path) {
         free(directory);
@@ -276,7 +276,7 @@ int cnn_pages_variant(struct cnn_pages_writer *writer,
      * it read it; otherwise say it here. */
     if (!info && !row->note && cnn_pages_is_file(directory, "run.json")) {
         fputs("<p class=\"note\">", out);
-        cnn_pages_text(out, row->variant);
+        cnn_pages_text(out, row->path);
         fprintf(out, "/run.json:%d: ", json_error.line);
         cnn_pages_text(out, json_error.text);
         fputs("</p>\n", out);
@@ -292,8 +292,8 @@ int cnn_pages_variant(struct cnn_pages_writer *writer,
                        : cnn_error_set(err, "out of memory");
     if (result == 0) {
         cnn_pages_outcomes(out, analyses);
-        run_file_links(out, row->variant, &files, analyses);
-        result = analysis_sections(writer, directory, row->variant, &files,
+        run_file_links(out, row->path, &files, analyses);
+        result = analysis_sections(writer, directory, row->path, &files,
                                    analyses, err);
         run_files_free(&files);
     }

@@ -38,8 +38,27 @@ static int safe_variant_name(const char *name)
     return name[0] && name[0] != '.' && !strchr(name, '/');
 }
 
+void cnn_table_row_label(const struct cnn_table_row *row, char *text,
+                         size_t size)
+{
+    if (row->repeated)
+        snprintf(text, size, "%s (seed %llu)", row->variant, row->seed);
+    else
+        snprintf(text, size, "%s", row->variant);
+}
+
+int cnn_table_has_seeds(const struct cnn_table *table)
+{
+    for (int i = 0; i < table->row_count; i++)
+        if (table->rows[i].repeated)
+            return 1;
+    return 0;
+}
+
+/* `seed` NULL: the variant's own run; else the run of that seed. */
 static int add_row(struct cnn_table *table, const char *variant,
-                   const char *digest, struct cnn_error *err)
+                   const unsigned long long *seed, const char *digest,
+                   struct cnn_error *err)
 {
     struct cnn_table_row *grown = realloc(
         table->rows, (size_t)(table->row_count + 1) * sizeof *grown);
@@ -53,14 +72,33 @@ static int add_row(struct cnn_table *table, const char *variant,
         snprintf(row->expected_digest, sizeof row->expected_digest, "%s",
                  digest);
     row->variant = strdup(variant);
-    if (!row->variant)
-        return cnn_error_set(err, "out of memory");
+    row->repeated = seed != NULL;
+    row->seed = seed ? *seed : 0;
+    size_t size = strlen(variant) + 32;
+    row->path = malloc(size);
+    if (row->path && seed)
+        snprintf(row->path, size, "%s/seed-%llu", variant, *seed);
+    else if (row->path)
+        snprintf(row->path, size, "%s", variant);
     table->row_count++;
+    if (!row->variant || !row->path)
+        return cnn_error_set(err, "out of memory");
     return 0;
 }
 
-/* An entry of experiment.yaml's variants: {name: N, manifest: DIGEST}, or
- * just N (no staleness check). */
+/* A seed as experiment.yaml or a seed-<s> directory name gives it. */
+static int parse_seed(const char *text, unsigned long long *seed)
+{
+    char *end;
+    if (!text[0] || text[0] < '0' || text[0] > '9')
+        return 0;
+    errno = 0;
+    *seed = strtoull(text, &end, 10);
+    return errno == 0 && !*end && *seed <= 4294967295ULL;
+}
+
+/* An entry of experiment.yaml's variants: {name: N, [seed: S,] manifest:
+ * DIGEST}, or just N (no staleness check). */
 static int read_variant_entry(struct cnn_table *table,
                               const struct cnn_node *entry,
                               struct cnn_error *err)
@@ -68,17 +106,25 @@ static int read_variant_entry(struct cnn_table *table,
     const struct cnn_node *name_node =
         entry->kind == CNN_NODE_MAP ? cnn_node_get(entry, "name") : entry;
     const struct cnn_node *digest_node = cnn_node_get(entry, "manifest");
-    const char *name, *digest = NULL;
+    const struct cnn_node *seed_node = cnn_node_get(entry, "seed");
+    const char *name, *digest = NULL, *seed_text = NULL;
     if (!name_node)
         return cnn_error_at(err, entry->mark,
                             "a variant entry is {name: N, manifest: DIGEST}");
     if (cnn_node_to_string(name_node, &name, err) < 0 ||
-        (digest_node && cnn_node_to_string(digest_node, &digest, err) < 0))
+        (digest_node && cnn_node_to_string(digest_node, &digest, err) < 0) ||
+        (seed_node && cnn_node_to_string(seed_node, &seed_text, err) < 0))
         return -1;
     if (!safe_variant_name(name))
         return cnn_error_at(err, name_node->mark,
                             "'%s' is not a variant directory name", name);
-    return add_row(table, name, digest, err);
+    unsigned long long seed;
+    if (seed_text && !parse_seed(seed_text, &seed))
+        return cnn_error_at(err, seed_node->mark,
+                            "'%s' is not a seed (a whole number from 0 to "
+                            "4294967295)",
+                            seed_text);
+    return add_row(table, name, seed_text ? &seed : NULL, digest, err);
 }
 
 /* experiment.yaml: {experiment, manifest, variants: [...], table: {...}} */
@@ -119,8 +165,67 @@ static int is_file(const char *directory, const char *name)
     return found;
 }
 
+static int holds_run(const char *directory)
+{
+    return is_file(directory, "run.json") ||
+           is_file(directory, "manifest.yaml");
+}
+
+static int compare_seeds(const void *a, const void *b)
+{
+    unsigned long long x = *(const unsigned long long *)a,
+                       y = *(const unsigned long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* The seeds of a variant's seed-<s> subdirectories that hold a run, in
+ * order; *count 0 when there are none. */
+static int scan_seeds(const char *variant_dir, unsigned long long **seeds,
+                      int *count, struct cnn_error *err)
+{
+    *seeds = NULL;
+    *count = 0;
+    DIR *dir = opendir(variant_dir);
+    if (!dir)
+        return 0;
+    int status = 0;
+    for (struct dirent *entry; status == 0 && (entry = readdir(dir));) {
+        unsigned long long seed;
+        if (strncmp(entry->d_name, "seed-", 5) != 0 ||
+            !parse_seed(entry->d_name + 5, &seed))
+            continue;
+        char *path = cnn_path_join(variant_dir, entry->d_name);
+        struct stat info;
+        int is_run = path && stat(path, &info) == 0 &&
+                     S_ISDIR(info.st_mode) && holds_run(path);
+        if (!path)
+            status = cnn_error_set(err, "out of memory");
+        free(path);
+        if (!is_run)
+            continue;
+        unsigned long long *grown =
+            realloc(*seeds, (size_t)(*count + 1) * sizeof *grown);
+        if (!grown) {
+            status = cnn_error_set(err, "out of memory");
+            break;
+        }
+        *seeds = grown;
+        (*seeds)[(*count)++] = seed;
+    }
+    closedir(dir);
+    if (status < 0) {
+        free(*seeds);
+        *seeds = NULL;
+        *count = 0;
+        return -1;
+    }
+    if (*count > 1)
+        qsort(*seeds, (size_t)*count, sizeof **seeds, compare_seeds);
+    return 0;
+}
+
 /* Without experiment.yaml: every folder with a run.json or manifest.yaml,
- * in name order. */
+ * or with seed-<s> folders that have one, in name order. */
 static int scan_variants(struct cnn_table *table, struct cnn_error *err)
 {
     DIR *dir = opendir(table->directory);
@@ -136,9 +241,14 @@ static int scan_variants(struct cnn_table *table, struct cnn_error *err)
         char *path = cnn_path_join(table->directory, entry->d_name);
         struct stat info;
         int is_variant = path && stat(path, &info) == 0 &&
-                         S_ISDIR(info.st_mode) &&
-                         (is_file(path, "run.json") ||
-                          is_file(path, "manifest.yaml"));
+                         S_ISDIR(info.st_mode);
+        if (is_variant && !holds_run(path)) {
+            unsigned long long *seeds;
+            int seed_count;
+            status = scan_seeds(path, &seeds, &seed_count, err);
+            is_variant = seed_count > 0;
+            free(seeds);
+        }
         if (!path)
             status = cnn_error_set(err, "out of memory");
         free(path);
@@ -165,8 +275,20 @@ static int scan_variants(struct cnn_table *table, struct cnn_error *err)
                                table->directory);
     if (count > 0)
         qsort(names, (size_t)count, sizeof *names, compare_names);
-    for (int i = 0; status == 0 && i < count; i++)
-        status = add_row(table, names[i], NULL, err);
+    for (int i = 0; status == 0 && i < count; i++) {
+        char *path = cnn_path_join(table->directory, names[i]);
+        unsigned long long *seeds = NULL;
+        int seed_count = 0;
+        status = path ? 0 : cnn_error_set(err, "out of memory");
+        if (status == 0 && holds_run(path))
+            status = add_row(table, names[i], NULL, NULL, err);
+        if (status == 0)
+            status = scan_seeds(path, &seeds, &seed_count, err);
+        for (int s = 0; status == 0 && s < seed_count; s++)
+            status = add_row(table, names[i], &seeds[s], NULL, err);
+        free(seeds);
+        free(path);
+    }
     for (int i = 0; i < count; i++)
         free(names[i]);
     free(names);
@@ -180,7 +302,7 @@ static int settings_from_variants(struct cnn_table *table,
 {
     for (int i = 0; i < table->row_count; i++) {
         char *variant_dir =
-            cnn_path_join(table->directory, table->rows[i].variant);
+            cnn_path_join(table->directory, table->rows[i].path);
         char *path =
             variant_dir ? cnn_path_join(variant_dir, "manifest.yaml") : NULL;
         free(variant_dir);
@@ -261,6 +383,7 @@ void cnn_table_free(struct cnn_table *table)
 {
     for (int i = 0; i < table->row_count; i++) {
         free(table->rows[i].variant);
+        free(table->rows[i].path);
         free(table->rows[i].note);
     }
     free(table->rows);

@@ -1,13 +1,16 @@
-/* cnnlab — an experiment's results table: one row per variant, read from
- * the variants' run directories under results/<experiment>/, written as
- * table.md, table.tex (booktabs) and table.csv beside them.
+/* cnnlab — an experiment's results table: one row per run (a variant, or
+ * with `seeds:` one row per variant and seed), read from the run
+ * directories under results/<experiment>/, written as table.md, table.tex
+ * (booktabs) and table.csv beside them.
  *
  * The table is a function of what is on disk only, so `cnnlab table DIR`
  * regenerates byte-identical files from the same results. The variant
  * order and the table settings come from results/<experiment>/
  * experiment.yaml, which `cnnlab run` writes; without it, every
  * subdirectory holding a run.json or manifest.yaml is a variant, in name
- * order, and the settings come from the first one's manifest.yaml. */
+ * order, and so is each seed-<s> subdirectory of a variant's that holds
+ * one (a run of that seed, in seed order after the variant's own), and
+ * the settings come from the first one's manifest.yaml. */
 #ifndef CNNLAB_TABLE_H
 #define CNNLAB_TABLE_H
 
@@ -35,6 +38,10 @@ enum cnn_table_status {
 
 struct cnn_table_row {
     char *variant;
+    int repeated;           /* 1: one seed's run of the variant */
+    unsigned long long seed;
+    char *path;             /* its directory below the experiment's: the
+                               variant, or <variant>/seed-<seed> */
     char expected_digest[CNN_TABLE_DIGEST_SIZE]; /* "" when unknown */
     enum cnn_table_status status;
     char *note;             /* why the row has no numbers, naming the file;
@@ -65,7 +72,7 @@ struct cnn_table {
 int cnn_table_read(struct cnn_table *table, const char *directory,
                    struct cnn_error *err);
 
-/* Fills one row from <table->directory>/<row->variant>/ (run.json,
+/* Fills one row from <table->directory>/<row->path>/ (run.json,
  * metrics.csv and epoch-seconds.csv as the settings need). */
 int cnn_table_read_row(const struct cnn_table *table,
                        struct cnn_table_row *row, struct cnn_error *err);
@@ -81,6 +88,13 @@ int cnn_table_write_experiment(const struct cnn_manifest *manifest,
 /* Writes table.md, table.tex and table.csv into table->directory, each
  * atomically. */
 int cnn_table_write(const struct cnn_table *table, struct cnn_error *err);
+
+/* The row's name for people: "V", or "V (seed S)". */
+void cnn_table_row_label(const struct cnn_table_row *row, char *text,
+                         size_t size);
+
+/* 1 when some row is one seed's run (the table has a seed column). */
+int cnn_table_has_seeds(const struct cnn_table *table);
 
 /* "complete", "failed", "not run", ... */
 const char *cnn_table_status_name(enum cnn_table_status status);

@@ -40,7 +40,8 @@ int cnn_table_digest(const struct cnn_node *resolved,
     return 0;
 }
 
-/* [{name: N, manifest: DIGEST}, ...] in manifest order. */
+/* [{name: N, [seed: S,] manifest: DIGEST}, ...] in manifest order, a
+ * variant's seeds in turn. */
 static struct cnn_node *variant_entries(const struct cnn_manifest *manifest,
                                         struct cnn_error *err)
 {
@@ -58,9 +59,14 @@ static struct cnn_node *variant_entries(const struct cnn_manifest *manifest,
             return NULL;
         }
         /* map_set and append take ownership, also when they fail. */
+        const struct cnn_variant *run = &manifest->variants[i];
+        char seed[32];
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)run->seed);
         struct cnn_node *entry = cnn_node_new_map(none);
-        int ok = cnn_node_map_set(entry, "name", none,
-                                  scalar(manifest->variants[i].name)) == 0 &&
+        int ok = cnn_node_map_set(entry, "name", none, scalar(run->name)) ==
+                     0 &&
+                 (!run->repeated ||
+                  cnn_node_map_set(entry, "seed", none, scalar(seed)) == 0) &&
                  cnn_node_map_set(entry, "manifest", none, scalar(digest)) ==
                      0;
         if (!ok)

@@ -43,9 +43,16 @@ static int set_note(struct cnn_table_row *row, enum cnn_table_status status,
 static const char *rerun_hint(const struct cnn_table_row *row, char *buf,
                               size_t size)
 {
-    snprintf(buf, size,
-             "rerun the variant (cnnlab run MANIFEST --variant %s --force)",
-             row->variant);
+    if (row->repeated)
+        snprintf(buf, size,
+                 "rerun it (cnnlab run MANIFEST --variant %s --seed %llu "
+                 "--force)",
+                 row->variant, row->seed);
+    else
+        snprintf(buf, size,
+                 "rerun the variant (cnnlab run MANIFEST --variant %s "
+                 "--force)",
+                 row->variant);
     return buf;
 }
 
@@ -330,7 +337,7 @@ static int check_current(const char *variant_dir, struct cnn_table_row *row,
                           "for %s (another profile, override or manifest "
                           "edit): its results are left out; rerun it with "
                           "the same options",
-                          path, row->variant);
+                          path, row->path);
     cnn_node_free(resolved);
     free(path);
     return status;
@@ -404,7 +411,7 @@ int cnn_table_read_row(const struct cnn_table *table,
                        struct cnn_table_row *row, struct cnn_error *err)
 {
     row->status = CNN_TABLE_NOT_RUN;
-    char *variant_dir = cnn_path_join(table->directory, row->variant);
+    char *variant_dir = cnn_path_join(table->directory, row->path);
     if (!variant_dir)
         return cnn_error_set(err, "out of memory");
     struct stat info;

@@ -4,7 +4,9 @@
  * shortest text that reads back to the same double). A row without
  * numbers shows a dash (md "-", tex "--", csv empty), and md/tex gain a
  * status column only when some row is not complete, so a finished
- * experiment's table has exactly the report's columns. */
+ * experiment's table has exactly the report's columns. With `seeds:`
+ * every format gains a `seed` column after the variant's: a row per
+ * variant and seed. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,10 +28,29 @@ static int needs_status_column(const struct cnn_table *table)
     return 0;
 }
 
-static int column_count(const struct cnn_table *table)
+/* The columns but the seed's. The cell functions number columns this
+ * way: seed_column() maps the written column to it. */
+static int data_column_count(const struct cnn_table *table)
 {
     return 5 + 2 * table->settings.epoch_count +
            table->settings.epoch_seconds + needs_status_column(table);
+}
+
+static int column_count(const struct cnn_table *table)
+{
+    return data_column_count(table) + cnn_table_has_seeds(table);
+}
+
+/* With a seed column (column 1): 1 when `*column` is it; else moves
+ * `*column` to its number without the seed column. */
+static int seed_column(const struct cnn_table *table, int *column)
+{
+    if (!cnn_table_has_seeds(table) || *column < 1)
+        return 0;
+    if (*column == 1)
+        return 1;
+    --*column;
+    return 0;
 }
 
 /* "1,132,193" */
@@ -105,12 +126,17 @@ static void row_cell(const struct cnn_table *table,
     int epochs = table->settings.epoch_count;
     int complete = row->status == CNN_TABLE_COMPLETE;
     int seconds_column = table->settings.epoch_seconds ? 5 + 2 * epochs : -1;
-    if (column == 0) {
+    if (seed_column(table, &column)) {
+        if (row->repeated)
+            snprintf(out, CELL_SIZE, "%llu", row->seed);
+        else
+            snprintf(out, CELL_SIZE, "%s", dash);
+    } else if (column == 0) {
         if (format == LATEX)
             escape_latex(row->variant, out, CELL_SIZE);
         else
             escape_markdown(row->variant, out, CELL_SIZE);
-    } else if (column == column_count(table) - 1 &&
+    } else if (column == data_column_count(table) - 1 &&
                needs_status_column(table)) {
         snprintf(out, CELL_SIZE, "%s", cnn_table_status_name(row->status));
     } else if (!complete) {
@@ -148,7 +174,9 @@ static void header_cell(const struct cnn_table *table, int column,
     const char *percent = grouped ? "" : format == LATEX ? " (\\%)" : " (%)";
     static const char *const names[] = {"variant", "train", "val", "test",
                                         "parameters"};
-    if (column < 5)
+    if (seed_column(table, &column))
+        snprintf(out, CELL_SIZE, "seed");
+    else if (column < 5)
         snprintf(out, CELL_SIZE, "%s%s", names[column],
                  column >= 1 && column <= 3 ? percent : "");
     else if (column < 5 + 2 * epochs && grouped)
@@ -164,8 +192,10 @@ static void header_cell(const struct cnn_table *table, int column,
 
 static int is_left_aligned(const struct cnn_table *table, int column)
 {
-    return column == 0 ||
-           (column == column_count(table) - 1 && needs_status_column(table));
+    if (seed_column(table, &column))
+        return 0;
+    return column == 0 || (column == data_column_count(table) - 1 &&
+                           needs_status_column(table));
 }
 
 /* Display width of UTF-8 text: continuation bytes take no column. */
@@ -246,15 +276,22 @@ static void latex_row(FILE *out, const struct cnn_table *table,
 static void latex_groups(FILE *out, const struct cnn_table *table)
 {
     int epochs = table->settings.epoch_count;
-    fputs(" & \\multicolumn{3}{c}{selected epoch (\\%)} &", out);
+    int seeds = cnn_table_has_seeds(table);
+    fputs(seeds ? " & & \\multicolumn{3}{c}{selected epoch (\\%)} &"
+                : " & \\multicolumn{3}{c}{selected epoch (\\%)} &",
+          out);
     for (int i = 0; i < epochs; i++)
         fprintf(out, " & \\multicolumn{2}{c}{epoch %d (\\%%)}",
                 table->settings.epochs[i]);
-    for (int c = 5 + 2 * epochs; c < column_count(table); c++)
+    for (int c = 5 + 2 * epochs; c < data_column_count(table); c++)
         fputs(" &", out);
-    fputs(" \\\\\n\\cmidrule(lr){2-4}", out);
+    if (seeds)
+        fputs(" \\\\\n\\cmidrule(lr){3-5}", out);
+    else
+        fputs(" \\\\\n\\cmidrule(lr){2-4}", out);
     for (int i = 0; i < epochs; i++)
-        fprintf(out, " \\cmidrule(lr){%d-%d}", 6 + 2 * i, 7 + 2 * i);
+        fprintf(out, " \\cmidrule(lr){%d-%d}", 6 + seeds + 2 * i,
+                7 + seeds + 2 * i);
     fputs("\n", out);
 }
 
@@ -318,7 +355,10 @@ static void csv_number(FILE *out, int present, double value)
 static int write_csv(const struct cnn_table *table, FILE *out)
 {
     const struct cnn_table_settings *settings = &table->settings;
-    fputs("variant,train,val,test,parameters", out);
+    int seeds = cnn_table_has_seeds(table);
+    fputs(seeds ? "variant,seed,train,val,test,parameters"
+                : "variant,train,val,test,parameters",
+          out);
     for (int i = 0; i < settings->epoch_count; i++)
         fprintf(out, ",train_epoch_%d,val_epoch_%d", settings->epochs[i],
                 settings->epochs[i]);
@@ -329,6 +369,10 @@ static int write_csv(const struct cnn_table *table, FILE *out)
         const struct cnn_table_row *row = &table->rows[r];
         int complete = row->status == CNN_TABLE_COMPLETE;
         csv_text(out, row->variant);
+        if (seeds && row->repeated)
+            fprintf(out, ",%llu", row->seed);
+        else if (seeds)
+            fputc(',', out);
         csv_number(out, complete, row->train);
         csv_number(out, complete, row->val);
         csv_number(out, complete, row->test);
