@@ -6,3 +6,8 @@ check_PROGRAMS += t/test-statistics
 TESTS += t/test-statistics
 t_test_statistics_SOURCES = t/test-statistics.c t/tap.h
 t_test_statistics_LDADD = $(CNN_TEST_LIBS)
+# Repeated runs (seeds:, repeats:): a run per variant and seed, the same
+# split for every seed, and skipping, --resume, --jobs, the Slurm array,
+# the table and the pages per seed.
+TESTS += t/seeds.sh
+EXTRA_DIST += t/seeds.sh
