@@ -170,6 +170,8 @@ static void print_params(const struct cnn_component *c)
                spec->default_value ? spec->default_value : "(required)");
         if (spec->min != 0 || spec->max != 0)
             printf(" range %.15g..%.15g", spec->min, spec->max);
+        if (spec->type == CNN_PARAM_INT_PAIR && spec->choices)
+            printf(" or %s", spec->choices);
         printf("  %s\n", spec->help ? spec->help : "");
     }
 }
@@ -282,6 +284,15 @@ static void print_reference_values(const struct cnn_param_spec *spec)
         printf("%.15g to %.15g", spec->min, spec->max);
     else
         printf("any");
+    /* The words an INT_PAIR takes instead of numbers (padding: same). */
+    if (spec->type == CNN_PARAM_INT_PAIR && spec->choices) {
+        const char *word = spec->choices;
+        while (*word) {
+            size_t length = strcspn(word, "|");
+            printf(", or `%.*s`", (int)length, word);
+            word += length + (word[length] == '|');
+        }
+    }
 }
 
 static void print_reference_component(const struct cnn_component *c)

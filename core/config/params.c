@@ -230,6 +230,59 @@ static int split_flow_list(char *copy, char **items, int capacity)
     return count;
 }
 
+int cnn_param_is_word(const struct cnn_param_spec *spec, const char *text)
+{
+    if (spec->type != CNN_PARAM_INT_PAIR || !spec->choices || !text)
+        return 0;
+    size_t length = strlen(text);
+    for (const char *word = spec->choices; *word;) {
+        size_t word_length = strcspn(word, "|");
+        if (word_length == length && strncmp(word, text, length) == 0)
+            return 1;
+        word += word_length + (word[word_length] == '|');
+    }
+    return 0;
+}
+
+/* A scalar for an INT_PAIR that also takes words (spec->choices, ABI
+ * 3.1): one of the words, kept as the value's text (its numbers stay 0),
+ * or one integer. Anything else names both, with a did-you-mean for a
+ * misspelt word. */
+static int parse_pair_word(const struct cnn_param_spec *spec,
+                           const char *text, struct cnn_mark mark,
+                           const char *component, struct scratch *out,
+                           struct cnn_error *err)
+{
+    if (cnn_param_is_word(spec, text)) {
+        out->text = strdup(text);
+        out->count = 1;
+        return out->text ? 0 : cnn_error_set(err, "out of memory");
+    }
+    long number;
+    if (cnn_text_to_long(text, &number) != CNN_TEXT_INVALID)
+        return parse_list(spec, &text, NULL, 1, 0, mark, component, out,
+                          err);
+    char *words = strdup(spec->choices);
+    if (!words)
+        return cnn_error_set(err, "out of memory");
+    const char *names[CHOICES_MAX];
+    int count = 0;
+    for (char *word = strtok(words, "|"); word && count < CHOICES_MAX;
+         word = strtok(NULL, "|"))
+        names[count++] = word;
+    const char *suggestion = cnn_did_you_mean(text, names, count);
+    char hint[256] = "", described[512];
+    if (suggestion)
+        snprintf(hint, sizeof hint, " (did you mean '%s'?)", suggestion);
+    cnn_error_at(err, mark, "%s: '%s' must be %s; got '%s'%s",
+                 component_name(component), spec->name,
+                 cnn_param_type_description(spec, described,
+                                            sizeof described),
+                 text, hint);
+    free(words);
+    return -1;
+}
+
 /* Parses scalar (or "[a, b]" flow) text for any parameter type;
  * `from_manifest` is 0 for a schema's default. */
 static int parse_text(const struct cnn_param_spec *spec, const char *text,
@@ -269,6 +322,9 @@ static int parse_text(const struct cnn_param_spec *spec, const char *text,
         const char *start = text;
         while (*start == ' ' || *start == '\t')
             start++;
+        if (spec->type == CNN_PARAM_INT_PAIR && spec->choices &&
+            *start != '[')
+            return parse_pair_word(spec, text, mark, component, out, err);
         if (*start != '[')
             return parse_list(spec, &text, NULL, 1, 0, mark, component, out,
                               err);

@@ -81,6 +81,14 @@ void cnn_param_pair(const struct cnn_params *params, const char *name,
         *second = (int)value->ints[1];
 }
 
+const char *cnn_param_word(const struct cnn_params *params,
+                           const char *name)
+{
+    /* The numbers of a pair given as numbers leave text NULL. */
+    return value_for_getter(params, name, "cnn_param_word",
+                            CNN_PARAM_INT_PAIR, CNN_PARAM_INT_PAIR)->text;
+}
+
 int cnn_param_floats(const struct cnn_params *params, const char *name,
                      const double **values)
 {
@@ -219,7 +227,9 @@ void cnn_params_format(const struct cnn_params *params, char *buf,
             append(buf, size, &used, "]");
             break;
         case CNN_PARAM_INT_PAIR:
-            if (value->count == 1)
+            if (value->text)
+                append_text(buf, size, &used, value->text);
+            else if (value->count == 1)
                 append(buf, size, &used, "%ld", value->ints[0]);
             else
                 append(buf, size, &used, "[%ld, %ld]", value->ints[0],

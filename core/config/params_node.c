@@ -70,7 +70,24 @@ const char *cnn_param_type_description(const struct cnn_param_spec *spec,
         return buf;
     }
     case CNN_PARAM_INT_PAIR:
-        return "an integer or a list of two integers";
+        if (!spec->choices || !buf || size == 0)
+            return "an integer or a list of two integers";
+    {
+        /* "same" -> "an integer, a list of two integers or same";
+         * "a|b" -> "... or one of a, b". */
+        size_t used = (size_t)snprintf(
+            buf, size, "an integer, a list of two integers or %s",
+            strchr(spec->choices, '|') ? "one of " : "");
+        for (const char *p = spec->choices; *p && used + 3 < size; p++)
+            if (*p == '|') {
+                buf[used++] = ',';
+                buf[used++] = ' ';
+            } else {
+                buf[used++] = *p;
+            }
+        buf[used < size ? used : size - 1] = '\0';
+        return buf;
+    }
     case CNN_PARAM_FLOAT_LIST:
         return "a number or a list of numbers";
     case CNN_PARAM_NAME_LIST:
@@ -107,7 +124,9 @@ static int check_scalar(const struct cnn_param_spec *spec,
         return cnn_error_at(err, value->mark,
                             "%s: '%s' has no value (expected %s)", component,
                             spec->name, what);
-    if (value->quoted && wants_plain(spec))
+    /* A word an INT_PAIR takes is text: quoted or not, the same. */
+    if (value->quoted && wants_plain(spec) &&
+        !cnn_param_is_word(spec, value->text))
         return cnn_error_at(err, value->mark,
                             "%s: '%s' must be %s, got the quoted text "
                             "\"%s\" (remove the quotes)",

@@ -74,6 +74,10 @@ enum {
     CNN_TEXT_INVALID = 1,      /* not that kind of value */
     CNN_TEXT_OUT_OF_RANGE = 2, /* too large for a long or a double */
 };
+/* 1 when `text` is one of the words an INT_PAIR takes instead of
+ * numbers (spec->choices, "same"); 0 for any other spec or text. */
+int cnn_param_is_word(const struct cnn_param_spec *spec, const char *text);
+
 /* The index of `name` in the schema, or -1. */
 int cnn_params_find_index(const struct cnn_params *params, const char *name);
 

@@ -21,7 +21,9 @@ enum cnn_param_type {
     CNN_PARAM_BOOL,       /* true | false */
     CNN_PARAM_STRING,     /* any text (a path, a name) */
     CNN_PARAM_CHOICE,     /* one of spec->choices, e.g. "avg|max" */
-    CNN_PARAM_INT_PAIR,   /* k or [kh, kw]: a scalar is used for both */
+    CNN_PARAM_INT_PAIR,   /* k or [kh, kw]: a scalar is used for both;
+                             ABI 3.1: also one of spec->choices, when
+                             set ("same": cnn_param_word) */
     CNN_PARAM_FLOAT_LIST, /* [a, b, ...] (a scalar is a list of one) */
     /* ABI 2.2: distinct names, [a, b, ...] (a sequence, flow or block), or
      * one text of names between commas or spaces ("a, b"). A manifest's
@@ -40,7 +42,9 @@ struct cnn_param_spec {
     /* Inclusive range for numbers (each element of a pair or list);
      * min == max == 0 means unbounded. Unused by NAME_LIST. */
     double min, max;
-    const char *choices; /* CNN_PARAM_CHOICE: "a|b|c" */
+    /* CNN_PARAM_CHOICE: "a|b|c". CNN_PARAM_INT_PAIR (ABI 3.1): words the
+     * manifest may give instead of numbers ("same"), or NULL. */
+    const char *choices;
     const char *help;    /* one line, shown by `cnnlab plugins` */
 };
 
@@ -109,6 +113,11 @@ const char *cnn_param_string(const struct cnn_params *params,
 /* INT_PAIR: first and second element (kh, kw). */
 void cnn_param_pair(const struct cnn_params *params, const char *name,
                     int *first, int *second);
+/* INT_PAIR (ABI 3.1): the word of spec->choices the manifest gave
+ * instead of numbers, or NULL when it gave numbers (cnn_param_pair then
+ * reads them; after a word it reads (0, 0)). */
+const char *cnn_param_word(const struct cnn_params *params,
+                           const char *name);
 /* FLOAT_LIST: number of elements, and a pointer to them. */
 int cnn_param_floats(const struct cnn_params *params, const char *name,
                      const double **values);
