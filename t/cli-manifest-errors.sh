@@ -88,6 +88,26 @@ like "$output" "shape.yaml:7:" "shape mismatch: names file and line"
 like "$output" "conv1" "shape mismatch: names the layer"
 like "$output" "model input [1, 12, 12]" "shape mismatch: names what feeds it"
 
+# padding: same (PyTorch's) keeps the size with stride 1 and is refused
+# with a stride, as PyTorch refuses it, at the layer; a misspelt word is
+# refused at the value with a suggestion.
+good_manifest | sed 's/kernel: 3}/kernel: 4, padding: same}/' > "$scratch/same.yaml"
+check same
+is "$status" 0 "padding: same with stride 1 passes check"
+good_manifest | sed 's/kernel: 3}/kernel: 4, padding: same, stride: 2}/' \
+    > "$scratch/same-stride.yaml"
+check same-stride
+is "$status" 2 "padding: same with stride 2: exit status 2"
+like "$output" "same-stride.yaml:7:7: layer conv1 (conv2d): padding: same needs stride 1" \
+    "padding: same with stride 2: file:line:column and the layer"
+like "$output" "but stride is (2, 2); use stride 1, or give the padding as numbers (same would pad (1, 1) before and (2, 2) after)" \
+    "padding: same with stride 2: says what fits"
+good_manifest | sed 's/kernel: 3}/kernel: 3, padding: sam}/' > "$scratch/same-typo.yaml"
+check same-typo
+is "$status" 2 "padding: sam: exit status 2"
+like "$output" "same-typo.yaml:7:44: conv2d: 'padding' must be an integer, a list of two integers or same; got 'sam' (did you mean 'same'?)" \
+    "padding: sam: at the value, with a suggestion"
+
 # A combination of parameters that each pass their range is refused when
 # the manifest is checked, not at the first training step.
 good_manifest | sed 's/train: {epochs: 1, batch: 8}/train: {epochs: 1, batch: 8, optimizer: {sgd: {nesterov: true}}}/' \

@@ -7,7 +7,8 @@
 int ref_conv_output(struct ref_conv *c)
 {
     int span_h = c->dh * (c->kh - 1) + 1, span_w = c->dw * (c->kw - 1) + 1;
-    int room_h = c->h + 2 * c->ph - span_h, room_w = c->w + 2 * c->pw - span_w;
+    int room_h = c->h + 2 * c->ph + c->eh - span_h;
+    int room_w = c->w + 2 * c->pw + c->ew - span_w;
     if (room_h < 0 || room_w < 0)
         return 0;
     c->oh = room_h / c->sh + 1;

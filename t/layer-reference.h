@@ -5,12 +5,15 @@
 #define CNNLAB_T_LAYER_REFERENCE_H
 
 /* A convolution: input (n, in, h, w), weight (out, in, kh, kw), bias
- * (out) or none, output (n, out, oh, ow). Dilation counts from 1. */
+ * (out) or none, output (n, out, oh, ow). Dilation counts from 1. ph, pw
+ * zeros before (top, left) and ph + eh, pw + ew after (bottom, right):
+ * eh, ew are 0 but for PyTorch's padding='same' with an even span. */
 struct ref_conv {
     int n, in, h, w;
     int out, kh, kw;
     int sh, sw, ph, pw, dh, dw;
     int oh, ow; /* filled by ref_conv_output */
+    int eh, ew;
 };
 
 /* Computes oh, ow; returns 0 when they are below 1. */

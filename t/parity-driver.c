@@ -79,9 +79,14 @@ static void write_param(FILE *out, const struct cnn_params *params,
         fputs(cnn_param_bool(params, spec->name) ? "true" : "false", out);
         break;
     case CNN_PARAM_INT_PAIR: {
+        /* A word ("same") instead of numbers is a JSON string. */
+        const char *word = cnn_param_word(params, spec->name);
         int a, b;
         cnn_param_pair(params, spec->name, &a, &b);
-        fprintf(out, "[%d, %d]", a, b);
+        if (word)
+            fprintf(out, "\"%s\"", word);
+        else
+            fprintf(out, "[%d, %d]", a, b);
         break;
     }
     case CNN_PARAM_FLOAT_LIST: {

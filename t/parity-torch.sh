@@ -1,6 +1,7 @@
 #!/bin/sh
 # Parity with PyTorch (TAP): the quickstart model, two REPORT-SPEC-like
-# models and the A.7 best model (at 52x52) give the same logits, gradients,
+# models, one of the layers added later (padding: same) and the A.7 best
+# model (at 44x44) give the same logits, gradients,
 # losses over 20 SGD steps and final weights in cnnlab (t/parity-driver)
 # and in PyTorch (t/parity_torch.py states the tolerances), with weights
 # passed both ways as safetensors. Skips when /usr/bin/python3 cannot

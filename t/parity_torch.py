@@ -27,7 +27,7 @@ a fused `activation: relu` is a Conv2d/Linear subclass that applies it,
 cnnlab's linear flattens its input, `relu` is nn.ReLU, `globalpool` is
 nn.AdaptiveAvgPool2d(1) / nn.AdaptiveMaxPool2d(1), `flatten` nn.Flatten,
 `dropout` nn.Dropout (p=0 here: masks are not comparable), `maxpool2d`
-nn.MaxPool2d.
+nn.MaxPool2d; `padding: same` is PyTorch's padding='same'.
 
     parity_torch.py DRIVER SRCDIR WORKDIR
 
@@ -38,6 +38,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -139,8 +140,11 @@ def torch_module(layer, shape):
     kind, p = layer["type"], layer["params"]
     relu = p.get("activation") == "relu"
     if kind == "conv2d":
+        padding = p["padding"]  # [ph, pw], or the text "same"
         return Conv2d(shape[0], p["out"], tuple(p["kernel"]),
-                      stride=tuple(p["stride"]), padding=tuple(p["padding"]),
+                      stride=tuple(p["stride"]),
+                      padding=padding if isinstance(padding, str)
+                      else tuple(padding),
                       dilation=tuple(p["dilation"]), bias=p["bias"],
                       relu=relu)
     if kind == "linear":
@@ -353,10 +357,25 @@ REPORT_MAX = [
     "relu",
     {"linear": {"out": 4}},
 ]
+# Layers added after the study (issue 21): padding: same with an even
+# kernel (the extra zero at the bottom and right, as PyTorch puts it) and
+# with a dilated odd one.
+ADDED = [
+    {"conv2d": {"out": 6, "kernel": 4, "padding": "same",
+                "activation": "relu"}},
+    {"conv2d": {"out": 8, "kernel": [3, 2], "padding": "same",
+                "dilation": [2, 1]}},
+    "relu",
+    {"maxpool2d": {"kernel": 2}},
+    {"linear": {"out": 3}},
+]
 
 
 def main():
     driver, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    # PyTorch warns that an even kernel's 'same' copies the input padded:
+    # what it does, and what is compared here.
+    warnings.filterwarnings("ignore", message="Using padding='same'")
     torch.set_num_threads(2)
     torch.set_default_dtype(torch.float32)
     sgd = "train.optimizer={sgd: {lr: %g, momentum: %g}}" % (LR, MOMENTUM)
@@ -366,6 +385,8 @@ def main():
     write_manifest(avg, "report-avg", [3, 20, 20], 5, 6, REPORT_AVG)
     biggest = os.path.join(work, "report-max", "manifest.yaml")
     write_manifest(biggest, "report-max", [3, 24, 24], 4, 5, REPORT_MAX)
+    added = os.path.join(work, "added", "manifest.yaml")
+    write_manifest(added, "added", [3, 11, 10], 3, 4, ADDED)
     cases = [
         # name, manifest, overrides, PyTorch initialises, steps
         ("quickstart", os.path.join(source, "experiments", "quickstart.yaml"),
@@ -373,6 +394,7 @@ def main():
         ("report-avg", avg, common, True, STEPS),
         ("report-max", biggest, common + ["model.weights=null"], False,
          STEPS),
+        ("added", added, common, True, STEPS),
         # REPORT-SPEC A.7 itself, at the smallest input its three pools
         # take (44x44) and for fewer steps: it costs ten times the others.
         ("best", os.path.join(source, "experiments", "part-a", "best.yaml"),

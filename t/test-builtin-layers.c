@@ -64,6 +64,24 @@ static void check_conv2d(void)
            s->algorithm == CNN_CONV2D_DIRECT,
        "conv2d: bias defaults to true, activation to none; algorithm "
        "direct");
+    ok(s && s->pad_bottom == 1 && s->pad_right == 0 && s->same == 0,
+       "conv2d: numeric padding pads after as before, and is not same");
+    test_layer_free(&t);
+
+    /* padding: same splits the dilated span less one as PyTorch: half
+     * (rounded down) before, the rest after. */
+    s = NULL;
+    if (make(&t, "conv2d",
+             SETTINGS("out", "4", "kernel", "[4, 3]", "dilation", "[1, 3]",
+                      "padding", "same")) == 0)
+        s = cnn_conv2d_settings_of(&t.layer, &err);
+    ok(s && s->same == 1, "conv2d: padding: same is recorded");
+    ok(s && s->pad_h == 1 && s->pad_bottom == 2,
+       "conv2d: same, kernel 4: 1 zero before, 2 after");
+    ok(s && s->pad_w == 3 && s->pad_right == 3,
+       "conv2d: same, kernel 3 dilation 3: 3 zeros each side");
+    ok(t.layer.output.h == 32 && t.layer.output.w == 32,
+       "conv2d: same keeps the input's 32x32");
     test_layer_free(&t);
 }
 

@@ -52,7 +52,7 @@ struct conv_case {
 static struct ref_conv reference_of(const struct conv_case *k)
 {
     struct ref_conv c = {k->n, k->in, k->h, k->w, k->out, k->kernel,
-                         k->kernel, 1, 1, k->p, k->p, 1, 1, 0, 0};
+                         k->kernel, 1, 1, k->p, k->p, 1, 1, 0, 0, 0, 0};
     ref_conv_output(&c);
     return c;
 }

@@ -1,9 +1,9 @@
-/* The CUDA module's layers with weights, conv2d (cuDNN) and linear
- * (cuBLAS), against the CPU kernels of layers.so on the same seeded
- * inputs and parameters: output, input gradient and every parameter
- * gradient, with each device output poisoned first (1e6) so an element
- * left unwritten, or a gradient added to instead of overwritten, shows.
- * Skipped without a GPU.
+/* The CUDA module's layers with weights, conv2d (cuDNN; `padding: same`
+ * too) and linear (cuBLAS), against the CPU kernels of layers.so on the
+ * same seeded inputs and parameters: output, input gradient and every
+ * parameter gradient, with each device output poisoned first (1e6) so an
+ * element left unwritten, or a gradient added to instead of overwritten,
+ * shows. Skipped without a GPU.
  *
  * Tolerance: 1e-4 relative to max(1, the largest reference value), as
  * compare() in t/layer-harness.c. Both sides sum at most a few thousand
@@ -264,6 +264,15 @@ static const struct layer_case conv_cases[] = {
     {"conv2d", {8, 7, 7}, {"out", "4", "kernel", "1", NULL}},
     {"conv2d", {16, 20, 20},
      {"out", "32", "kernel", "5", "activation", "relu", NULL}},
+    /* padding: same: cuDNN pads both sides alike, so an even span's extra
+     * zero after goes through a padded copy of x (conv2d.h). */
+    {"conv2d", {3, 9, 8},
+     {"out", "4", "kernel", "4", "padding", "same", NULL}},
+    {"conv2d", {2, 10, 7},
+     {"out", "5", "kernel", "[3, 2]", "dilation", "[2, 1]", "padding",
+      "same", "activation", "relu", NULL}},
+    {"conv2d", {4, 6, 6},
+     {"out", "3", "kernel", "3", "padding", "same", "bias", "false", NULL}},
 };
 
 static const struct layer_case linear_cases[] = {
@@ -412,6 +421,7 @@ static void check_layers(void)
                    linear_cases[i].settings, "");
     check_repeat_and_capture(&conv_cases[4]);
     check_repeat_and_capture(&conv_cases[7]);
+    check_repeat_and_capture(&conv_cases[9]);
     check_repeat_and_capture(&linear_cases[3]);
     check_unprepared(&conv_cases[0]);
     check_unprepared(&linear_cases[0]);

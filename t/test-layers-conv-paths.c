@@ -65,7 +65,7 @@ static int fixture_make(struct conv_fixture *f, const struct conv_case *k)
              k->in, k->out, k->h, k->w, k->k, k->s, k->p, k->d,
              k->bias ? " bias" : "", k->relu ? " relu" : "");
     f->c = (struct ref_conv){k->n, k->in, k->h, k->w, k->out, k->k, k->k,
-                             k->s, k->s, k->p, k->p, k->d, k->d, 0, 0};
+                             k->s, k->s, k->p, k->p, k->d, k->d, 0, 0, 0, 0};
     struct cnn_shape input = {k->in, k->h, k->w};
     if (!ref_conv_output(&f->c) ||
         test_layer_make(&f->t, "conv2d", input, "out", out, "kernel",

@@ -39,6 +39,8 @@ static void report(struct check_result r)
 
 struct conv_case {
     int n, in, h, w, out, kh, kw, sh, sw, ph, pw, dh, dw, bias, relu;
+    int same; /* padding: same (ph, pw unused): PyTorch's split, with an
+                 even span's extra zero after */
 };
 
 static void check_conv_case(const struct conv_case *k)
@@ -48,16 +50,29 @@ static void check_conv_case(const struct conv_case *k)
     snprintf(out, sizeof out, "%d", k->out);
     snprintf(kernel, sizeof kernel, "[%d, %d]", k->kh, k->kw);
     snprintf(stride, sizeof stride, "[%d, %d]", k->sh, k->sw);
-    snprintf(padding, sizeof padding, "[%d, %d]", k->ph, k->pw);
+    if (k->same)
+        snprintf(padding, sizeof padding, "same");
+    else
+        snprintf(padding, sizeof padding, "[%d, %d]", k->ph, k->pw);
     snprintf(dilation, sizeof dilation, "[%d, %d]", k->dh, k->dw);
     snprintf(label, sizeof label,
-             "conv2d n=%d %dx%dx%d out=%d k=%dx%d s=%dx%d p=%dx%d d=%dx%d%s%s",
+             "conv2d n=%d %dx%dx%d out=%d k=%dx%d s=%dx%d p=%s d=%dx%d%s%s",
              k->n, k->in, k->h, k->w, k->out, k->kh, k->kw, k->sh, k->sw,
-             k->ph, k->pw, k->dh, k->dw, k->bias ? " bias" : "",
+             padding, k->dh, k->dw, k->bias ? " bias" : "",
              k->relu ? " relu" : "");
 
     struct ref_conv c = {k->n, k->in, k->h, k->w, k->out, k->kh, k->kw,
-                         k->sh, k->sw, k->ph, k->pw, k->dh, k->dw, 0, 0};
+                         k->sh, k->sw, k->ph, k->pw, k->dh, k->dw, 0, 0,
+                         0, 0};
+    if (k->same) {
+        /* PyTorch: the span less one, half (rounded down) before, the
+         * rest after. */
+        int total_h = k->dh * (k->kh - 1), total_w = k->dw * (k->kw - 1);
+        c.ph = total_h / 2;
+        c.pw = total_w / 2;
+        c.eh = total_h % 2;
+        c.ew = total_w % 2;
+    }
     ref_conv_output(&c);
     struct test_layer t;
     struct cnn_shape input = {k->in, k->h, k->w};
@@ -146,16 +161,23 @@ static void check_conv_case(const struct conv_case *k)
 static void check_conv(void)
 {
     static const struct conv_case cases[] = {
-        /* n in  h  w out kh kw sh sw ph pw dh dw bias relu */
-        {1, 1, 5, 5, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1, 0},
-        {2, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
-        {3, 2, 9, 7, 5, 3, 2, 2, 1, 1, 0, 1, 1, 0, 0},
-        {2, 3, 11, 10, 3, 3, 3, 2, 3, 2, 1, 2, 2, 1, 1},
-        {1, 4, 7, 7, 6, 5, 5, 1, 1, 2, 2, 1, 1, 0, 1},
-        {4, 3, 12, 12, 8, 5, 5, 1, 1, 0, 0, 1, 1, 1, 0},
-        {2, 2, 6, 9, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0},
-        {2, 1, 10, 10, 2, 4, 4, 3, 3, 1, 1, 1, 2, 0, 1},
-        {1, 5, 13, 6, 4, 2, 3, 2, 2, 3, 0, 3, 1, 1, 1},
+        /* n in  h  w out kh kw sh sw ph pw dh dw bias relu same */
+        {1, 1, 5, 5, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1, 0, 0},
+        {2, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0},
+        {3, 2, 9, 7, 5, 3, 2, 2, 1, 1, 0, 1, 1, 0, 0, 0},
+        {2, 3, 11, 10, 3, 3, 3, 2, 3, 2, 1, 2, 2, 1, 1, 0},
+        {1, 4, 7, 7, 6, 5, 5, 1, 1, 2, 2, 1, 1, 0, 1, 0},
+        {4, 3, 12, 12, 8, 5, 5, 1, 1, 0, 0, 1, 1, 1, 0, 0},
+        {2, 2, 6, 9, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0},
+        {2, 1, 10, 10, 2, 4, 4, 3, 3, 1, 1, 1, 2, 0, 1, 0},
+        {1, 5, 13, 6, 4, 2, 3, 2, 2, 3, 0, 3, 1, 1, 1, 0},
+        /* padding: same. An even kernel (one zero more after), an odd
+         * dilated span beside an even one, 32 channels of 3x3 (auto runs
+         * Winograd there), kernel 1 (no zeros at all). */
+        {2, 3, 8, 7, 4, 4, 4, 1, 1, 0, 0, 1, 1, 1, 0, 1},
+        {1, 2, 9, 6, 3, 3, 2, 1, 1, 0, 0, 2, 1, 0, 1, 1},
+        {2, 32, 6, 7, 8, 3, 3, 1, 1, 0, 0, 1, 1, 1, 1, 1},
+        {1, 3, 5, 4, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         check_conv_case(&cases[i]);
@@ -178,6 +200,7 @@ static void check_conv(void)
         k.w = k.dw * (k.kw - 1) + 1 + (int)cnn_rng_below(&harness_rng, 9);
         k.bias = (int)cnn_rng_below(&harness_rng, 2);
         k.relu = (int)cnn_rng_below(&harness_rng, 2);
+        k.same = 0;
         check_conv_case(&k);
     }
 }
@@ -388,6 +411,10 @@ static void check_gradients(void)
                    (const char *const[]){"out", "2", "kernel", "3",
                                          "dilation", "2", "padding", "1",
                                          "bias", "false", NULL});
+    check_gradient("conv2d gradients (padding: same, even kernel)",
+                   "conv2d", 2, (struct cnn_shape){2, 6, 5}, 0.0f, 0,
+                   (const char *const[]){"out", "3", "kernel", "[4, 2]",
+                                         "padding", "same", NULL});
     check_gradient("linear gradients (bias, relu)", "linear", 3,
                    (struct cnn_shape){4, 2, 2}, 0.0f, 1,
                    (const char *const[]){"out", "5", "activation", "relu",

@@ -472,7 +472,7 @@ static void check_conv_at_batch(struct test_layer *t, int n)
 {
     struct cnn_shape input = t->layer.input;
     struct ref_conv c = {n, input.c, input.h, input.w, t->layer.output.c,
-                         3, 3, 1, 1, 1, 1, 1, 1, 0, 0};
+                         3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
     ref_conv_output(&c);
     struct cnn_tensor x = tensor_new(n, input), dx = tensor_new(n, input);
     struct cnn_tensor y = tensor_new(n, t->layer.output);

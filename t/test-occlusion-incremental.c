@@ -7,7 +7,8 @@
  * do not divide the padding, a dilated rectangular kernel, a 1x1 stride-2
  * convolution (whose outputs can miss a change entirely), layers that
  * keep positions (relu, dropout) and a non-square input — each with
- * border clip and valid, odd, even and rectangular windows.
+ * border clip and valid, odd, even and rectangular windows; and the
+ * layers added later (padding: same, one zero more after than before).
  *
  * Tolerance: max |incremental - brute| <= 1e-4 per map cell (the issue's
  * bound; the same kernels on the same values, so differences come only
@@ -54,6 +55,18 @@ static const char small_model[] =
     "  - dropout: {p: 0.5}\n"
     "  - conv2d: {out: 7, kernel: 1, stride: 2}\n"
     "  - conv2d: {out: 4, kernel: 2, padding: 1, activation: relu}\n"
+    "  - flatten\n"
+    "  - linear: {out: 5}\n";
+
+/* The layers added after the study (issue 21): padding: same with an even
+ * span pads one zero more after than before, which a crop's own padding
+ * must supply at the bottom and right edges alike. */
+static const char added_model[] =
+    "input: [3, 17, 14]\n"
+    "layers:\n"
+    "  - conv2d: {out: 5, kernel: 4, padding: same, activation: relu}\n"
+    "  - conv2d: {out: 4, kernel: [3, 2], dilation: [2, 1], padding: same}\n"
+    "  - relu\n"
     "  - flatten\n"
     "  - linear: {out: 5}\n";
 
@@ -190,5 +203,11 @@ int main(void)
     };
     run_model("small model", small_model, 11, 5, 4.0f, small,
               (int)(sizeof small / sizeof *small));
+
+    static const struct occlusion_case added[] = {
+        {3, 3, 1, 1, 0, 64}, {4, 4, 2, 3, 0, 11}, {5, 2, 2, 1, 1, 9},
+    };
+    run_model("added layers", added_model, 5, 5, 4.0f, added,
+              (int)(sizeof added / sizeof *added));
     return done_testing();
 }

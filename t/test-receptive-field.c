@@ -258,6 +258,42 @@ static void test_geometry(struct cnn_registry *registry)
     cnn_model_free(&model);
 }
 
+/* padding: same pads one zero more after than before for an even span:
+ * the field starts at the padding before, and the last output's window
+ * reaches the extra zero after. Input 10 rows x 9 columns:
+ *   conv k[4,3] dil[1,2] same: padding rows 1 before 2 after, columns 2
+ *     and 2: rows size 4, start -1; columns size 5, start -2; 10x9 out.
+ *   last output (9, 8): rows [8, 12) -> [8, 10), columns [6, 11) ->
+ *     [6, 9). */
+static void test_same_padding(struct cnn_registry *registry)
+{
+    struct cnn_node *node = NULL;
+    struct cnn_error err = {0};
+    struct cnn_model model;
+    memset(&model, 0, sizeof model);
+    if (cnn_node_load_string("input: [1, 10, 9]\n"
+                             "layers:\n"
+                             "  - conv2d: {out: 2, kernel: [4, 3], "
+                             "dilation: [1, 2], padding: same}\n",
+                             "model.yaml", &node, &err) != 0 ||
+        build_model(registry, node, &model) < 0) {
+        ok(0, "the padding: same model builds");
+        diag("%s", err.message);
+        cnn_node_free(node);
+        return;
+    }
+    cnn_node_free(node);
+    ok(model.layers[0].output.h == 10 && model.layers[0].output.w == 9,
+       "padding: same keeps 10x9");
+    struct cnn_receptive_field f;
+    cnn_receptive_fields(model.layers, 1, &f);
+    ok(!f.global && f.size_h == 4 && f.size_w == 5 && f.jump_h == 1 &&
+           f.jump_w == 1 && f.start_h == -1 && f.start_w == -2,
+       "padding: same: size 4x5, jump 1, start -1,-2 (the padding before)");
+    check_patch(&f, 10, 9, 9, 8, 8, 6, 10, 9, "same, bottom-right");
+    cnn_model_free(&model);
+}
+
 /* Layer types made up here: one that keeps positions, one windowed that
  * fills no stride or dilation (0 counts as 1), one without geometry. */
 static void identity_geometry(const struct cnn_layer *layer,
@@ -312,6 +348,7 @@ int main(void)
     struct cnn_registry *registry = cnn_registry_new();
     if (test_load_plugin(registry, "layers.so") == 1) {
         test_geometry(registry);
+        test_same_padding(registry);
         if (srcdir)
             test_part_a_models(registry, srcdir);
     }

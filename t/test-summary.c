@@ -72,6 +72,47 @@ static const char edge_expected[] =
     ")\n"
     "Number of params : 1604\n";
 
+/* The layers added after the study (issue 21): conv2d's padding: same,
+ * with an even kernel and with dilation. */
+static const char added_model[] =
+    "input: [3, 9, 9]\n"
+    "layers:\n"
+    "  - conv2d: {out: 4, kernel: 4, padding: same, activation: relu}\n"
+    "  - conv2d: {out: 6, kernel: [3, 2], padding: same, dilation: [2, 1],"
+    " bias: false}\n"
+    "  - linear: {out: 5}\n";
+
+/* PyTorch 1.13's print for the equivalent nn.Module (t/summary-reference.py's
+ * torchsummary_text, then print(net)): conv1 = nn.Conv2d(3, 4, 4,
+ * padding='same'), conv2 = nn.Conv2d(4, 6, (3, 2), padding='same',
+ * dilation=(2, 1), bias=False), fc1 = nn.Linear(486, 5). */
+static const char added_expected[] =
+    "----------------------------------------------------------------\n"
+    "        Layer (type)               Output Shape         Param #\n"
+    "================================================================\n"
+    "            Conv2d-1              [-1, 4, 9, 9]             196\n"
+    "            Conv2d-2              [-1, 6, 9, 9]             144\n"
+    "            Linear-3                    [-1, 5]           2,435\n"
+    "================================================================\n"
+    "Total params: 2,775\n"
+    "Trainable params: 2,775\n"
+    "Non-trainable params: 0\n"
+    "----------------------------------------------------------------\n"
+    "Input size (MB): 0.00\n"
+    "Forward/backward pass size (MB): 0.01\n"
+    "Params size (MB): 0.01\n"
+    "Estimated Total Size (MB): 0.02\n"
+    "----------------------------------------------------------------\n"
+    "\n"
+    "Net(\n"
+    "  (conv1): Conv2d(3, 4, kernel_size=(4, 4), stride=(1, 1), padding"
+    "=same)\n"
+    "  (conv2): Conv2d(4, 6, kernel_size=(3, 2), stride=(1, 1), padding"
+    "=same, dilation=(2, 1), bias=False)\n"
+    "  (fc1): Linear(in_features=486, out_features=5, bias=True)\n"
+    ")\n"
+    "Number of params : 2775\n";
+
 static int build(struct cnn_registry *registry, const char *text,
                  struct cnn_model *model)
 {
@@ -162,6 +203,18 @@ static void test_edge_model(struct cnn_registry *registry)
     cnn_model_free(&model);
 }
 
+static void test_added_layers(struct cnn_registry *registry)
+{
+    struct cnn_model model;
+    if (build(registry, added_model, &model) < 0)
+        return;
+    char *text = printed(&model);
+    is_str(text, added_expected,
+           "padding: same: table and module repr equal PyTorch's");
+    free(text);
+    cnn_model_free(&model);
+}
+
 static void test_functional_only(struct cnn_registry *registry)
 {
     struct cnn_model model;
@@ -186,6 +239,7 @@ int main(void)
     struct cnn_registry *registry = cnn_registry_new();
     if (test_load_plugin(registry, "layers.so") == 1) {
         test_edge_model(registry);
+        test_added_layers(registry);
         test_functional_only(registry);
     }
     cnn_registry_free(registry);

@@ -45,7 +45,9 @@ struct cnn_conv2d_settings {
     int out;                    /* `out`: output channels; required */
     int kernel_h, kernel_w;     /* `kernel`: window size; required */
     int stride_h, stride_w;     /* `stride`: step between windows; 1 */
-    int pad_h, pad_w;           /* `padding`: zeros on each side; 0 */
+    int pad_h, pad_w;           /* `padding`: zeros before the first row
+                                   and column (and, unless `same`, after
+                                   the last: pad_bottom, pad_right); 0 */
     int dilation_h, dilation_w; /* `dilation`: spacing between taps (1:
                                    adjacent); 1 */
     int bias;                   /* `bias`: 1 when there is a "bias" tensor
@@ -53,6 +55,16 @@ struct cnn_conv2d_settings {
     int relu;                   /* `activation`: 1 for relu, a ReLU fused
                                    after the bias; none */
     enum cnn_conv2d_algorithm algorithm; /* `algorithm`: auto */
+    /* ABI 3.1. The zeros after the input's last row and column. With
+     * numeric `padding` they are pad_h and pad_w; with `padding: same`
+     * (stride 1 only, as in PyTorch) pad_h + pad_bottom is the dilated
+     * kernel's span less one, split as PyTorch splits it: pad_h (top) is
+     * half of it rounded down, and an odd total puts the extra zero here
+     * (bottom, right). Kernels that pad both sides alike (cuDNN) must
+     * add the difference themselves. */
+    int pad_bottom, pad_right;
+    int same; /* 1: the manifest said `padding: same` (the module repr
+                 prints padding=same) */
 };
 
 /* linear: PyTorch's nn.Linear over the flattened input (in features:

@@ -39,9 +39,11 @@ extern "C" {
  * running the model in pieces, receptive fields, background decoding
  * (2.1); name-list parameters (2.2); analysis validate hooks (2.3).) */
 /* 3.1: an INT_PAIR parameter may also take words instead of numbers
- * (spec->choices, read with cnn_param_word: conv2d's `padding: same`). A
- * module built against 3.1 may call cnn_param_word, which a 3.0 cnnlab
- * lacks, hence the minor. */
+ * (spec->choices, read with cnn_param_word: conv2d's `padding: same`);
+ * struct cnn_conv2d_settings ends with the padding after (pad_bottom,
+ * pad_right) and `same`. A module built against 3.1 may call
+ * cnn_param_word, or read those fields, which a 3.0 cnnlab lacks, hence
+ * the minor. */
 #define CNN_ABI_MAJOR 3
 #define CNN_ABI_MINOR 1
 

@@ -1,5 +1,6 @@
 /* cnnlab CUDA module — conv2d on cuDNN: the layers module's nn.Conv2d
- * (groups 1, zero padding, optional bias and fused ReLU) with algorithms
+ * (groups 1, zero padding, `padding: same` included, optional bias and
+ * fused ReLU) with algorithms
  * measured once per batch size in prepare (cudnnFind*), workspace from the
  * shared arena, and bias + ReLU as one kernel of ours after the
  * convolution (cuDNN's fused call takes only some algorithms). */
@@ -108,6 +109,25 @@ static struct conv2d_plan *conv2d_plan_for(struct cnn_layer *layer,
     return NULL;
 }
 
+/* The input cuDNN convolves: x itself, or with `padding: same`'s extra
+ * zeros after, its padded copy in the plan (conv2d.h). */
+static const float *conv2d_input(struct cuda_backend *b,
+                                 struct conv2d_plan *plan,
+                                 const struct cnn_layer *layer,
+                                 const float *x, struct cnn_error *err)
+{
+    if (!plan->padded)
+        return x;
+    if (CUDA_CHECK(cuda_launch_pad_end(plan->padded, x,
+                                       (size_t)plan->batch * layer->input.c,
+                                       layer->input.h, layer->input.w,
+                                       plan->extra_h, plan->extra_w,
+                                       b->stream),
+                   layer->name, err))
+        return NULL;
+    return plan->padded;
+}
+
 static int conv2d_forward(struct cnn_context *ctx, struct cnn_layer *layer,
                           const struct cnn_tensor *x, struct cnn_tensor *y,
                           int training, struct cnn_error *err)
@@ -128,8 +148,11 @@ static int conv2d_forward(struct cnn_context *ctx, struct cnn_layer *layer,
                                                              "weight");
     const struct cnn_param_tensor *bias =
         k->c.bias ? cnn_layer_tensor(layer, "bias") : NULL;
+    const float *input = conv2d_input(b, plan, layer, x->data, err);
+    if (!input)
+        return -1;
     if (CUDNN_CHECK(cudnnConvolutionForward(
-                        b->cudnn, &one, plan->x, x->data, k->weight,
+                        b->cudnn, &one, plan->x, input, k->weight,
                         weight->data, plan->forward, plan->forward_algo,
                         b->workspace, b->workspace_size, &zero, plan->y,
                         y->data),
@@ -146,7 +169,10 @@ static int conv2d_forward(struct cnn_context *ctx, struct cnn_layer *layer,
 /* The ReLU's mask first (dy where y > 0) and the bias gradient, in one
  * kernel of ours (deterministic, unlike cuDNN's reduction may be), then
  * the filter gradient and, unless this is the first layer, the input
- * gradient: all overwritten (beta 0). */
+ * gradient: all overwritten (beta 0). With `padding: same`'s extra zeros
+ * x is padded again (backward must not rely on what a forward left in
+ * the plan), and the input gradient, computed for the padded copy into
+ * the same buffer once the filter gradient has read it, is cropped. */
 static int conv2d_backward(struct cnn_context *ctx, struct cnn_layer *layer,
                            const struct cnn_tensor *x,
                            const struct cnn_tensor *y,
@@ -187,8 +213,11 @@ static int conv2d_backward(struct cnn_context *ctx, struct cnn_layer *layer,
                                   cnn_tensor_count(dy), b->stream),
                               where, err))
         return -1;
+    const float *input = conv2d_input(b, plan, layer, x->data, err);
+    if (!input)
+        return -1;
     if (CUDNN_CHECK(cudnnConvolutionBackwardFilter(
-                        b->cudnn, &one, plan->x, x->data, plan->y, gradient,
+                        b->cudnn, &one, plan->x, input, plan->y, gradient,
                         plan->backward_filter, plan->backward_filter_algo,
                         b->workspace, b->workspace_size, &zero, k->weight,
                         weight->grad),
@@ -196,12 +225,22 @@ static int conv2d_backward(struct cnn_context *ctx, struct cnn_layer *layer,
         return -1;
     if (!dx)
         return 0;
-    return CUDNN_CHECK(cudnnConvolutionBackwardData(
-                           b->cudnn, &one, k->weight, weight->data, plan->y,
-                           gradient, plan->backward_data,
-                           plan->backward_data_algo, b->workspace,
-                           b->workspace_size, &zero, plan->x, dx->data),
-                       where, err);
+    float *input_gradient = plan->padded ? plan->padded : dx->data;
+    if (CUDNN_CHECK(cudnnConvolutionBackwardData(
+                        b->cudnn, &one, k->weight, weight->data, plan->y,
+                        gradient, plan->backward_data,
+                        plan->backward_data_algo, b->workspace,
+                        b->workspace_size, &zero, plan->x, input_gradient),
+                    where, err))
+        return -1;
+    if (!plan->padded)
+        return 0;
+    return CUDA_CHECK(cuda_launch_crop_end(dx->data, plan->padded,
+                                           (size_t)n * layer->input.c,
+                                           layer->input.h, layer->input.w,
+                                           plan->extra_h, plan->extra_w,
+                                           b->stream),
+                      where, err);
 }
 
 const struct cnn_layer_kernels cuda_conv2d_kernels = {

@@ -23,6 +23,14 @@ struct conv2d_plan {
     cudnnConvolutionBwdFilterAlgo_t backward_filter_algo;
     size_t workspace; /* the most the three algorithms need */
     float *masked_dy; /* (batch, out, oh, ow): dy through the ReLU */
+    /* `padding: same` with an even span has one zero more after than
+     * before (extra_h, extra_w: pad_bottom - pad_h, pad_right - pad_w),
+     * and cuDNN pads both sides alike, so the convolution runs on this
+     * copy of x, (batch, in, h + extra_h, w + extra_w), with zeros in the
+     * extra rows and columns (x and the input gradient's descriptor `x`
+     * is its shape). NULL when both sides are alike. */
+    int extra_h, extra_w;
+    float *padded;
 };
 
 struct conv2d_state {

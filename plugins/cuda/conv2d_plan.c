@@ -31,6 +31,7 @@ void conv2d_plan_free(struct conv2d_plan *plan)
     if (plan->backward_filter)
         cudnnDestroyConvolutionDescriptor(plan->backward_filter);
     cudaFree(plan->masked_dy);
+    cudaFree(plan->padded);
     memset(plan, 0, sizeof *plan);
 }
 
@@ -242,11 +243,20 @@ int conv2d_plan_make(struct cuda_backend *b, struct conv2d_state *k,
     int n = 0, channels = 0, height = 0, width = 0;
 
     plan->batch = batch;
+    plan->extra_h = c->pad_bottom - c->pad_h;
+    plan->extra_w = c->pad_right - c->pad_w;
+    if (plan->extra_h < 0 || plan->extra_w < 0)
+        return cnn_error_set(err, "layer %s: padding after (%d, %d) is less "
+                             "than before (%d, %d), which no setting gives "
+                             "(a bug in the layer's setup)", where,
+                             c->pad_bottom, c->pad_right, c->pad_h,
+                             c->pad_w);
     if (CUDNN_CHECK(cudnnCreateTensorDescriptor(&plan->x), where, err) ||
         CUDNN_CHECK(cudnnCreateTensorDescriptor(&plan->y), where, err) ||
         CUDNN_CHECK(cudnnSetTensor4dDescriptor(
                         plan->x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch,
-                        layer->input.c, layer->input.h, layer->input.w),
+                        layer->input.c, layer->input.h + plan->extra_h,
+                        layer->input.w + plan->extra_w),
                     where, err) ||
         CUDNN_CHECK(cudnnSetTensor4dDescriptor(
                         plan->y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, batch,
@@ -285,6 +295,15 @@ int conv2d_plan_make(struct cuda_backend *b, struct conv2d_state *k,
         size_t bytes = (size_t)batch * cnn_shape_size(layer->output) *
                        sizeof(float);
         if (CUDA_CHECK(cudaMalloc((void **)&plan->masked_dy, bytes), where,
+                       err))
+            return -1;
+    }
+    if (plan->extra_h || plan->extra_w) {
+        size_t bytes = (size_t)batch * layer->input.c *
+                       (size_t)(layer->input.h + plan->extra_h) *
+                       (size_t)(layer->input.w + plan->extra_w) *
+                       sizeof(float);
+        if (CUDA_CHECK(cudaMalloc((void **)&plan->padded, bytes), where,
                        err))
             return -1;
     }

@@ -1,6 +1,8 @@
 /* cnnlab CUDA module — bias + ReLU after a convolution or matrix product;
- * for backward the ReLU mask, alone or with the bias gradient. Grid-stride loops over the flat
- * arrays, consecutive threads on consecutive elements. */
+ * for backward the ReLU mask, alone or with the bias gradient; and the
+ * copies that give cuDNN, which pads both sides alike, the extra zeros of
+ * conv2d's `padding: same`. Grid-stride loops over the flat arrays,
+ * consecutive threads on consecutive elements. */
 #include "weighted_kernels.h"
 
 static const unsigned int block_size = 256;
@@ -112,5 +114,68 @@ extern "C" cudaError_t cuda_launch_bias_gradient(float *db, float *masked,
     bias_gradient<<<(unsigned int)channels, BIAS_GRADIENT_THREADS, 0,
                     stream>>>(db, masked, dy, y, (unsigned int)per_channel,
                               (unsigned int)spatial, (size_t)channels, relu);
+    return cudaGetLastError();
+}
+
+/* The padded plane (h + extra_h) x (w + extra_w) from the plane h x w:
+ * the input where it is, zeros in the extra rows and columns. One thread
+ * per padded element. */
+static __global__ void pad_end(float *padded, const float *x, size_t total,
+                               int h, int w, int extra_h, int extra_w)
+{
+    size_t stride = (size_t)gridDim.x * blockDim.x;
+    int padded_w = w + extra_w;
+    size_t plane = (size_t)(h + extra_h) * padded_w;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+         i < total; i += stride) {
+        size_t p = i / plane;
+        int at = (int)(i - p * plane);
+        int row = at / padded_w, column = at - row * padded_w;
+        padded[i] = row < h && column < w
+                        ? x[(p * h + (size_t)row) * w + column]
+                        : 0.0f;
+    }
+}
+
+/* The reverse: the h x w corner of each padded plane. */
+static __global__ void crop_end(float *x, const float *padded, size_t total,
+                                int h, int w, int extra_h, int extra_w)
+{
+    size_t stride = (size_t)gridDim.x * blockDim.x;
+    size_t plane = (size_t)h * w;
+    int padded_w = w + extra_w;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+         i < total; i += stride) {
+        size_t p = i / plane;
+        int at = (int)(i - p * plane);
+        int row = at / w, column = at - row * w;
+        x[i] = padded[(p * (size_t)(h + extra_h) + (size_t)row) * padded_w +
+                      column];
+    }
+}
+
+extern "C" cudaError_t cuda_launch_pad_end(float *padded, const float *x,
+                                           size_t planes, int h, int w,
+                                           int extra_h, int extra_w,
+                                           cudaStream_t stream)
+{
+    size_t total = planes * (size_t)(h + extra_h) * (size_t)(w + extra_w);
+    if (total == 0)
+        return cudaSuccess;
+    pad_end<<<grid_for(total), block_size, 0, stream>>>(
+        padded, x, total, h, w, extra_h, extra_w);
+    return cudaGetLastError();
+}
+
+extern "C" cudaError_t cuda_launch_crop_end(float *x, const float *padded,
+                                            size_t planes, int h, int w,
+                                            int extra_h, int extra_w,
+                                            cudaStream_t stream)
+{
+    size_t total = planes * (size_t)h * (size_t)w;
+    if (total == 0)
+        return cudaSuccess;
+    crop_end<<<grid_for(total), block_size, 0, stream>>>(
+        x, padded, total, h, w, extra_h, extra_w);
     return cudaGetLastError();
 }

@@ -38,6 +38,20 @@ cudaError_t cuda_launch_bias_gradient(float *db, float *masked,
                                       size_t n, int channels, size_t spatial,
                                       int relu, cudaStream_t stream);
 
+/* conv2d's `padding: same` with an even span pads one zero more after
+ * (bottom, right) than before, and cuDNN pads both sides alike: the
+ * convolution runs on a copy of x with the extra rows and columns of
+ * zeros at the end of each of its `planes` (n * channels) planes, and its
+ * input gradient is cropped back. pad_end: padded (planes, h + extra_h,
+ * w + extra_w) from x (planes, h, w); crop_end: x from padded's h x w
+ * corners. Both overwrite their whole output. */
+cudaError_t cuda_launch_pad_end(float *padded, const float *x, size_t planes,
+                                int h, int w, int extra_h, int extra_w,
+                                cudaStream_t stream);
+cudaError_t cuda_launch_crop_end(float *x, const float *padded,
+                                 size_t planes, int h, int w, int extra_h,
+                                 int extra_w, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

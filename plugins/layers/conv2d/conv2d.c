@@ -14,8 +14,10 @@ static const struct cnn_param_spec conv2d_params[] = {
      "kernel size: k or [kh, kw]"},
     {"stride", CNN_PARAM_INT_PAIR, "1", 1, 1024, NULL,
      "step between windows: s or [sh, sw]"},
-    {"padding", CNN_PARAM_INT_PAIR, "0", 0, 1024, NULL,
-     "zeros added on each side: p or [ph, pw]"},
+    {"padding", CNN_PARAM_INT_PAIR, "0", 0, 1024, "same",
+     "zeros added on each side: p or [ph, pw]; same (stride 1 only) keeps "
+     "the input's size, with an odd total's extra zero at the bottom and "
+     "right, as in PyTorch"},
     {"dilation", CNN_PARAM_INT_PAIR, "1", 1, 1024, NULL,
      "spacing between kernel taps: d or [dh, dw]"},
     {"bias", CNN_PARAM_BOOL, "true", 0, 0, NULL,
@@ -29,14 +31,48 @@ static const struct cnn_param_spec conv2d_params[] = {
      "those from 32 (3x3) or 16 (5x5) input channels on"},
 };
 
-/* floor((size + 2 pad - dilation (kernel - 1) - 1) / stride) + 1, or 0 when
- * the dilated kernel does not fit the padded input. */
-static int conv2d_output_size(int size, int kernel, int stride, int pad,
-                              int dilation)
+/* floor((size + before + after - dilation (kernel - 1) - 1) / stride) + 1,
+ * or 0 when the dilated kernel does not fit the padded input. */
+static int conv2d_output_size(int size, int kernel, int stride, int before,
+                              int after, int dilation)
 {
     long span = (long)dilation * (kernel - 1) + 1;
-    long room = (long)size + 2L * pad - span;
+    long room = (long)size + before + after - span;
     return room < 0 ? 0 : (int)(room / stride + 1);
+}
+
+/* `padding`: numbers, the same on both sides, or `same`: PyTorch
+ * (at::_convolution_mode) splits the dilated span less one into half
+ * (rounded down) before and the rest after, so that the output keeps the
+ * input's size; it refuses `same` with a stride, and so does this. */
+static int conv2d_padding(struct cnn_layer *layer,
+                          struct cnn_conv2d_settings *c,
+                          struct cnn_error *err)
+{
+    const struct cnn_params *p = &layer->params;
+    c->same = cnn_param_word(p, "padding") != NULL;
+    if (!c->same) {
+        cnn_param_pair(p, "padding", &c->pad_h, &c->pad_w);
+        c->pad_bottom = c->pad_h;
+        c->pad_right = c->pad_w;
+        return 0;
+    }
+    int total_h = c->dilation_h * (c->kernel_h - 1);
+    int total_w = c->dilation_w * (c->kernel_w - 1);
+    c->pad_h = total_h / 2;
+    c->pad_w = total_w / 2;
+    c->pad_bottom = total_h - c->pad_h;
+    c->pad_right = total_w - c->pad_w;
+    if (c->stride_h == 1 && c->stride_w == 1)
+        return 0;
+    return cnn_error_at(err, layer->mark,
+                        "layer %s (conv2d): padding: same needs stride 1 "
+                        "(PyTorch refuses it for strided convolutions), "
+                        "but stride is (%d, %d); use stride 1, or give the "
+                        "padding as numbers (same would pad (%d, %d) before "
+                        "and (%d, %d) after)",
+                        layer->name, c->stride_h, c->stride_w, c->pad_h,
+                        c->pad_w, c->pad_bottom, c->pad_right);
 }
 
 /* The largest kernel whose dilated span fits size + 2 pad. */
@@ -83,8 +119,9 @@ static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
     c.out = (int)cnn_param_int(p, "out");
     cnn_param_pair(p, "kernel", &c.kernel_h, &c.kernel_w);
     cnn_param_pair(p, "stride", &c.stride_h, &c.stride_w);
-    cnn_param_pair(p, "padding", &c.pad_h, &c.pad_w);
     cnn_param_pair(p, "dilation", &c.dilation_h, &c.dilation_w);
+    if (conv2d_padding(layer, &c, err))
+        return -1;
     c.bias = cnn_param_bool(p, "bias");
     c.relu = strcmp(cnn_param_string(p, "activation"), "relu") == 0;
     const char *algorithm = cnn_param_string(p, "algorithm");
@@ -102,9 +139,9 @@ static int conv2d_setup(struct cnn_layer *layer, struct cnn_error *err)
                              c.dilation_h, c.dilation_w);
 
     int out_h = conv2d_output_size(layer->input.h, c.kernel_h, c.stride_h,
-                                   c.pad_h, c.dilation_h);
+                                   c.pad_h, c.pad_bottom, c.dilation_h);
     int out_w = conv2d_output_size(layer->input.w, c.kernel_w, c.stride_w,
-                                   c.pad_w, c.dilation_w);
+                                   c.pad_w, c.pad_right, c.dilation_w);
     if (out_h < 1 || out_w < 1)
         return conv2d_shape_error(layer, &c, err);
     layer->output = (struct cnn_shape){c.out, out_h, out_w};
@@ -123,7 +160,11 @@ static int conv2d_describe(const struct cnn_layer *layer, char *buf,
 {
     const struct cnn_conv2d_settings *c = layer->state;
     char padding[48] = "", dilation[48] = "";
-    if (c->pad_h != 0 || c->pad_w != 0)
+    /* PyTorch keeps the text 'same' as the module's padding and prints
+     * it bare, even where it means no zeros (kernel 1). */
+    if (c->same)
+        snprintf(padding, sizeof padding, ", padding=same");
+    else if (c->pad_h != 0 || c->pad_w != 0)
         snprintf(padding, sizeof padding, ", padding=(%d, %d)", c->pad_h,
                  c->pad_w);
     if (c->dilation_h != 1 || c->dilation_w != 1)
@@ -166,19 +207,21 @@ static void conv2d_geometry(const struct cnn_layer *layer,
  * depends only on the shapes, never on timing, so results stay
  * reproducible. */
 struct conv2d_geometry_dims {
-    dnnl_dims_t strides, dilates, padding;
+    dnnl_dims_t strides, dilates, padding, padding_r;
 };
 
 static struct conv2d_geometry_dims
 conv2d_dims(const struct cnn_conv2d_settings *c)
 {
-    /* oneDNN counts dilation from 0 (0 = taps adjacent). padding_r =
-     * padding_l: oneDNN floors the output size like PyTorch, so right-hand
-     * rows that no window reaches are simply not read. */
+    /* oneDNN counts dilation from 0 (0 = taps adjacent). padding_r is
+     * padding_l but for `padding: same` with an even span: oneDNN floors
+     * the output size like PyTorch, so right-hand rows that no window
+     * reaches are simply not read. */
     return (struct conv2d_geometry_dims){
         {c->stride_h, c->stride_w},
         {c->dilation_h - 1, c->dilation_w - 1},
         {c->pad_h, c->pad_w},
+        {c->pad_bottom, c->pad_right},
     };
 }
 
@@ -219,7 +262,7 @@ static int conv2d_forward_primitives(struct cnn_onednn_weighted *k,
     if (CNN_ONEDNN(layer, err, dnnl_dilated_convolution_forward_desc_init,
                    &desc, dnnl_forward_training, dnnl_convolution_direct,
                    any_src, any_weights, bias, any_dst, g.strides, g.dilates,
-                   g.padding, g.padding) ||
+                   g.padding, g.padding_r) ||
         cnn_onednn_primitive_create(&k->forward_training, &desc, attr, NULL,
                                     "convolution forward", layer, err) ||
         cnn_onednn_chosen_md(&chosen_src, &k->forward_training,
@@ -231,7 +274,7 @@ static int conv2d_forward_primitives(struct cnn_onednn_weighted *k,
         CNN_ONEDNN(layer, err, dnnl_dilated_convolution_forward_desc_init,
                    &desc, dnnl_forward_inference, dnnl_convolution_direct,
                    &chosen_src, &chosen_weights, bias, &chosen_dst,
-                   g.strides, g.dilates, g.padding, g.padding) ||
+                   g.strides, g.dilates, g.padding, g.padding_r) ||
         cnn_onednn_primitive_create(&k->forward_inference, &desc, attr, NULL,
                                     "convolution inference", layer, err))
         return -1;
@@ -257,7 +300,7 @@ static int conv2d_backward_primitives(struct cnn_onednn_weighted *k,
     return CNN_ONEDNN(layer, err,
                       dnnl_dilated_convolution_backward_data_desc_init, &desc,
                       dnnl_convolution_direct, any_src, any_weights, any_dst,
-                      g.strides, g.dilates, g.padding, g.padding) ||
+                      g.strides, g.dilates, g.padding, g.padding_r) ||
                    cnn_onednn_primitive_create(
                        &k->backward_data, &desc, NULL, &k->forward_training,
                        "convolution backward data", layer, err) ||
@@ -266,7 +309,7 @@ static int conv2d_backward_primitives(struct cnn_onednn_weighted *k,
                        dnnl_dilated_convolution_backward_weights_desc_init,
                        &desc, dnnl_convolution_direct, for_src,
                        for_weights, bias, for_dst, g.strides,
-                       g.dilates, g.padding, g.padding) ||
+                       g.dilates, g.padding, g.padding_r) ||
                    cnn_onednn_primitive_create(
                        &k->backward_weights, &desc, NULL,
                        &k->forward_training, "convolution backward weights",
