@@ -221,3 +221,61 @@ void ref_relu_mask(int count, const float *y, const float *dy, double *out)
     for (int i = 0; i < count; i++)
         out[i] = y[i] > 0.0f ? dy[i] : 0.0;
 }
+
+/* The divisor of output (oy, ox), PyTorch's avg_pool2d arithmetic. */
+static double avgpool_divisor(const struct ref_pool *p, int count_include_pad,
+                              int oy, int ox)
+{
+    int top = oy * p->sh - p->ph, left = ox * p->sw - p->pw;
+    int bottom = top + p->kh < p->h + p->ph ? top + p->kh : p->h + p->ph;
+    int right = left + p->kw < p->w + p->pw ? left + p->kw : p->w + p->pw;
+    if (count_include_pad)
+        return (double)(bottom - top) * (right - left);
+    int inside = 0;
+    for (int iy = top; iy < bottom; iy++)
+        for (int ix = left; ix < right; ix++)
+            inside += iy >= 0 && iy < p->h && ix >= 0 && ix < p->w;
+    return inside;
+}
+
+void ref_avgpool_forward(const struct ref_pool *p, int count_include_pad,
+                         const float *x, double *y)
+{
+    for (int b = 0; b < p->n; b++)
+        for (int ch = 0; ch < p->c; ch++)
+            for (int oy = 0; oy < p->oh; oy++)
+                for (int ox = 0; ox < p->ow; ox++) {
+                    double sum = 0.0;
+                    for (int ky = 0; ky < p->kh; ky++)
+                        for (int kx = 0; kx < p->kw; kx++) {
+                            int iy = oy * p->sh - p->ph + ky;
+                            int ix = ox * p->sw - p->pw + kx;
+                            if (iy >= 0 && iy < p->h && ix >= 0 && ix < p->w)
+                                sum += x[((b * p->c + ch) * p->h + iy) * p->w +
+                                         ix];
+                        }
+                    y[((b * p->c + ch) * p->oh + oy) * p->ow + ox] =
+                        sum / avgpool_divisor(p, count_include_pad, oy, ox);
+                }
+}
+
+void ref_avgpool_backward(const struct ref_pool *p, int count_include_pad,
+                          const double *dy, double *dx)
+{
+    memset(dx, 0, sizeof(double) * p->n * p->c * p->h * p->w);
+    for (int b = 0; b < p->n; b++)
+        for (int ch = 0; ch < p->c; ch++)
+            for (int oy = 0; oy < p->oh; oy++)
+                for (int ox = 0; ox < p->ow; ox++) {
+                    double g = dy[((b * p->c + ch) * p->oh + oy) * p->ow + ox] /
+                               avgpool_divisor(p, count_include_pad, oy, ox);
+                    for (int ky = 0; ky < p->kh; ky++)
+                        for (int kx = 0; kx < p->kw; kx++) {
+                            int iy = oy * p->sh - p->ph + ky;
+                            int ix = ox * p->sw - p->pw + kx;
+                            if (iy >= 0 && iy < p->h && ix >= 0 && ix < p->w)
+                                dx[((b * p->c + ch) * p->h + iy) * p->w +
+                                   ix] += g;
+                        }
+                }
+}

@@ -48,6 +48,15 @@ void ref_maxpool_forward(const struct ref_pool *p, const float *x,
 void ref_maxpool_backward(const struct ref_pool *p, const float *x,
                           const double *dy, double *dx);
 
+/* Average pooling with zero padding, by PyTorch's definition
+ * (avg_pool2d): a window's divisor is its extent clipped to the padded
+ * input, (min(top + kh, h + ph) - top) * (the same across), with
+ * count_include_pad, else the input elements it covers. */
+void ref_avgpool_forward(const struct ref_pool *p, int count_include_pad,
+                         const float *x, double *y);
+void ref_avgpool_backward(const struct ref_pool *p, int count_include_pad,
+                          const double *dy, double *dx);
+
 /* Global average / max pooling of (n, c, h, w) to (n, c). */
 void ref_globalpool_forward(int n, int c, int h, int w, int max,
                             const float *x, double *y);

@@ -27,7 +27,8 @@ a fused `activation: relu` is a Conv2d/Linear subclass that applies it,
 cnnlab's linear flattens its input, `relu` is nn.ReLU, `globalpool` is
 nn.AdaptiveAvgPool2d(1) / nn.AdaptiveMaxPool2d(1), `flatten` nn.Flatten,
 `dropout` nn.Dropout (p=0 here: masks are not comparable), `maxpool2d`
-nn.MaxPool2d; `padding: same` is PyTorch's padding='same'.
+nn.MaxPool2d, `avgpool2d` nn.AvgPool2d; `padding: same` is PyTorch's
+padding='same'.
 
     parity_torch.py DRIVER SRCDIR WORKDIR
 
@@ -154,6 +155,11 @@ def torch_module(layer, shape):
         stride = tuple(s or k for s, k in zip(p["stride"], p["kernel"]))
         return nn.MaxPool2d(tuple(p["kernel"]), stride=stride,
                             padding=tuple(p["padding"]))
+    if kind == "avgpool2d":
+        stride = tuple(s or k for s, k in zip(p["stride"], p["kernel"]))
+        return nn.AvgPool2d(tuple(p["kernel"]), stride=stride,
+                            padding=tuple(p["padding"]),
+                            count_include_pad=p["count_include_pad"])
     if kind == "globalpool":
         return (nn.AdaptiveMaxPool2d(1) if p["mode"] == "max"
                 else nn.AdaptiveAvgPool2d(1))
@@ -359,14 +365,17 @@ REPORT_MAX = [
 ]
 # Layers added after the study (issue 21): padding: same with an even
 # kernel (the extra zero at the bottom and right, as PyTorch puts it) and
-# with a dilated odd one.
+# with a dilated odd one; average pooling, overlapping and padded with
+# and without the padding in the divisor.
 ADDED = [
     {"conv2d": {"out": 6, "kernel": 4, "padding": "same",
                 "activation": "relu"}},
+    {"avgpool2d": {"kernel": 3, "stride": 1, "padding": 1}},
     {"conv2d": {"out": 8, "kernel": [3, 2], "padding": "same",
                 "dilation": [2, 1]}},
     "relu",
-    {"maxpool2d": {"kernel": 2}},
+    {"avgpool2d": {"kernel": [3, 2], "stride": 2, "padding": 1,
+                   "count_include_pad": False}},
     {"linear": {"out": 3}},
 ]
 

@@ -129,6 +129,34 @@ static void check_maxpool2d(void)
     test_layer_free(&t);
 }
 
+static void check_avgpool2d(void)
+{
+    struct test_layer t;
+    struct cnn_error err = {0};
+    const struct cnn_avgpool2d_settings *s = NULL;
+    if (make(&t, "avgpool2d", SETTINGS("kernel", "[3, 2]")) == 0)
+        s = cnn_avgpool2d_settings_of(&t.layer, &err);
+    ok(s && s->kernel_h == 3 && s->kernel_w == 2,
+       "avgpool2d: kernel (3, 2)");
+    ok(s && s->stride_h == 3 && s->stride_w == 2,
+       "avgpool2d: the default stride 0 is stored resolved, as the kernel");
+    ok(s && s->pad_h == 0 && s->pad_w == 0 && s->count_include_pad == 1,
+       "avgpool2d: padding defaults to 0, count_include_pad to true");
+    test_layer_free(&t);
+
+    s = NULL;
+    if (make(&t, "avgpool2d",
+             SETTINGS("kernel", "3", "stride", "[2, 1]", "padding", "[1, 0]",
+                      "count_include_pad", "false")) == 0)
+        s = cnn_avgpool2d_settings_of(&t.layer, &err);
+    ok(s && s->kernel_h == 3 && s->kernel_w == 3 && s->stride_h == 2 &&
+           s->stride_w == 1 && s->pad_h == 1 && s->pad_w == 0 &&
+           s->count_include_pad == 0,
+       "avgpool2d: kernel 3, stride [2, 1], padding [1, 0], "
+       "count_include_pad false");
+    test_layer_free(&t);
+}
+
 static void check_globalpool(void)
 {
     struct test_layer t;
@@ -198,10 +226,11 @@ static void check_refusals(void)
        "linear's accessor refuses a conv2d layer");
     like(err.message, "layer conv1 (conv2d)", "naming it");
     ok(!cnn_maxpool2d_settings_of(&conv.layer, NULL) &&
+           !cnn_avgpool2d_settings_of(&conv.layer, NULL) &&
            !cnn_globalpool_settings_of(&conv.layer, NULL) &&
            !cnn_dropout_settings_of(&linear.layer, NULL),
-       "maxpool2d's, globalpool's and dropout's refuse them too (no "
-       "error to fill is fine)");
+       "maxpool2d's, avgpool2d's, globalpool's and dropout's refuse them "
+       "too (no error to fill is fine)");
     ok(cnn_linear_settings_of(&linear.layer, NULL) == linear.layer.state &&
            cnn_conv2d_settings_of(&conv.layer, NULL) == conv.layer.state,
        "each accessor gives its own layer's state");
@@ -237,6 +266,7 @@ int main(void)
     check_conv2d();
     check_linear();
     check_maxpool2d();
+    check_avgpool2d();
     check_globalpool();
     check_dropout();
     check_no_settings();

@@ -1,7 +1,7 @@
 /* The CUDA module's own layer kernels (plugins/cuda/kernels.cu: relu,
- * flatten, max and global pooling, dropout) against the CPU kernels of
- * layers.so on the same seeded inputs, forward and backward, with every
- * device output poisoned first. Skipped without a GPU
+ * flatten, max and global pooling, dropout; avgpool2d_kernels.cu) against
+ * the CPU kernels of layers.so on the same seeded inputs, forward and
+ * backward, with every device output poisoned first. Skipped without a GPU
  * (test-cuda-loss-sgd.c does the loss and the optimizer).
  *
  * Tolerances (relative to max(1, the largest reference value), as
@@ -9,6 +9,9 @@
  * - relu, flatten, max pooling (overlapping windows, padding, ties, NaN,
  *   infinities) and global max pooling only move values, and max
  *   pooling's gradient is summed in the CPU's order: exact (0).
+ * - average pooling takes the CPU's float operations in its order
+ *   (sums, one division; the gradient's shares added in output order):
+ *   exact (0).
  * - global average pooling sums in double on both sides, in different
  *   orders, then rounds to float: 1e-6.
  * - dropout cannot equal the CPU's mask (a counter-based hash on the
@@ -188,6 +191,25 @@ static void check_layers(void)
                 (struct cnn_shape){4, 10, 11}, 2, FILL_TIES, 0);
     check_layer("maxpool2d k[3,2] s[1,2] (ties, NaN)", "maxpool2d", k32s12,
                 (struct cnn_shape){2, 9, 8}, 2, FILL_TIES, 0);
+
+    /* Average pooling: the CPU's float sums in its order, the same
+     * division, the gradient gathered in the CPU's output order. */
+    const char *const a3s2p1[] = {"kernel", "3", "stride", "2", "padding",
+                                  "1", NULL};
+    const char *const a3s2p1x[] = {"kernel", "3", "stride", "2", "padding",
+                                   "1", "count_include_pad", "false", NULL};
+    const char *const a32s1p1x[] = {"kernel", "[3, 2]", "stride", "1",
+                                    "padding", "1", "count_include_pad",
+                                    "false", NULL};
+    check_layer("avgpool2d k3 s2 p1, overlapping", "avgpool2d", a3s2p1,
+                planes13, 2, FILL_UNIFORM, 0);
+    check_layer("avgpool2d k3 s2 p1 count_include_pad false", "avgpool2d",
+                a3s2p1x, planes13, 2, FILL_UNIFORM, 0);
+    check_layer("avgpool2d k[3,2] s1 p1 count_include_pad false",
+                "avgpool2d", a32s1p1x, (struct cnn_shape){2, 9, 8}, 3,
+                FILL_UNIFORM, 0);
+    check_layer("avgpool2d k2 (ties, NaN)", "avgpool2d", k2,
+                (struct cnn_shape){4, 10, 11}, 2, FILL_TIES, 0);
 
     const char *const avg[] = {"mode", "avg", NULL};
     const char *const max[] = {"mode", "max", NULL};
@@ -418,7 +440,8 @@ int main(void)
         return 1;
     }
     if (test_load_plugin(harness_registry, "cuda.so") == 1) {
-        static const char *const layers[] = {"relu", "flatten", "maxpool2d",
+        static const char *const layers[] = {"relu",       "flatten",
+                                             "maxpool2d",  "avgpool2d",
                                              "globalpool", "dropout"};
         for (size_t i = 0; i < sizeof layers / sizeof *layers; i++)
             ok(cnn_registry_layer_kernels(harness_registry, layers[i],

@@ -60,13 +60,18 @@ static const char small_model[] =
 
 /* The layers added after the study (issue 21): padding: same with an even
  * span pads one zero more after than before, which a crop's own padding
- * must supply at the bottom and right edges alike. */
+ * must supply at the bottom and right edges alike; average pooling,
+ * whose divisor without count_include_pad depends on where the window
+ * meets the border. */
 static const char added_model[] =
     "input: [3, 17, 14]\n"
     "layers:\n"
     "  - conv2d: {out: 5, kernel: 4, padding: same, activation: relu}\n"
+    "  - avgpool2d: {kernel: 3, stride: 2, padding: 1,"
+    " count_include_pad: false}\n"
     "  - conv2d: {out: 4, kernel: [3, 2], dilation: [2, 1], padding: same}\n"
     "  - relu\n"
+    "  - avgpool2d: {kernel: 2, stride: 1, padding: 1}\n"
     "  - flatten\n"
     "  - linear: {out: 5}\n";
 

@@ -260,11 +260,14 @@ static void test_geometry(struct cnn_registry *registry)
 
 /* padding: same pads one zero more after than before for an even span:
  * the field starts at the padding before, and the last output's window
- * reaches the extra zero after. Input 10 rows x 9 columns:
+ * reaches the extra zero after; average pooling is a window like max
+ * pooling's. Input 10 rows x 9 columns:
  *   conv k[4,3] dil[1,2] same: padding rows 1 before 2 after, columns 2
  *     and 2: rows size 4, start -1; columns size 5, start -2; 10x9 out.
  *   last output (9, 8): rows [8, 12) -> [8, 10), columns [6, 11) ->
- *     [6, 9). */
+ *     [6, 9).
+ *   avgpool2d k3 s2 p1: size 4 + 2 = 6 and 5 + 2 = 7, start -1 - 1 = -2
+ *     and -2 - 1 = -3, jump 2; 5x5 out. */
 static void test_same_padding(struct cnn_registry *registry)
 {
     struct cnn_node *node = NULL;
@@ -274,7 +277,9 @@ static void test_same_padding(struct cnn_registry *registry)
     if (cnn_node_load_string("input: [1, 10, 9]\n"
                              "layers:\n"
                              "  - conv2d: {out: 2, kernel: [4, 3], "
-                             "dilation: [1, 2], padding: same}\n",
+                             "dilation: [1, 2], padding: same}\n"
+                             "  - avgpool2d: {kernel: 3, stride: 2, "
+                             "padding: 1}\n",
                              "model.yaml", &node, &err) != 0 ||
         build_model(registry, node, &model) < 0) {
         ok(0, "the padding: same model builds");
@@ -285,12 +290,18 @@ static void test_same_padding(struct cnn_registry *registry)
     cnn_node_free(node);
     ok(model.layers[0].output.h == 10 && model.layers[0].output.w == 9,
        "padding: same keeps 10x9");
-    struct cnn_receptive_field f;
-    cnn_receptive_fields(model.layers, 1, &f);
-    ok(!f.global && f.size_h == 4 && f.size_w == 5 && f.jump_h == 1 &&
-           f.jump_w == 1 && f.start_h == -1 && f.start_w == -2,
+    struct cnn_receptive_field f[2];
+    cnn_receptive_fields(model.layers, 2, f);
+    ok(!f[0].global && f[0].size_h == 4 && f[0].size_w == 5 &&
+           f[0].jump_h == 1 && f[0].jump_w == 1 && f[0].start_h == -1 &&
+           f[0].start_w == -2,
        "padding: same: size 4x5, jump 1, start -1,-2 (the padding before)");
-    check_patch(&f, 10, 9, 9, 8, 8, 6, 10, 9, "same, bottom-right");
+    check_patch(&f[0], 10, 9, 9, 8, 8, 6, 10, 9, "same, bottom-right");
+    ok(model.layers[1].output.h == 5 && model.layers[1].output.w == 5 &&
+           !f[1].global && f[1].size_h == 6 && f[1].size_w == 7 &&
+           f[1].jump_h == 2 && f[1].jump_w == 2 && f[1].start_h == -2 &&
+           f[1].start_w == -3,
+       "avgpool2d k3 s2 p1: 5x5, size 6x7, jump 2, start -2,-3");
     cnn_model_free(&model);
 }
 

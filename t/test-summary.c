@@ -73,45 +73,53 @@ static const char edge_expected[] =
     "Number of params : 1604\n";
 
 /* The layers added after the study (issue 21): conv2d's padding: same,
- * with an even kernel and with dilation. */
+ * with an even kernel and with dilation; avgpool2d. */
 static const char added_model[] =
     "input: [3, 9, 9]\n"
     "layers:\n"
     "  - conv2d: {out: 4, kernel: 4, padding: same, activation: relu}\n"
+    "  - avgpool2d: {kernel: 3, stride: 1, padding: 1}\n"
     "  - conv2d: {out: 6, kernel: [3, 2], padding: same, dilation: [2, 1],"
     " bias: false}\n"
+    "  - avgpool2d: {kernel: 2, count_include_pad: false}\n"
     "  - linear: {out: 5}\n";
 
 /* PyTorch 1.13's print for the equivalent nn.Module (t/summary-reference.py's
  * torchsummary_text, then print(net)): conv1 = nn.Conv2d(3, 4, 4,
- * padding='same'), conv2 = nn.Conv2d(4, 6, (3, 2), padding='same',
- * dilation=(2, 1), bias=False), fc1 = nn.Linear(486, 5). */
+ * padding='same'), avgpool = nn.AvgPool2d(3, stride=1, padding=1), conv2 =
+ * nn.Conv2d(4, 6, (3, 2), padding='same', dilation=(2, 1), bias=False),
+ * avgpool2 = nn.AvgPool2d(2, count_include_pad=False), fc1 =
+ * nn.Linear(96, 5), called in that order. */
 static const char added_expected[] =
     "----------------------------------------------------------------\n"
     "        Layer (type)               Output Shape         Param #\n"
     "================================================================\n"
     "            Conv2d-1              [-1, 4, 9, 9]             196\n"
-    "            Conv2d-2              [-1, 6, 9, 9]             144\n"
-    "            Linear-3                    [-1, 5]           2,435\n"
+    "         AvgPool2d-2              [-1, 4, 9, 9]               0\n"
+    "            Conv2d-3              [-1, 6, 9, 9]             144\n"
+    "         AvgPool2d-4              [-1, 6, 4, 4]               0\n"
+    "            Linear-5                    [-1, 5]             485\n"
     "================================================================\n"
-    "Total params: 2,775\n"
-    "Trainable params: 2,775\n"
+    "Total params: 825\n"
+    "Trainable params: 825\n"
     "Non-trainable params: 0\n"
     "----------------------------------------------------------------\n"
     "Input size (MB): 0.00\n"
     "Forward/backward pass size (MB): 0.01\n"
-    "Params size (MB): 0.01\n"
-    "Estimated Total Size (MB): 0.02\n"
+    "Params size (MB): 0.00\n"
+    "Estimated Total Size (MB): 0.01\n"
     "----------------------------------------------------------------\n"
     "\n"
     "Net(\n"
     "  (conv1): Conv2d(3, 4, kernel_size=(4, 4), stride=(1, 1), padding"
     "=same)\n"
+    "  (avgpool): AvgPool2d(kernel_size=3, stride=1, padding=1)\n"
     "  (conv2): Conv2d(4, 6, kernel_size=(3, 2), stride=(1, 1), padding"
     "=same, dilation=(2, 1), bias=False)\n"
-    "  (fc1): Linear(in_features=486, out_features=5, bias=True)\n"
+    "  (avgpool2): AvgPool2d(kernel_size=2, stride=2, padding=0)\n"
+    "  (fc1): Linear(in_features=96, out_features=5, bias=True)\n"
     ")\n"
-    "Number of params : 2775\n";
+    "Number of params : 825\n";
 
 static int build(struct cnn_registry *registry, const char *text,
                  struct cnn_model *model)
@@ -210,7 +218,8 @@ static void test_added_layers(struct cnn_registry *registry)
         return;
     char *text = printed(&model);
     is_str(text, added_expected,
-           "padding: same: table and module repr equal PyTorch's");
+           "padding: same, avgpool2d: table and module repr equal "
+           "PyTorch's");
     free(text);
     cnn_model_free(&model);
 }

@@ -86,6 +86,21 @@ struct cnn_maxpool2d_settings {
                                the kernel; 0 */
 };
 
+/* avgpool2d (ABI 3.1): PyTorch's nn.AvgPool2d (ceil_mode False, no
+ * divisor_override). Sizes in input elements. */
+struct cnn_avgpool2d_settings {
+    int kernel_h, kernel_w; /* `kernel`: window size; required */
+    int stride_h, stride_w; /* `stride`: resolved as maxpool2d's: the
+                               manifest's 0 (the default) is stored as the
+                               kernel size */
+    int pad_h, pad_w;       /* `padding`: zeros on each side, at most half
+                               the kernel; 0 */
+    int count_include_pad;  /* `count_include_pad`: 1 divides every window
+                               by kernel_h * kernel_w, padding zeros
+                               included (PyTorch's default); 0 by the input
+                               elements the window covers; true */
+};
+
 /* globalpool's `mode`. */
 enum cnn_globalpool_mode {
     CNN_GLOBALPOOL_AVG, /* "avg": the mean of each plane (the default) */
@@ -147,6 +162,14 @@ cnn_maxpool2d_settings_of(const struct cnn_layer *layer,
 {
     return (const struct cnn_maxpool2d_settings *)cnn_builtin_layer_settings(
         layer, "maxpool2d", err);
+}
+
+static inline const struct cnn_avgpool2d_settings *
+cnn_avgpool2d_settings_of(const struct cnn_layer *layer,
+                          struct cnn_error *err)
+{
+    return (const struct cnn_avgpool2d_settings *)cnn_builtin_layer_settings(
+        layer, "avgpool2d", err);
 }
 
 static inline const struct cnn_globalpool_settings *

@@ -91,6 +91,7 @@ extern const struct cnn_device_type cuda_device_type;
 extern const struct cnn_layer_kernels cuda_conv2d_kernels;
 extern const struct cnn_layer_kernels cuda_linear_kernels;
 extern const struct cnn_layer_kernels cuda_maxpool2d_kernels;
+extern const struct cnn_layer_kernels cuda_avgpool2d_kernels;
 extern const struct cnn_layer_kernels cuda_relu_kernels;
 extern const struct cnn_layer_kernels cuda_globalpool_kernels;
 extern const struct cnn_layer_kernels cuda_flatten_kernels;

@@ -32,7 +32,8 @@ cudaError_t cuda_relu_backward(cudaStream_t stream, float *dx,
                                const float *dy, const float *y,
                                size_t count);
 
-/* Max pooling over `planes` planes of in_h x in_w (batch * channels). */
+/* Max and average pooling over `planes` planes of in_h x in_w (batch *
+ * channels). */
 struct cuda_pool_shape {
     long planes;
     int in_h, in_w, out_h, out_w;
@@ -50,6 +51,20 @@ cudaError_t cuda_maxpool2d_forward(cudaStream_t stream,
 cudaError_t cuda_maxpool2d_backward(cudaStream_t stream,
                                     const struct cuda_pool_shape *shape,
                                     const float *dy, const int32_t *argmax,
+                                    float *dx);
+
+/* Average pooling (avgpool2d_kernels.cu), with the CPU's operations in
+ * its order: each window summed in float row by row from 0, then divided
+ * by kernel_h * kernel_w (count_include_pad) or by the input elements it
+ * covers; backward gathers dy / divisor over the windows that hold each
+ * input, in output order from 0, as the CPU adds them. Overwrites y / dx. */
+cudaError_t cuda_avgpool2d_forward(cudaStream_t stream,
+                                   const struct cuda_pool_shape *shape,
+                                   int count_include_pad, const float *x,
+                                   float *y);
+cudaError_t cuda_avgpool2d_backward(cudaStream_t stream,
+                                    const struct cuda_pool_shape *shape,
+                                    int count_include_pad, const float *dy,
                                     float *dx);
 
 /* Global pooling of `planes` planes of `area` values to one value each. */

@@ -14,6 +14,7 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/conv2d/conv2d_winograd_tiles.h \
 	plugins/layers/linear.c \
 	plugins/layers/maxpool2d.c \
+	plugins/layers/avgpool2d.c \
 	plugins/layers/relu.c \
 	plugins/layers/globalpool.c \
 	plugins/layers/flatten.c \

@@ -9,6 +9,7 @@ static const struct {
     {&cnn_layers_conv2d_type, &cnn_layers_conv2d_cpu},
     {&cnn_layers_linear_type, &cnn_layers_linear_cpu},
     {&cnn_layers_maxpool2d_type, &cnn_layers_maxpool2d_cpu},
+    {&cnn_layers_avgpool2d_type, &cnn_layers_avgpool2d_cpu},
     {&cnn_layers_relu_type, &cnn_layers_relu_cpu},
     {&cnn_layers_globalpool_type, &cnn_layers_globalpool_cpu},
     {&cnn_layers_flatten_type, &cnn_layers_flatten_cpu},

@@ -243,6 +243,8 @@ extern const struct cnn_layer_type cnn_layers_linear_type;
 extern const struct cnn_layer_kernels cnn_layers_linear_cpu;
 extern const struct cnn_layer_type cnn_layers_maxpool2d_type;
 extern const struct cnn_layer_kernels cnn_layers_maxpool2d_cpu;
+extern const struct cnn_layer_type cnn_layers_avgpool2d_type;
+extern const struct cnn_layer_kernels cnn_layers_avgpool2d_cpu;
 extern const struct cnn_layer_type cnn_layers_relu_type;
 extern const struct cnn_layer_kernels cnn_layers_relu_cpu;
 extern const struct cnn_layer_type cnn_layers_globalpool_type;
