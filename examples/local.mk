@@ -3,11 +3,11 @@
 # installed cnnlab with their own Makefiles.
 examplesdir = $(docdir)
 nobase_dist_examples_DATA = \
-	examples/plugins/leaky-relu/Makefile \
-	examples/plugins/leaky-relu/leaky_relu.c \
-	examples/plugins/leaky-relu/leaky_relu_kernels.cu \
-	examples/plugins/leaky-relu/leaky_relu_kernels.h \
-	examples/plugins/leaky-relu/leaky-relu.yaml \
+	examples/plugins/hardtanh/Makefile \
+	examples/plugins/hardtanh/hardtanh.c \
+	examples/plugins/hardtanh/hardtanh_kernels.cu \
+	examples/plugins/hardtanh/hardtanh_kernels.h \
+	examples/plugins/hardtanh/hardtanh.yaml \
 	examples/plugins/weight-norms/Makefile \
 	examples/plugins/weight-norms/weight_norms.c \
 	examples/plugins/weight-norms/weight-norms.yaml \

@@ -2,9 +2,10 @@
 # The plugin author's path (docs/plugin-guide.md) end to end: install
 # cnnlab, build the three example plugins of examples/plugins with their own
 # Makefiles against it through pkg-config, load them through
-# CNNLAB_PLUGIN_PATH, check the leaky-relu layer numerically (forward and
-# backward against float64, gradients by central differences, and slope 0
-# training bit for bit as relu), train a manifest with it and run the
+# CNNLAB_PLUGIN_PATH, check the hardtanh layer numerically (forward and
+# backward against float64, gradients by central differences, and [0, a
+# bound no input reaches] training bit for bit as relu), train a manifest
+# with it and run the
 # weight-norms analysis, whose L2 norms are checked against the weights
 # the run saved, and train with the clip-sgd optimizer (clip 0 is sgd, bit
 # for bit).
@@ -47,7 +48,7 @@ for file in "$bindir/cnnlab" "$libdir/libcnnlab.so" "$libdir/pkgconfig/cnnlab.pc
     "$root$CNNLAB_PKGDATADIR/experiments/quickstart.yaml" \
     "$root$CNNLAB_PKGDATADIR/experiments/part-a/best.yaml" \
     "$root$CNNLAB_DOCDIR/reference.md" "$root$CNNLAB_DOCDIR/plugin-guide.md" \
-    "$root$CNNLAB_DOCDIR/examples/plugins/leaky-relu/Makefile" \
+    "$root$CNNLAB_DOCDIR/examples/plugins/hardtanh/Makefile" \
     "$root$CNNLAB_DOCDIR/examples/plugins/weight-norms/weight_norms.c"; do
     test -s "$file"
     ok $? "installed: ${file#"$root"}"
@@ -83,11 +84,11 @@ like "$listing" "$plugindir/layers.so" \
 # examples, their own Makefiles, warnings as errors.
 examples="$scratch/examples"
 mkdir -p "$examples"
-cp -R "$root$CNNLAB_DOCDIR/examples/plugins/leaky-relu" \
+cp -R "$root$CNNLAB_DOCDIR/examples/plugins/hardtanh" \
     "$root$CNNLAB_DOCDIR/examples/plugins/weight-norms" \
     "$root$CNNLAB_DOCDIR/examples/plugins/clip-sgd" "$examples/"
 chmod -R u+w "$examples"
-for name in leaky-relu weight-norms clip-sgd; do
+for name in hardtanh weight-norms clip-sgd; do
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$examples/$name" \
         CFLAGS="-O2 -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes" \
         > "$scratch/$name.log" 2>&1
@@ -97,69 +98,81 @@ for name in leaky-relu weight-norms clip-sgd; do
     is "$(nm -D --defined-only "$examples/$name/$name.so" 2>&1 | awk '$3 !~ /^_/ { print $3 }')" \
         cnn_plugin_entry "$name.so exports cnn_plugin_entry only"
 done
-leaky="$examples/leaky-relu"
+hardtanh="$examples/hardtanh"
 norms="$examples/weight-norms"
 
 # Without CNNLAB_PLUGIN_PATH the layer is unknown, at its place in the
 # manifest; with it both plugins are listed.
-installed check "$leaky/leaky-relu.yaml" > "$scratch/unknown.out" 2>&1
+installed check "$hardtanh/hardtanh.yaml" > "$scratch/unknown.out" 2>&1
 is "$?" 2 "without CNNLAB_PLUGIN_PATH the manifest does not check"
-like "$(cat "$scratch/unknown.out")" "leaky-relu.yaml:" \
+like "$(cat "$scratch/unknown.out")" "hardtanh.yaml:" \
     "the error names the manifest's file"
-like "$(cat "$scratch/unknown.out")" "leaky-relu" "the error names the layer"
-CNNLAB_PLUGIN_PATH="$leaky:$norms"
+like "$(cat "$scratch/unknown.out")" "unknown layer 'hardtanh'" \
+    "the error names the layer"
+CNNLAB_PLUGIN_PATH="$hardtanh:$norms"
 export CNNLAB_PLUGIN_PATH
 listing=$(installed plugins 2>&1)
-like "$listing" "$leaky/leaky-relu.so (leaky-relu 1.0.0)" \
+like "$listing" "$hardtanh/hardtanh.so (hardtanh 1.0.0)" \
     "cnnlab plugins lists the layer from CNNLAB_PLUGIN_PATH"
 like "$listing" "$norms/weight-norms.so (weight-norms 1.0.0)" \
     "cnnlab plugins lists the analysis from CNNLAB_PLUGIN_PATH"
 like "$(installed plugins --markdown 2>&1)" \
-    '| `slope` | float | `0.01` | 0 to 1 | gradient for negative inputs' \
+    '| `max_val` | float | `1` | any | upper bound, above min\_val' \
     "cnnlab plugins --markdown documents the plugin's keys"
+# Its setup's check, before anything trains, at the layer's place.
+sed 's/{min_val: 0, max_val: 6}/{min_val: 6, max_val: 0}/' \
+    "$hardtanh/hardtanh.yaml" > "$hardtanh/bounds.yaml"
+installed check "$hardtanh/bounds.yaml" > "$scratch/bounds.out" 2>&1
+is "$?" 2 "hardtanh {min_val: 6, max_val: 0} is refused by cnnlab check"
+like "$(cat "$scratch/bounds.out")" "bounds.yaml:44:13: variant relu6: layer hardtanh1 (hardtanh): min_val 6 is not below max_val 0; lower min_val or raise max_val" \
+    "the refusal is the plugin's setup message, at the layer"
 
 # The layer's numbers, through the core's layer harness.
 check="$CNNLAB_BUILDDIR/t/plugin-layer-check"
 if [ -x "$check" ]; then
-    "$check" "$leaky/leaky-relu.so" > "$scratch/check.out" 2>&1
+    "$check" "$hardtanh/hardtanh.so" > "$scratch/check.out" 2>&1
     status=$?
     sed 's/^/#   /' "$scratch/check.out" | grep -v '^#   ok '
     failures=$(grep -c '^not ok' "$scratch/check.out")
     passes=$(grep -c '^ok' "$scratch/check.out")
     [ "$status" -eq 0 ] && [ "$failures" -eq 0 ] && [ "$passes" -ge 10 ]
-    ok $? "leaky-relu: forward, backward and central differences ($passes checks, $failures failed)"
+    ok $? "hardtanh: forward, backward and central differences ($passes checks, $failures failed)"
 else
-    echo "ok $((tap_count += 1)) - leaky-relu numeric checks # SKIP t/plugin-layer-check is not built"
+    echo "ok $((tap_count += 1)) - hardtanh numeric checks # SKIP t/plugin-layer-check is not built"
 fi
 
 # Training with the layer: both variants of the example manifest.
 results="$scratch/results"
-installed run --quiet --out "$results" "$leaky/leaky-relu.yaml" \
-    > "$scratch/leaky.out" 2>&1
+installed run --quiet --out "$results" "$hardtanh/hardtanh.yaml" \
+    > "$scratch/hardtanh.out" 2>&1
 status=$?
-is "$status" 0 "the leaky-relu example manifest trains"
-[ "$status" -eq 0 ] || sed 's/^/#   /' "$scratch/leaky.out" | tail -20
-accuracy=$(sed -n 's/.*"test_accuracy": \([0-9.]*\).*/\1/p' "$results/leaky-relu/leaky/run.json")
+is "$status" 0 "the hardtanh example manifest trains"
+[ "$status" -eq 0 ] || sed 's/^/#   /' "$scratch/hardtanh.out" | tail -20
+accuracy=$(sed -n 's/.*"test_accuracy": \([0-9.]*\).*/\1/p' "$results/hardtanh/relu6/run.json")
 awk -v a="${accuracy:-0}" 'BEGIN { exit !(a >= 60) }'
-ok $? "the leaky variant learns: test accuracy ${accuracy:-?}% (chance 25%, at least 60 expected)"
-like "$(cat "$results/leaky-relu/leaky/summary.txt" 2>&1)" \
-    "LeakyReLU(negative_slope=0.1)" "summary.txt shows the plugin's PyTorch repr"
+ok $? "the relu6 variant learns: test accuracy ${accuracy:-?}% (chance 25%, at least 60 expected)"
+like "$(cat "$results/hardtanh/relu6/summary.txt" 2>&1)" \
+    "Hardtanh(min_val=0.0, max_val=6.0)" "summary.txt shows the plugin's PyTorch repr"
 
-# Slope 0 is relu: training must give the same bytes as the relu variant
-# (the same seed, data, initial weights and float operations).
-sed 's/slope: 0\.1}/slope: 0}/' "$leaky/leaky-relu.yaml" > "$leaky/slope0.yaml"
-installed run --quiet --out "$scratch/slope0" --variant leaky "$leaky/slope0.yaml" \
-    > "$scratch/slope0.out" 2>&1
+# [0, 1e30] is relu: no input reaches the upper bound, so training must
+# give the same bytes as the relu variant (the same seed, data, initial
+# weights and float operations).
+sed 's/max_val: 6}/max_val: 1e30}/' "$hardtanh/hardtanh.yaml" > "$hardtanh/relu.yaml"
+installed run --quiet --out "$scratch/as-relu" --variant relu6 "$hardtanh/relu.yaml" \
+    > "$scratch/as-relu.out" 2>&1
 status=$?
-is "$status" 0 "the leaky variant trains with slope 0"
-[ "$status" -eq 0 ] || sed 's/^/#   /' "$scratch/slope0.out" | tail -20
-is "$(grep -c 'slope: 0$' "$scratch/slope0/leaky-relu/leaky/manifest.yaml" 2>&1)" 2 \
-    "the resolved manifest has slope 0 in both leaky-relu layers"
-cmp "$results/leaky-relu/relu/metrics.csv" "$scratch/slope0/leaky-relu/leaky/metrics.csv"
-ok $? "slope 0: metrics.csv is byte-identical to relu's"
-cmp "$results/leaky-relu/relu/model.safetensors" \
-    "$scratch/slope0/leaky-relu/leaky/model.safetensors"
-ok $? "slope 0: model.safetensors is byte-identical to relu's"
+is "$status" 0 "the relu6 variant trains with max_val 1e30"
+[ "$status" -eq 0 ] || sed 's/^/#   /' "$scratch/as-relu.out" | tail -20
+is "$(grep -c 'max_val: 1e30' "$scratch/as-relu/hardtanh/relu6/manifest.yaml" 2>&1)" 2 \
+    "the resolved manifest has max_val 1e30 in both hardtanh layers"
+cmp "$results/hardtanh/relu/metrics.csv" "$scratch/as-relu/hardtanh/relu6/metrics.csv"
+ok $? "[0, 1e30]: metrics.csv is byte-identical to relu's"
+cmp "$results/hardtanh/relu/model.safetensors" \
+    "$scratch/as-relu/hardtanh/relu6/model.safetensors"
+ok $? "[0, 1e30]: model.safetensors is byte-identical to relu's"
+cmp -s "$results/hardtanh/relu/model.safetensors" \
+    "$results/hardtanh/relu6/model.safetensors"
+is "$?" 1 "[0, 6] trains other weights than relu"
 
 # The analysis: its files, its outcome in run.json, its numbers.
 installed run --quiet --out "$results" "$norms/weight-norms.yaml" \
@@ -247,33 +260,33 @@ is "$?" 1 "clip 0.001 trains other weights than clip 0"
 # and registers kernels for cuda. Running them needs a GPU: there, a run on
 # cuda must complete; elsewhere that check is a skip.
 if [ -z "${CNNLAB_NVCC:-}" ] || [ ! -x "$CNNLAB_NVCC" ]; then
-    skip "examples/plugins/leaky-relu builds with make cuda" \
+    skip "examples/plugins/hardtanh builds with make cuda" \
         "no nvcc (configure found no CUDA)"
 else
-    cuda_leaky="$scratch/leaky-cuda"
-    cp -R "$root$CNNLAB_DOCDIR/examples/plugins/leaky-relu" "$cuda_leaky"
-    chmod -R u+w "$cuda_leaky"
-    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$cuda_leaky" cuda \
+    cuda_hardtanh="$scratch/hardtanh-cuda"
+    cp -R "$root$CNNLAB_DOCDIR/examples/plugins/hardtanh" "$cuda_hardtanh"
+    chmod -R u+w "$cuda_hardtanh"
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$cuda_hardtanh" cuda \
         NVCC="$CNNLAB_NVCC" CUDA_HOME="$(dirname "$(dirname "$CNNLAB_NVCC")")" \
         CFLAGS="-O2 -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes" \
-        > "$scratch/leaky-cuda.log" 2>&1
+        > "$scratch/hardtanh-cuda.log" 2>&1
     status=$?
-    is "$status" 0 "examples/plugins/leaky-relu builds with make cuda (nvcc, pkg-config)"
-    [ "$status" -eq 0 ] || sed 's/^/#   /' "$scratch/leaky-cuda.log" | tail -20
-    is "$(nm -D --defined-only "$cuda_leaky/leaky-relu-cuda.so" 2>&1 | awk '$3 !~ /^_/ { print $3 }')" \
-        cnn_plugin_entry "leaky-relu-cuda.so exports cnn_plugin_entry only"
-    listing=$(CNNLAB_PLUGIN_PATH="$cuda_leaky" installed plugins 2>&1)
-    like "$listing" "kernels  leaky-relu     cuda  $cuda_leaky/leaky-relu-cuda.so" \
+    is "$status" 0 "examples/plugins/hardtanh builds with make cuda (nvcc, pkg-config)"
+    [ "$status" -eq 0 ] || sed 's/^/#   /' "$scratch/hardtanh-cuda.log" | tail -20
+    is "$(nm -D --defined-only "$cuda_hardtanh/hardtanh-cuda.so" 2>&1 | awk '$3 !~ /^_/ { print $3 }')" \
+        cnn_plugin_entry "hardtanh-cuda.so exports cnn_plugin_entry only"
+    listing=$(CNNLAB_PLUGIN_PATH="$cuda_hardtanh" installed plugins 2>&1)
+    like "$listing" "kernels  hardtanh       cuda  $cuda_hardtanh/hardtanh-cuda.so" \
         "its CUDA kernels are registered"
-    like "$listing" "kernels  leaky-relu     cpu   $cuda_leaky/leaky-relu-cuda.so" \
+    like "$listing" "kernels  hardtanh       cpu   $cuda_hardtanh/hardtanh-cuda.so" \
         "beside its CPU kernels"
-    if CNNLAB_PLUGIN_PATH="$cuda_leaky" installed check "$cuda_leaky/leaky-relu.yaml" \
+    if CNNLAB_PLUGIN_PATH="$cuda_hardtanh" installed check "$cuda_hardtanh/hardtanh.yaml" \
         device=cuda > "$scratch/cuda-check.out" 2>&1; then
-        CNNLAB_PLUGIN_PATH="$cuda_leaky" installed run --quiet --out "$scratch/cuda-run" \
-            "$cuda_leaky/leaky-relu.yaml" device=cuda > "$scratch/cuda-run.out" 2>&1
-        ok $? "the leaky-relu manifest trains on cuda with the plugin's kernels"
+        CNNLAB_PLUGIN_PATH="$cuda_hardtanh" installed run --quiet --out "$scratch/cuda-run" \
+            "$cuda_hardtanh/hardtanh.yaml" device=cuda > "$scratch/cuda-run.out" 2>&1
+        ok $? "the hardtanh manifest trains on cuda with the plugin's kernels"
     else
-        skip "the leaky-relu manifest trains on cuda with the plugin's kernels" \
+        skip "the hardtanh manifest trains on cuda with the plugin's kernels" \
             "no usable GPU: $(tail -1 "$scratch/cuda-check.out")"
     fi
 fi

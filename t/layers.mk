@@ -39,7 +39,7 @@ t_test_builtin_layers_SOURCES = t/test-builtin-layers.c t/tap.h \
 	t/layer-harness.c t/layer-harness.h
 t_test_builtin_layers_LDADD = $(CNN_TEST_LIBS)
 # The layers added after the study (issue 21), each against its float64
-# reference: avgpool2d, leaky-relu.
+# reference: avgpool2d.
 check_PROGRAMS += t/test-layers-avgpool
 TESTS += t/test-layers-avgpool
 t_test_layers_avgpool_SOURCES = t/test-layers-avgpool.c t/tap.h \

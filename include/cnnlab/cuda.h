@@ -1,7 +1,7 @@
 /* cnnlab — what a plugin's own CUDA kernels need from a CUDA context: the
  * stream every kernel of a step runs on, and device memory. With it an
  * out-of-tree layer can ship a CUDA kernel beside its CPU one
- * (examples/plugins/leaky-relu, docs/plugin-guide.md).
+ * (examples/plugins/hardtanh, docs/plugin-guide.md).
  *
  * The rules are the built-in kernels' (a whole training step may be
  * captured as one CUDA graph and replayed): launch on `stream` only, never
