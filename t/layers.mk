@@ -39,10 +39,16 @@ t_test_builtin_layers_SOURCES = t/test-builtin-layers.c t/tap.h \
 	t/layer-harness.c t/layer-harness.h
 t_test_builtin_layers_LDADD = $(CNN_TEST_LIBS)
 # The layers added after the study (issue 21), each against its float64
-# reference: avgpool2d.
-check_PROGRAMS += t/test-layers-avgpool
-TESTS += t/test-layers-avgpool
+# reference: avgpool2d, leaky-relu.
+check_PROGRAMS += t/test-layers-avgpool t/test-layers-leaky
+TESTS += t/test-layers-avgpool t/test-layers-leaky
 t_test_layers_avgpool_SOURCES = t/test-layers-avgpool.c t/tap.h \
 	t/layer-harness.c t/layer-harness.h \
 	t/layer-reference.c t/layer-reference.h
 t_test_layers_avgpool_LDADD = $(CNN_TEST_LIBS)
+t_test_layers_leaky_SOURCES = t/test-layers-leaky.c t/tap.h \
+	t/layer-harness.c t/layer-harness.h
+t_test_layers_leaky_LDADD = $(CNN_TEST_LIBS)
+# leaky-relu in training: slope 0 trains to relu's bytes.
+TESTS += t/leaky-relu-train.sh
+EXTRA_DIST += t/leaky-relu-train.sh

@@ -27,8 +27,8 @@ a fused `activation: relu` is a Conv2d/Linear subclass that applies it,
 cnnlab's linear flattens its input, `relu` is nn.ReLU, `globalpool` is
 nn.AdaptiveAvgPool2d(1) / nn.AdaptiveMaxPool2d(1), `flatten` nn.Flatten,
 `dropout` nn.Dropout (p=0 here: masks are not comparable), `maxpool2d`
-nn.MaxPool2d, `avgpool2d` nn.AvgPool2d; `padding: same` is PyTorch's
-padding='same'.
+nn.MaxPool2d, `avgpool2d` nn.AvgPool2d, `leaky-relu` nn.LeakyReLU;
+`padding: same` is PyTorch's padding='same'.
 
     parity_torch.py DRIVER SRCDIR WORKDIR
 
@@ -165,6 +165,8 @@ def torch_module(layer, shape):
                 else nn.AdaptiveAvgPool2d(1))
     if kind == "relu":
         return nn.ReLU()
+    if kind == "leaky-relu":
+        return nn.LeakyReLU(p["slope"])
     if kind == "flatten":
         return nn.Flatten()
     if kind == "dropout":
@@ -366,14 +368,14 @@ REPORT_MAX = [
 # Layers added after the study (issue 21): padding: same with an even
 # kernel (the extra zero at the bottom and right, as PyTorch puts it) and
 # with a dilated odd one; average pooling, overlapping and padded with
-# and without the padding in the divisor.
+# and without the padding in the divisor; leaky ReLU.
 ADDED = [
     {"conv2d": {"out": 6, "kernel": 4, "padding": "same",
                 "activation": "relu"}},
     {"avgpool2d": {"kernel": 3, "stride": 1, "padding": 1}},
     {"conv2d": {"out": 8, "kernel": [3, 2], "padding": "same",
                 "dilation": [2, 1]}},
-    "relu",
+    {"leaky-relu": {"slope": 0.2}},
     {"avgpool2d": {"kernel": [3, 2], "stride": 2, "padding": 1,
                    "count_include_pad": False}},
     {"linear": {"out": 3}},

@@ -193,6 +193,23 @@ static void check_dropout(void)
     test_layer_free(&t);
 }
 
+static void check_leaky_relu(void)
+{
+    struct test_layer t;
+    struct cnn_error err = {0};
+    const struct cnn_leaky_relu_settings *s = NULL;
+    if (make(&t, "leaky-relu", NO_SETTINGS) == 0)
+        s = cnn_leaky_relu_settings_of(&t.layer, &err);
+    ok(s && s->slope == 0.01, "leaky-relu: slope defaults to 0.01");
+    test_layer_free(&t);
+
+    s = NULL;
+    if (make(&t, "leaky-relu", SETTINGS("slope", "0.3")) == 0)
+        s = cnn_leaky_relu_settings_of(&t.layer, &err);
+    ok(s && s->slope == 0.3, "leaky-relu: slope 0.3, kept as the double");
+    test_layer_free(&t);
+}
+
 /* relu and flatten have no settings. */
 static void check_no_settings(void)
 {
@@ -227,10 +244,11 @@ static void check_refusals(void)
     like(err.message, "layer conv1 (conv2d)", "naming it");
     ok(!cnn_maxpool2d_settings_of(&conv.layer, NULL) &&
            !cnn_avgpool2d_settings_of(&conv.layer, NULL) &&
+           !cnn_leaky_relu_settings_of(&conv.layer, NULL) &&
            !cnn_globalpool_settings_of(&conv.layer, NULL) &&
            !cnn_dropout_settings_of(&linear.layer, NULL),
-       "maxpool2d's, avgpool2d's, globalpool's and dropout's refuse them "
-       "too (no error to fill is fine)");
+       "maxpool2d's, avgpool2d's, leaky-relu's, globalpool's and "
+       "dropout's refuse them too (no error to fill is fine)");
     ok(cnn_linear_settings_of(&linear.layer, NULL) == linear.layer.state &&
            cnn_conv2d_settings_of(&conv.layer, NULL) == conv.layer.state,
        "each accessor gives its own layer's state");
@@ -269,6 +287,7 @@ int main(void)
     check_avgpool2d();
     check_globalpool();
     check_dropout();
+    check_leaky_relu();
     check_no_settings();
     check_refusals();
     harness_finish();

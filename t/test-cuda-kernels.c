@@ -1,14 +1,17 @@
 /* The CUDA module's own layer kernels (plugins/cuda/kernels.cu: relu,
- * flatten, max and global pooling, dropout; avgpool2d_kernels.cu) against
- * the CPU kernels of layers.so on the same seeded inputs, forward and
- * backward, with every device output poisoned first. Skipped without a GPU
- * (test-cuda-loss-sgd.c does the loss and the optimizer).
+ * leaky-relu, flatten, max and global pooling, dropout;
+ * avgpool2d_kernels.cu) against the CPU kernels of layers.so on the same
+ * seeded inputs, forward and backward, with every device output poisoned
+ * first. Skipped without a GPU (test-cuda-loss-sgd.c does the loss and
+ * the optimizer).
  *
  * Tolerances (relative to max(1, the largest reference value), as
  * compare() in t/layer-harness.c):
  * - relu, flatten, max pooling (overlapping windows, padding, ties, NaN,
  *   infinities) and global max pooling only move values, and max
  *   pooling's gradient is summed in the CPU's order: exact (0).
+ * - leaky-relu is one float multiply on both sides (slope 0 relu's own
+ *   expressions): exact (0).
  * - average pooling takes the CPU's float operations in its order
  *   (sums, one division; the gradient's shares added in output order):
  *   exact (0).
@@ -171,6 +174,16 @@ static void check_layers(void)
                 (struct cnn_shape){7, 1, 1}, 5, FILL_UNIFORM, 0);
     check_layer("flatten", "flatten", none, (struct cnn_shape){4, 5, 6}, 3,
                 FILL_UNIFORM, 0);
+    const char *const slope02[] = {"slope", "0.2", NULL};
+    const char *const slope0[] = {"slope", "0", NULL};
+    check_layer("leaky-relu 0.2 (uniform)", "leaky-relu", slope02,
+                (struct cnn_shape){5, 8, 8}, 3, FILL_UNIFORM, 0);
+    check_layer("leaky-relu 0.2 (infinities)", "leaky-relu", slope02,
+                (struct cnn_shape){5, 8, 8}, 3, FILL_INF, 0);
+    check_layer("leaky-relu 0 (NaN, zeros, ties)", "leaky-relu", slope0,
+                (struct cnn_shape){5, 8, 8}, 3, FILL_TIES, 0);
+    check_layer("leaky-relu 0 (infinities)", "leaky-relu", slope0,
+                (struct cnn_shape){5, 8, 8}, 3, FILL_INF, 0);
 
     const char *const k3s2[] = {"kernel", "3", "stride", "2", NULL};
     const char *const k3s2p1[] = {"kernel", "3", "stride", "2", "padding",
@@ -440,9 +453,9 @@ int main(void)
         return 1;
     }
     if (test_load_plugin(harness_registry, "cuda.so") == 1) {
-        static const char *const layers[] = {"relu",       "flatten",
-                                             "maxpool2d",  "avgpool2d",
-                                             "globalpool", "dropout"};
+        static const char *const layers[] = {
+            "relu",      "leaky-relu", "flatten", "maxpool2d",
+            "avgpool2d", "globalpool", "dropout"};
         for (size_t i = 0; i < sizeof layers / sizeof *layers; i++)
             ok(cnn_registry_layer_kernels(harness_registry, layers[i],
                                           CNN_DEVICE_CUDA) != NULL,

@@ -70,7 +70,7 @@ static const char added_model[] =
     "  - avgpool2d: {kernel: 3, stride: 2, padding: 1,"
     " count_include_pad: false}\n"
     "  - conv2d: {out: 4, kernel: [3, 2], dilation: [2, 1], padding: same}\n"
-    "  - relu\n"
+    "  - leaky-relu: {slope: 0.1}\n"
     "  - avgpool2d: {kernel: 2, stride: 1, padding: 1}\n"
     "  - flatten\n"
     "  - linear: {out: 5}\n";

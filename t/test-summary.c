@@ -73,7 +73,7 @@ static const char edge_expected[] =
     "Number of params : 1604\n";
 
 /* The layers added after the study (issue 21): conv2d's padding: same,
- * with an even kernel and with dilation; avgpool2d. */
+ * with an even kernel and with dilation; avgpool2d; leaky-relu. */
 static const char added_model[] =
     "input: [3, 9, 9]\n"
     "layers:\n"
@@ -81,15 +81,20 @@ static const char added_model[] =
     "  - avgpool2d: {kernel: 3, stride: 1, padding: 1}\n"
     "  - conv2d: {out: 6, kernel: [3, 2], padding: same, dilation: [2, 1],"
     " bias: false}\n"
+    "  - leaky-relu: {slope: 0.2}\n"
     "  - avgpool2d: {kernel: 2, count_include_pad: false}\n"
+    "  - leaky-relu\n"
+    "  - leaky-relu: {slope: 0.2}\n"
     "  - linear: {out: 5}\n";
 
 /* PyTorch 1.13's print for the equivalent nn.Module (t/summary-reference.py's
  * torchsummary_text, then print(net)): conv1 = nn.Conv2d(3, 4, 4,
  * padding='same'), avgpool = nn.AvgPool2d(3, stride=1, padding=1), conv2 =
  * nn.Conv2d(4, 6, (3, 2), padding='same', dilation=(2, 1), bias=False),
- * avgpool2 = nn.AvgPool2d(2, count_include_pad=False), fc1 =
- * nn.Linear(96, 5), called in that order. */
+ * leaky = nn.LeakyReLU(0.2), avgpool2 = nn.AvgPool2d(2,
+ * count_include_pad=False), leaky2 = nn.LeakyReLU(), fc1 =
+ * nn.Linear(96, 5), called in the model's order (leaky twice: a
+ * parameterless module is shared, as cnnlab's printout shares it). */
 static const char added_expected[] =
     "----------------------------------------------------------------\n"
     "        Layer (type)               Output Shape         Param #\n"
@@ -97,8 +102,11 @@ static const char added_expected[] =
     "            Conv2d-1              [-1, 4, 9, 9]             196\n"
     "         AvgPool2d-2              [-1, 4, 9, 9]               0\n"
     "            Conv2d-3              [-1, 6, 9, 9]             144\n"
-    "         AvgPool2d-4              [-1, 6, 4, 4]               0\n"
-    "            Linear-5                    [-1, 5]             485\n"
+    "         LeakyReLU-4              [-1, 6, 9, 9]               0\n"
+    "         AvgPool2d-5              [-1, 6, 4, 4]               0\n"
+    "         LeakyReLU-6              [-1, 6, 4, 4]               0\n"
+    "         LeakyReLU-7              [-1, 6, 4, 4]               0\n"
+    "            Linear-8                    [-1, 5]             485\n"
     "================================================================\n"
     "Total params: 825\n"
     "Trainable params: 825\n"
@@ -107,7 +115,7 @@ static const char added_expected[] =
     "Input size (MB): 0.00\n"
     "Forward/backward pass size (MB): 0.01\n"
     "Params size (MB): 0.00\n"
-    "Estimated Total Size (MB): 0.01\n"
+    "Estimated Total Size (MB): 0.02\n"
     "----------------------------------------------------------------\n"
     "\n"
     "Net(\n"
@@ -116,7 +124,9 @@ static const char added_expected[] =
     "  (avgpool): AvgPool2d(kernel_size=3, stride=1, padding=1)\n"
     "  (conv2): Conv2d(4, 6, kernel_size=(3, 2), stride=(1, 1), padding"
     "=same, dilation=(2, 1), bias=False)\n"
+    "  (leaky): LeakyReLU(negative_slope=0.2)\n"
     "  (avgpool2): AvgPool2d(kernel_size=2, stride=2, padding=0)\n"
+    "  (leaky2): LeakyReLU(negative_slope=0.01)\n"
     "  (fc1): Linear(in_features=96, out_features=5, bias=True)\n"
     ")\n"
     "Number of params : 825\n";
@@ -218,8 +228,8 @@ static void test_added_layers(struct cnn_registry *registry)
         return;
     char *text = printed(&model);
     is_str(text, added_expected,
-           "padding: same, avgpool2d: table and module repr equal "
-           "PyTorch's");
+           "padding: same, avgpool2d, leaky-relu: table and module repr "
+           "equal PyTorch's");
     free(text);
     cnn_model_free(&model);
 }

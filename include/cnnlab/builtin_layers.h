@@ -120,6 +120,14 @@ struct cnn_dropout_settings {
                  training, 0 to 1; 0.5 */
 };
 
+/* leaky-relu (ABI 3.1): PyTorch's nn.LeakyReLU, y = x for x > 0, else
+ * slope * x. */
+struct cnn_leaky_relu_settings {
+    double slope; /* `slope`: PyTorch's negative_slope, 0 to 1, as the
+                     manifest's double (kernels compute with the float);
+                     0.01 */
+};
+
 /* layer->state when `layer` is of type `type` and set up, else NULL with
  * the error. The accessors below are this with the type named. */
 static inline const void *cnn_builtin_layer_settings(
@@ -170,6 +178,14 @@ cnn_avgpool2d_settings_of(const struct cnn_layer *layer,
 {
     return (const struct cnn_avgpool2d_settings *)cnn_builtin_layer_settings(
         layer, "avgpool2d", err);
+}
+
+static inline const struct cnn_leaky_relu_settings *
+cnn_leaky_relu_settings_of(const struct cnn_layer *layer,
+                           struct cnn_error *err)
+{
+    return (const struct cnn_leaky_relu_settings *)
+        cnn_builtin_layer_settings(layer, "leaky-relu", err);
 }
 
 static inline const struct cnn_globalpool_settings *

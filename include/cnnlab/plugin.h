@@ -41,8 +41,9 @@ extern "C" {
 /* 3.1: an INT_PAIR parameter may also take words instead of numbers
  * (spec->choices, read with cnn_param_word: conv2d's `padding: same`);
  * struct cnn_conv2d_settings ends with the padding after (pad_bottom,
- * pad_right) and `same`; the avgpool2d layer and its settings
- * (cnn_avgpool2d_settings). A module built against 3.1 may call
+ * pad_right) and `same`; the avgpool2d and leaky-relu layers and their
+ * settings (cnn_avgpool2d_settings, cnn_leaky_relu_settings). A module
+ * built against 3.1 may call
  * cnn_param_word, or read those fields, which a 3.0 cnnlab lacks, hence
  * the minor. */
 #define CNN_ABI_MAJOR 3

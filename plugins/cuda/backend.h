@@ -93,6 +93,7 @@ extern const struct cnn_layer_kernels cuda_linear_kernels;
 extern const struct cnn_layer_kernels cuda_maxpool2d_kernels;
 extern const struct cnn_layer_kernels cuda_avgpool2d_kernels;
 extern const struct cnn_layer_kernels cuda_relu_kernels;
+extern const struct cnn_layer_kernels cuda_leaky_relu_kernels;
 extern const struct cnn_layer_kernels cuda_globalpool_kernels;
 extern const struct cnn_layer_kernels cuda_flatten_kernels;
 extern const struct cnn_layer_kernels cuda_dropout_kernels;

@@ -1,6 +1,6 @@
-/* cnnlab CUDA module — the elementwise layers: relu, flatten and dropout,
- * on the module's stream (kernels.cu). Same semantics as the CPU kernels
- * of plugins/layers, except that dropout's masks come from a
+/* cnnlab CUDA module — the elementwise layers: relu, leaky-relu, flatten
+ * and dropout, on the module's stream (kernels.cu). Same semantics as the
+ * CPU kernels of plugins/layers, except that dropout's masks come from a
  * counter-based hash on the device, not the CPU's sequential stream: the
  * same keep probability and scale, other bits. */
 #include <stdlib.h>
@@ -56,6 +56,77 @@ const struct cnn_layer_kernels cuda_relu_kernels = {
     .prepare = NULL,
     .forward = relu_forward,
     .backward = relu_backward,
+    .release = NULL,
+};
+
+/* ---- leaky-relu ---- */
+
+/* The layers module's parsed slope, as the float the kernels use. No
+ * kernel state: each call reads it (a check of the type's name, no
+ * parameter lookup). */
+static int leaky_relu_slope(const struct cnn_layer *layer, float *slope,
+                            struct cnn_error *err)
+{
+    const struct cnn_leaky_relu_settings *s =
+        cnn_leaky_relu_settings_of(layer, err);
+    if (!s)
+        return -1;
+    *slope = (float)s->slope;
+    return 0;
+}
+
+static int leaky_relu_forward(struct cnn_context *ctx,
+                              struct cnn_layer *layer,
+                              const struct cnn_tensor *x,
+                              struct cnn_tensor *y, int training,
+                              struct cnn_error *err)
+{
+    (void)training;
+    float slope;
+    if (cuda_kernels_check_tensor(x, layer->input, x ? x->n : 0, "input",
+                                  layer, err) ||
+        cuda_kernels_check_tensor(y, layer->output, x->n, "output", layer,
+                                  err) ||
+        leaky_relu_slope(layer, &slope, err))
+        return -1;
+    return CUDA_CHECK(cuda_leaky_relu_forward(cuda_backend_of(ctx)->stream,
+                                              y->data, x->data,
+                                              cnn_tensor_count(x), slope),
+                      layer->name, err);
+}
+
+/* dx from x, as the CPU (PyTorch's leaky_relu_backward reads the input). */
+static int leaky_relu_backward(struct cnn_context *ctx,
+                               struct cnn_layer *layer,
+                               const struct cnn_tensor *x,
+                               const struct cnn_tensor *y,
+                               const struct cnn_tensor *dy,
+                               struct cnn_tensor *dx, struct cnn_error *err)
+{
+    (void)y;
+    if (!dx)
+        return 0;
+    float slope;
+    if (cuda_kernels_check_tensor(x, layer->input, x ? x->n : 0, "input",
+                                  layer, err) ||
+        cuda_kernels_check_tensor(dy, layer->output, x->n,
+                                  "output gradient", layer, err) ||
+        cuda_kernels_check_tensor(dx, layer->input, x->n, "input gradient",
+                                  layer, err) ||
+        leaky_relu_slope(layer, &slope, err))
+        return -1;
+    return CUDA_CHECK(cuda_leaky_relu_backward(cuda_backend_of(ctx)->stream,
+                                               dx->data, dy->data, x->data,
+                                               cnn_tensor_count(x), slope),
+                      layer->name, err);
+}
+
+const struct cnn_layer_kernels cuda_leaky_relu_kernels = {
+    .layer = "leaky-relu",
+    .device = CNN_DEVICE_CUDA,
+    .prepare = NULL,
+    .forward = leaky_relu_forward,
+    .backward = leaky_relu_backward,
     .release = NULL,
 };
 

@@ -1,6 +1,7 @@
-/* cnnlab CUDA module — the module's own layer kernels: relu, max and
- * global pooling, dropout (convolutions and matrix products are cuDNN's
- * and cuBLAS's; the loss and SGD are in step_kernels.cu). Each follows the
+/* cnnlab CUDA module — the module's own layer kernels: relu, leaky-relu,
+ * max and global pooling, dropout (convolutions and matrix products are
+ * cuDNN's and cuBLAS's; the loss and SGD are in step_kernels.cu, average
+ * pooling in avgpool2d_kernels.cu). Each follows the
  * CPU kernel of plugins/layers rule for rule (ties, NaN, the order of
  * additions where that decides the rounding), so the tests can compare the
  * two exactly or to a stated tolerance. Plain grid-stride loops: these
@@ -29,6 +30,32 @@ __global__ void relu_backward_kernel(float *dx, const float *dy,
 {
     for (size_t i = thread_index(); i < count; i += thread_count())
         dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+/* ---- leaky-relu ---- */
+
+/* The CPU's rule (plugins/layers/leaky_relu.c): x > 0 ? x : x * slope,
+ * but slope 0 is relu's own expression (0 * x would give -0, or NaN for
+ * -inf, where relu gives 0); backward likewise from x. One multiply, no
+ * FMA to fuse. */
+__global__ void leaky_relu_forward_kernel(float *y, const float *x,
+                                          size_t count, float slope)
+{
+    for (size_t i = thread_index(); i < count; i += thread_count()) {
+        float v = x[i];
+        if (slope == 0.0f)
+            y[i] = v < 0.0f ? 0.0f : v;
+        else
+            y[i] = v > 0.0f ? v : v * slope;
+    }
+}
+
+__global__ void leaky_relu_backward_kernel(float *dx, const float *dy,
+                                           const float *x, size_t count,
+                                           float slope)
+{
+    for (size_t i = thread_index(); i < count; i += thread_count())
+        dx[i] = x[i] > 0.0f ? dy[i] : slope == 0.0f ? 0.0f : dy[i] * slope;
 }
 
 /* ---- max pooling ---- */
@@ -229,6 +256,28 @@ cudaError_t cuda_relu_backward(cudaStream_t stream, float *dx,
         return cudaSuccess;
     relu_backward_kernel<<<blocks_for(count, block_size), block_size, 0,
                            stream>>>(dx, dy, y, count);
+    return cudaGetLastError();
+}
+
+cudaError_t cuda_leaky_relu_forward(cudaStream_t stream, float *y,
+                                    const float *x, size_t count,
+                                    float slope)
+{
+    if (count == 0)
+        return cudaSuccess;
+    leaky_relu_forward_kernel<<<blocks_for(count, block_size), block_size,
+                                0, stream>>>(y, x, count, slope);
+    return cudaGetLastError();
+}
+
+cudaError_t cuda_leaky_relu_backward(cudaStream_t stream, float *dx,
+                                     const float *dy, const float *x,
+                                     size_t count, float slope)
+{
+    if (count == 0)
+        return cudaSuccess;
+    leaky_relu_backward_kernel<<<blocks_for(count, block_size), block_size,
+                                 0, stream>>>(dx, dy, x, count, slope);
     return cudaGetLastError();
 }
 

@@ -32,6 +32,15 @@ cudaError_t cuda_relu_backward(cudaStream_t stream, float *dx,
                                const float *dy, const float *y,
                                size_t count);
 
+/* leaky-relu: y = x > 0 ? x : x * slope; backward dx = x > 0 ? dy :
+ * dy * slope; slope 0 is relu's expressions, bit for bit (as the CPU). */
+cudaError_t cuda_leaky_relu_forward(cudaStream_t stream, float *y,
+                                    const float *x, size_t count,
+                                    float slope);
+cudaError_t cuda_leaky_relu_backward(cudaStream_t stream, float *dx,
+                                     const float *dy, const float *x,
+                                     size_t count, float slope);
+
 /* Max and average pooling over `planes` planes of in_h x in_w (batch *
  * channels). */
 struct cuda_pool_shape {

@@ -23,25 +23,12 @@ static int dropout_setup(struct cnn_layer *layer, struct cnn_error *err)
     return cnn_layer_keep_state(layer, &s, sizeof s, err);
 }
 
-/* Python's repr of a float: the shortest text that reads back as the
- * same double, with ".0" on whole numbers ("0.5", "0.1", "1.0"). */
-static void format_python_float(char *buf, size_t size, double value)
-{
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(buf, size, "%.*g", digits, value);
-        if (strtod(buf, NULL) == value)
-            break;
-    }
-    if (!strpbrk(buf, ".en"))
-        strncat(buf, ".0", size - strlen(buf) - 1);
-}
-
 static int dropout_describe(const struct cnn_layer *layer, char *buf,
                             size_t size)
 {
     const struct cnn_dropout_settings *s = layer->state;
     char p[40];
-    format_python_float(p, sizeof p, s->p);
+    cnn_layers_python_float(p, sizeof p, s->p);
     return snprintf(buf, size, "Dropout(p=%s, inplace=False)", p);
 }
 

@@ -16,6 +16,8 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/maxpool2d.c \
 	plugins/layers/avgpool2d.c \
 	plugins/layers/relu.c \
+	plugins/layers/leaky_relu.c \
+	plugins/layers/python_float.c \
 	plugins/layers/globalpool.c \
 	plugins/layers/flatten.c \
 	plugins/layers/dropout.c

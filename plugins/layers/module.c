@@ -11,6 +11,7 @@ static const struct {
     {&cnn_layers_maxpool2d_type, &cnn_layers_maxpool2d_cpu},
     {&cnn_layers_avgpool2d_type, &cnn_layers_avgpool2d_cpu},
     {&cnn_layers_relu_type, &cnn_layers_relu_cpu},
+    {&cnn_layers_leaky_relu_type, &cnn_layers_leaky_relu_cpu},
     {&cnn_layers_globalpool_type, &cnn_layers_globalpool_cpu},
     {&cnn_layers_flatten_type, &cnn_layers_flatten_cpu},
     {&cnn_layers_dropout_type, &cnn_layers_dropout_cpu},

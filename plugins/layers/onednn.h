@@ -225,6 +225,10 @@ const float *cnn_onednn_weighted_masked_gradient(
 /* dy masked by the fused ReLU: masked[i] = y[i] > 0 ? dy[i] : 0. */
 void cnn_relu_mask_gradient(float *masked, const float *dy, const float *y,
                             size_t count);
+/* Python's repr of `value` ("0.5", "0.01", "1.0", "1e-05", "1e+30"): how
+ * PyTorch prints a float a module was given (python_float.c). */
+void cnn_layers_python_float(char *buf, size_t size, double value);
+
 /* cnn_layer_check_tensor (layer.h) for these kernels: on the CPU. */
 static inline int cnn_check_tensor(const struct cnn_tensor *t,
                                    struct cnn_shape shape, int batch,
@@ -247,6 +251,8 @@ extern const struct cnn_layer_type cnn_layers_avgpool2d_type;
 extern const struct cnn_layer_kernels cnn_layers_avgpool2d_cpu;
 extern const struct cnn_layer_type cnn_layers_relu_type;
 extern const struct cnn_layer_kernels cnn_layers_relu_cpu;
+extern const struct cnn_layer_type cnn_layers_leaky_relu_type;
+extern const struct cnn_layer_kernels cnn_layers_leaky_relu_cpu;
 extern const struct cnn_layer_type cnn_layers_globalpool_type;
 extern const struct cnn_layer_kernels cnn_layers_globalpool_cpu;
 extern const struct cnn_layer_type cnn_layers_flatten_type;
