@@ -54,6 +54,8 @@ for field in device threads seed 'cnnlab version' 'git revision' started \
     finished 'test accuracy (%)' plugins; do
     like "$html" "<tr><th>$field</th><td>" "run metadata: $field"
 done
+like "$html" '<tr><th>profile</th><td>none</td></tr>' \
+    "run metadata: no --profile shows as none"
 like "$html" '<tr><td>curves</td><td>ok</td></tr>' "the analyses' outcomes"
 for analysis in summary classwise curves; do
     is "$(grep -c "<h3>$analysis</h3>" "$page")" 2 \

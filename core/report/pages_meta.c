@@ -49,6 +49,7 @@ static const struct {
     {"seed", "seed"},
     {"parameters", "parameters"},
     {"manifest", "manifest"},
+    {"profile", "profile"},
     {"model_from", "model from"},
     {"cnnlab_version", "cnnlab version"},
     {"git_revision", "git revision"},
@@ -103,9 +104,14 @@ static void plugins_row(FILE *out, const json_t *plugins)
 void cnn_pages_metadata(FILE *out, const json_t *info)
 {
     fputs("<table class=\"meta\">\n", out);
-    for (int i = 0; i < RUN_FIELD_COUNT; i++)
-        meta_json(out, run_fields[i].label,
-                  json_object_get(info, run_fields[i].key));
+    for (int i = 0; i < RUN_FIELD_COUNT; i++) {
+        const json_t *value = json_object_get(info, run_fields[i].key);
+        /* A run without --profile records "profile": null. */
+        if (json_is_null(value) && strcmp(run_fields[i].key, "profile") == 0)
+            meta_row(out, run_fields[i].label, "none");
+        else
+            meta_json(out, run_fields[i].label, value);
+    }
     const json_t *result = json_object_get(info, "result");
     for (int i = 0; i < RESULT_FIELD_COUNT; i++)
         meta_json(out, result_fields[i].label,

@@ -179,6 +179,10 @@ static int record_start(struct cnn_run_dir *dir,
         cnn_run_dir_set(dir, "variant", json_string(variant->name), err) < 0 ||
         cnn_run_dir_set(dir, "manifest", json_string(manifest->path), err) <
             0 ||
+        cnn_run_dir_set(dir, "profile",
+                        manifest->profile ? json_string(manifest->profile)
+                                          : json_null(),
+                        err) < 0 ||
         cnn_run_dir_set(dir, "status", json_string("running"), err) < 0 ||
         cnn_run_dir_set(dir, "cnnlab_version", json_string(PACKAGE_VERSION),
                         err) < 0 ||
