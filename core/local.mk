@@ -67,7 +67,14 @@ libcnnlab_internal_la_SOURCES = \
 	core/report/pages_run.c core/report/table.c core/report/table.h \
 	core/report/table_experiment.c core/report/table_row.c \
 	core/report/table_write.c core/report/statistics.c \
-	core/report/statistics.h
+	core/report/statistics.h \
+	core/report/report.c core/report/report.h core/report/report_blocks.c \
+	core/report/report_blocks.h core/report/report_discover.c \
+	core/report/report_experiment.c core/report/report_fields.c \
+	core/report/report_internal.h core/report/report_latex.c \
+	core/report/report_markdown.c core/report/report_pdf.c \
+	core/report/report_pictures.c core/report/report_run_files.c \
+	core/report/report_text.c
 libcnnlab_internal_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCNNLAB_PLUGIN_DIR='"$(pkglibdir)"' \
 	-DCNNLAB_ABS_BUILDDIR='"$(abs_top_builddir)"'
@@ -110,7 +117,8 @@ cnnlab_SOURCES = \
 	core/cli/cli.h core/cli/cli_analyse.c core/cli/cli_colour.c \
 	core/cli/cli_compare.c core/cli/cli_eval.c core/cli/cli_events.c \
 	core/cli/cli_info.c core/cli/cli_options.c core/cli/cli_output.h \
-	core/cli/cli_progress.c core/cli/cli_rf.c core/cli/cli_run.c \
+	core/cli/cli_progress.c core/cli/cli_report.c core/cli/cli_rf.c \
+	core/cli/cli_run.c \
 	core/cli/cli_signals.c core/cli/cli_signals.h \
 	core/cli/cli_summary.c core/cli/cli_table.c core/cli/cli_validate.c \
 	core/cli/cli_validate.h core/cli/main.c core/cli/sweep.h \

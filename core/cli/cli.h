@@ -58,6 +58,9 @@ int cnn_cli_analyse(struct cnn_registry *registry,
 /* `cnnlab compare RUN RUN` (argv as main got it): what differs between
  * two run directories, manifest and metrics, as Markdown. */
 int cnn_cli_compare(int argc, char **argv);
+/* `cnnlab report [RESULTS_DIR] [--out DIR] [--no-pdf]` (argv as main got
+ * it): one document of every experiment (report/report.h). */
+int cnn_cli_report_document(int argc, char **argv);
 /* `cnnlab table DIR...` (argv as main got it). */
 int cnn_cli_table(int argc, char **argv);
 /* `cnnlab eval MANIFEST --weights FILE [--split S] ...` (argv as main got

@@ -49,6 +49,12 @@ static const char usage_text[] =
     "directories\n"
     "                                  (manifest keys and metrics) as a "
     "Markdown table\n"
+    "  report [RESULTS_DIR] [--out DIR] [--no-pdf]\n"
+    "                                  one document of every experiment "
+    "(default\n"
+    "                                  results/): DIR/report.md, "
+    "report.tex and, with\n"
+    "                                  pdflatex, report.pdf (DIR: report/)\n"
     "\n"
     "Options for run and check (summary and rf: --profile, --variant and "
     "KEY=VALUE;\n"
@@ -243,6 +249,7 @@ static const struct command commands[] = {
     {"table", cnn_cli_table, NULL, NULL, 0, NULL},
     {"eval", cnn_cli_eval, NULL, NULL, 0, NULL},
     {"compare", cnn_cli_compare, NULL, NULL, 0, NULL},
+    {"report", cnn_cli_report_document, NULL, NULL, 0, NULL},
     {"run", NULL, parse_run_arguments, cnn_cli_run,
      ALL_RUN_OPTIONS | COMMAND_TAKES_JSON_RESUME, NULL},
     {"check", NULL, parse_run_arguments, cnn_cli_check, ALL_RUN_OPTIONS,

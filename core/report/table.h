@@ -14,6 +14,8 @@
 #ifndef CNNLAB_TABLE_H
 #define CNNLAB_TABLE_H
 
+#include <stdio.h>
+
 #include "cnnlab/node.h"
 #include "cnnlab/params.h"
 #include "config/manifest.h"
@@ -102,6 +104,11 @@ const char *cnn_table_status_name(enum cnn_table_status status);
 int cnn_table_digest(const struct cnn_node *resolved,
                      char digest[CNN_TABLE_DIGEST_SIZE],
                      struct cnn_error *err);
+
+/* The text of table.md and table.tex, written to `out` (the report
+ * document puts them in its own files); -1 when out of memory. */
+int cnn_table_format_markdown(const struct cnn_table *table, FILE *out);
+int cnn_table_format_latex(const struct cnn_table *table, FILE *out);
 
 void cnn_table_free(struct cnn_table *table);
 

@@ -427,3 +427,13 @@ int cnn_table_write(const struct cnn_table *table, struct cnn_error *err)
         return -1;
     return 0;
 }
+
+int cnn_table_format_markdown(const struct cnn_table *table, FILE *out)
+{
+    return write_markdown(table, out);
+}
+
+int cnn_table_format_latex(const struct cnn_table *table, FILE *out)
+{
+    return write_latex(table, out);
+}
