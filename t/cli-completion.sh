@@ -35,7 +35,8 @@ complete_words() { # complete_words WORD...: what TAB offers after them
         "$script" "$@")
 }
 
-is "$(complete_words cnnlab r)" "rf run " "cnnlab r<TAB>: rf and run"
+is "$(complete_words cnnlab r)" "report rf run " \
+    "cnnlab r<TAB>: report, rf and run"
 is "$(complete_words cnnlab com)" "compare " "cnnlab com<TAB>: compare"
 like "$(complete_words cnnlab run --j)" "--jobs --json" \
     "cnnlab run --j<TAB>: run's options"
@@ -49,5 +50,9 @@ is "$(complete_words cnnlab eval sweep.yaml --split v)" "val " \
     "--split <TAB>: the splits"
 is "$(complete_words cnnlab compare r)" "results " \
     "compare <TAB>: directories"
+is "$(complete_words cnnlab report --)" "--help --no-pdf --out " \
+    "cnnlab report --<TAB>: report's options"
+is "$(complete_words cnnlab report '')" "results " \
+    "report <TAB>: directories"
 
 done_testing
