@@ -510,7 +510,7 @@ static void figure(FILE *out, const struct cnn_report_block *block)
                 fraction > 1 ? 1.0 : fraction, block->pictures[0].copy);
     }
     for (int i = 0; count > 1 && i < count; i++) {
-        double width = columns == 3 ? 0.32 : 0.48;
+        double width = columns == 3 ? 0.31 : 0.48;
         fprintf(out,
                 "\\begin{minipage}[t]{%.2f\\linewidth}\\centering\n"
                 "\\includegraphics[width=\\linewidth,height=0.26\\textheight,"
