@@ -443,7 +443,8 @@ static int rebuild_table(struct cnn_report_experiment *e,
         struct cnn_table_row *row = &table->rows[table->row_count++];
         row->parameters = -1;
         row->variant = strdup(variants->items[i]);
-        if (!row->variant)
+        row->path = strdup(variants->items[i]); /* one run, no seeds */
+        if (!row->variant || !row->path)
             return cnn_error_set(err, "out of memory");
     }
     /* The `table:` settings of the first variant's manifest.yaml. */
