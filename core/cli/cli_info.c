@@ -92,10 +92,16 @@ static void print_plan(const struct cnn_manifest *manifest,
                  layer->output.h, layer->output.w);
         size_t count = layer_parameters(layer);
         total += count;
-        printf("    %-4d %-10s %-12s %-18s %12zu\n", i + 1, layer->name,
-               layer->type->name, shape, count);
+        printf("    %-4d %-10s %-12s %-18s %12zu%s\n", i + 1, layer->name,
+               layer->type->name, shape, count,
+               cnn_model_is_frozen(model, i) ? "  frozen" : "");
     }
-    printf("    total parameters: %zu\n", total);
+    size_t frozen = cnn_model_frozen_parameters(model);
+    if (frozen > 0)
+        printf("    total parameters: %zu (%zu trainable, %zu frozen)\n",
+               total, total - frozen, frozen);
+    else
+        printf("    total parameters: %zu\n", total);
     cnn_params_format(config->train.optimizer_params, text, sizeof text);
     printf("  train: %d epochs, batch %d, loss %s, optimizer %s {%s}, "
            "select %s\n",
@@ -213,7 +219,9 @@ static const struct {
 } reference_sections[] = {
     {CNN_COMPONENT_LAYER, "Layers",
      "In `model.layers`, in order: a name alone (`- relu`) takes every "
-     "default; `- NAME: {KEY: VALUE, ...}` sets keys."},
+     "default; `- NAME: {KEY: VALUE, ...}` sets keys. Beside its own keys "
+     "every layer with parameters takes the core's `trainable: false`, "
+     "which freezes them (see manifest.md)."},
     {CNN_COMPONENT_LOSS, "Losses",
      "`train.loss`: a name, or `{NAME: {KEY: VALUE, ...}}`."},
     {CNN_COMPONENT_OPTIMIZER, "Optimizers",

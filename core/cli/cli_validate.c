@@ -13,6 +13,7 @@
 #include "cli/cli_validate.h"
 #include "model/model.h"
 #include "run/run_config.h"
+#include "run/runner.h"
 
 void cnn_cli_report(const struct cnn_error *err)
 {
@@ -121,8 +122,7 @@ int cnn_cli_validate_variant(const struct cnn_registry *registry,
 {
     if (cnn_run_config_parse(config, registry, variant->resolved, err) < 0)
         return -1;
-    if (cnn_model_build(model, registry, config->model_node, config->device,
-                        err) < 0) {
+    if (cnn_run_build_model(model, registry, config, err) < 0) {
         cnn_run_config_free(config);
         return -1;
     }

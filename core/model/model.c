@@ -121,9 +121,20 @@ static int setup_layer(struct cnn_model *model,
     layer->mark = mark;
     layer->input = input;
     name_layer(model, index);
-    if (cnn_params_from_node(&layer->params, type->params, type->param_count,
-                             params_node, mark, type->name, err) < 0)
+    struct cnn_node *own = NULL;
+    int trainable = 1;
+    struct cnn_mark trainable_mark = mark;
+    if (cnn_model_take_core_keys(type, params_node, &own, &trainable,
+                                 &trainable_mark, err) < 0)
         return -1;
+    int status = cnn_params_from_node(&layer->params, type->params,
+                                      type->param_count,
+                                      own ? own : params_node, mark,
+                                      type->name, err);
+    cnn_node_free(own);
+    if (status < 0)
+        return -1;
+    model->frozen[index] = !trainable;
     if (type->setup(layer, err) < 0) {
         if (!err->file[0]) {
             struct cnn_error unplaced = *err;
@@ -144,6 +155,11 @@ static int setup_layer(struct cnn_model *model,
                             "plugin module that provides them",
                             type->name, cnn_device_name(model->device));
     model->kernels[index] = kernels;
+    if (!trainable && layer->tensor_count == 0)
+        return cnn_error_at(err, trainable_mark,
+                            "layer %s (%s) has no parameters: `trainable: "
+                            "false` freezes nothing; remove it",
+                            layer->name, type->name);
     return 0;
 }
 
@@ -200,7 +216,9 @@ int cnn_model_build(struct cnn_model *model,
     model->layers = calloc((size_t)layers->count, sizeof *model->layers);
     model->kernels = calloc((size_t)layers->count, sizeof *model->kernels);
     model->prepared_batch = calloc((size_t)layers->count, sizeof(int));
-    if (!model->layers || !model->kernels || !model->prepared_batch) {
+    model->frozen = calloc((size_t)layers->count, 1);
+    if (!model->layers || !model->kernels || !model->prepared_batch ||
+        !model->frozen) {
         cnn_model_free(model);
         return cnn_error_set(err, "out of memory building the model");
     }
@@ -263,12 +281,7 @@ int cnn_model_allocate(struct cnn_model *model, uint64_t seed,
     if (model->device != CNN_DEVICE_CPU && !model->device_type)
         return cnn_error_set(err, "the model is built for %s but no device "
                              "was attached", cnn_device_name(model->device));
-    size_t total = 0;
-    for (int i = 0; i < model->layer_count; i++)
-        for (int t = 0; t < model->layers[i].tensor_count; t++) {
-            model->layers[i].tensors[t].offset = total;
-            total += model->layers[i].tensors[t].count;
-        }
+    size_t total = cnn_model_place_tensors(model);
     model->parameter_count = total;
     size_t bytes = total * sizeof(float);
     model->parameters = cnn_model_device_alloc(model, bytes, err);
@@ -285,6 +298,8 @@ int cnn_model_allocate(struct cnn_model *model, uint64_t seed,
     struct cnn_rng rng;
     cnn_rng_seed_stream(&rng, seed, CNN_STREAM_INIT);
     model->context.seed = seed;
+    /* In layer order whatever the offsets: a tensor's initial values do
+     * not depend on which layers are frozen. */
     for (int i = 0; i < model->layer_count; i++)
         for (int t = 0; t < model->layers[i].tensor_count; t++) {
             struct cnn_param_tensor *tensor = &model->layers[i].tensors[t];
@@ -510,15 +525,24 @@ int cnn_model_forward_layer(struct cnn_model *model, int layer, int n,
     return 0;
 }
 
-int cnn_model_backward_layer(struct cnn_model *model, int layer, int n,
-                             struct cnn_error *err)
+/* One layer's backward; without `with_dx` its dL/dx is not computed
+ * (kernels skip a NULL dx, as for the first layer). */
+static int backward_layer(struct cnn_model *model, int layer, int n,
+                          int with_dx, struct cnn_error *err)
 {
     struct cnn_layer_tensors t = cnn_model_layer_tensors(model, layer, n);
     struct cnn_layer *l = &model->layers[layer];
     if (model->kernels[layer]->backward(&model->context, l, &t.x, &t.y, &t.dy,
-                                        layer > 0 ? &t.dx : NULL, err) < 0)
+                                        with_dx && layer > 0 ? &t.dx : NULL,
+                                        err) < 0)
         return cnn_error_prefix(err, "layer %s backward: ", l->name);
     return 0;
+}
+
+int cnn_model_backward_layer(struct cnn_model *model, int layer, int n,
+                             struct cnn_error *err)
+{
+    return backward_layer(model, layer, n, 1, err);
 }
 
 int cnn_model_forward_layers(struct cnn_model *model, int first, int last,
@@ -564,8 +588,11 @@ struct cnn_shape cnn_model_output_shape(const struct cnn_model *model)
 
 int cnn_model_backward(struct cnn_model *model, struct cnn_error *err)
 {
-    for (int i = model->layer_count - 1; i >= 0; i--)
-        if (cnn_model_backward_layer(model, i, model->batch, err) < 0)
+    /* Below the lowest layer with trainable parameters no gradient is
+     * used: a frozen base of a fine-tuned network costs no backward. */
+    int lowest = cnn_model_lowest_trainable(model);
+    for (int i = model->layer_count - 1; i >= lowest; i--)
+        if (backward_layer(model, i, model->batch, i > lowest, err) < 0)
             return -1;
     return 0;
 }
@@ -586,6 +613,7 @@ void cnn_model_free(struct cnn_model *model)
     free(model->layers);
     free(model->kernels);
     free(model->prepared_batch);
+    free(model->frozen);
     if (model->device_type)
         free(model->host_parameters);
     cnn_device_free(model->device_type, &model->context, model->totals);

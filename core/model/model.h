@@ -33,12 +33,21 @@ struct cnn_model {
     struct cnn_context context;
 
     size_t parameter_count;        /* floats in `parameters` */
-    float *parameters;             /* every layer's tensors, in order; on
-                                      the device */
+    float *parameters;             /* every layer's tensors: the trainable
+                                      layers' in order, then the frozen
+                                      ones' (cnn_model_allocate); on the
+                                      device */
     float *gradients;              /* same layout, on the device */
     /* The host's copy of the parameters (the same buffer on the CPU):
      * what checkpoints write and initialisation fills. */
     float *host_parameters;
+    /* Transfer learning: frozen[i] is 1 when layer i's parameters are
+     * frozen (`trainable: false`, train.freeze). Their tensors sit after
+     * every trainable one, so the optimizer steps over the first
+     * trainable_count floats only and keeps state for those alone; with
+     * nothing frozen trainable_count is parameter_count. */
+    unsigned char *frozen;         /* layer_count */
+    size_t trainable_count;
 
     int capacity;                  /* samples the buffers below hold */
     float *input_buffer;           /* device: capacity * input size */
@@ -64,13 +73,44 @@ struct cnn_model {
 };
 
 /* Builds the layers from `model_node` ({input: [c, h, w], layers: [...]})
- * with components from `registry`, running every layer's setup. Shape
+ * with components from `registry`, running every layer's setup; a layer
+ * entry's `trainable: false` freezes it. Shape
  * errors name the layer, the one before it and what would fit. Does not
  * allocate parameters: see cnn_model_allocate. */
 int cnn_model_build(struct cnn_model *model,
                     const struct cnn_registry *registry,
                     const struct cnn_node *model_node, enum cnn_device device,
                     struct cnn_error *err);
+
+/* model.c's helpers (model_freeze.c). The core's keys of a layer entry
+ * beside its type's (`trainable: false`): *trainable and where it was
+ * written, and in *rest a copy of `params` without them for the type's
+ * schema (NULL: use `params` as it is). A misspelt `trainable` is an error
+ * with a did-you-mean. */
+int cnn_model_take_core_keys(const struct cnn_layer_type *type,
+                             const struct cnn_node *params,
+                             struct cnn_node **rest, int *trainable,
+                             struct cnn_mark *trainable_mark,
+                             struct cnn_error *err);
+/* Sets every tensor's offset, trainable layers' first, and
+ * trainable_count; returns the floats in all. */
+size_t cnn_model_place_tensors(struct cnn_model *model);
+
+/* Freezes the layers `names` lists (train.freeze), each written at
+ * marks[i] (marks may be NULL): training leaves their parameters as they
+ * are. Call after build, before allocate. A name the model lacks (with a
+ * did-you-mean) or a layer without parameters is an error at its mark. */
+int cnn_model_freeze(struct cnn_model *model, const char *const *names,
+                     const struct cnn_mark *marks, int count,
+                     struct cnn_error *err);
+/* Whether layer i is frozen; layers frozen; floats of frozen parameters
+ * (those of the trainable ones: trainable_count once allocated). */
+int cnn_model_is_frozen(const struct cnn_model *model, int layer);
+int cnn_model_frozen_layers(const struct cnn_model *model);
+size_t cnn_model_frozen_parameters(const struct cnn_model *model);
+/* The lowest layer with trainable parameters (layer_count when there is
+ * none): a training step's backward goes down to it and no further. */
+int cnn_model_lowest_trainable(const struct cnn_model *model);
 
 /* Runs the model on `type`'s device (call after build, before allocate):
  * opens a device context with `options`. Without it the model runs on the
@@ -80,7 +120,9 @@ int cnn_model_use_device(struct cnn_model *model,
                          const struct cnn_device_options *options,
                          struct cnn_error *err);
 
-/* Places parameters in the flat buffers and initialises them from `seed`. */
+/* Places parameters in the flat buffers (trainable layers first, then
+ * frozen ones) and initialises them from `seed`: each tensor gets the
+ * same values whatever is frozen. */
 int cnn_model_allocate(struct cnn_model *model, uint64_t seed,
                        struct cnn_error *err);
 
@@ -121,6 +163,10 @@ int cnn_model_forward_layers(struct cnn_model *model, int first, int last,
  * gradient before cnn_model_backward. */
 struct cnn_tensor cnn_model_output(struct cnn_model *model);
 struct cnn_tensor cnn_model_output_gradient(struct cnn_model *model);
+/* A training step's backward: each layer's in reverse order, down to the
+ * lowest layer with trainable parameters (cnn_model_lowest_trainable),
+ * whose dL/dx is not computed; nothing below it needs a gradient. Frozen
+ * layers above it still pass dL/dx down. */
 int cnn_model_backward(struct cnn_model *model, struct cnn_error *err);
 
 /* Brings the device's parameters into host_parameters / sends

@@ -50,6 +50,9 @@ static const struct cnn_param_spec train_specs[] = {
      "the linear scaling rule: the optimizer's lr is the rate at this "
      "batch size, and is multiplied by batch / lr_reference_batch (0: "
      "off)"},
+    {"freeze", CNN_PARAM_NAME_LIST, "[]", 0, 0, NULL,
+     "layers (conv1, fc1, ...) whose parameters training leaves as they "
+     "are, as `trainable: false` on each"},
 };
 
 /* Settings of the CUDA device, used only when the run is on it. */
@@ -343,27 +346,37 @@ static int parse_optimizer(struct cnn_run_config *config,
     return 0;
 }
 
+int cnn_run_config_train_keys(struct cnn_params *params,
+                              const struct cnn_node *resolved,
+                              struct cnn_error *err)
+{
+    static const char *const components[] = {"loss", "optimizer",
+                                             "schedule"};
+    return params_except(params, train_specs, COUNT(train_specs),
+                         cnn_node_get(resolved, "train"), components,
+                         COUNT(components), "train", resolved->mark, err);
+}
+
 static int parse_train(struct cnn_run_config *config,
                        const struct cnn_registry *registry,
                        const struct cnn_node *resolved, struct cnn_error *err)
 {
     const struct cnn_node *train = cnn_node_get(resolved, "train");
-    static const char *const components[] = {"loss", "optimizer",
-                                             "schedule"};
-    struct cnn_params params = {0};
-    if (params_except(&params, train_specs, COUNT(train_specs), train,
-                      components, COUNT(components), "train", resolved->mark,
-                      err) < 0)
+    /* Kept with the config: train.freeze's names point into them. */
+    struct cnn_params *params = &config->train_params;
+    if (cnn_run_config_train_keys(params, resolved, err) < 0)
         return -1;
-    config->train.epochs = (int)cnn_param_int(&params, "epochs");
-    config->train.batch = (int)cnn_param_int(&params, "batch");
-    config->train.eval_batch = (int)cnn_param_int(&params, "eval_batch");
+    config->train.epochs = (int)cnn_param_int(params, "epochs");
+    config->train.batch = (int)cnn_param_int(params, "batch");
+    config->train.eval_batch = (int)cnn_param_int(params, "eval_batch");
     config->train.select_best =
-        strcmp(cnn_param_string(&params, "select"), "best-val") == 0;
-    long reference = cnn_param_int(&params, "lr_reference_batch");
+        strcmp(cnn_param_string(params, "select"), "best-val") == 0;
+    long reference = cnn_param_int(params, "lr_reference_batch");
     config->train.lr_batch_factor =
         reference > 0 ? (double)config->train.batch / (double)reference : 1;
-    cnn_params_free(&params);
+    config->train.freeze_count =
+        cnn_param_names(params, "freeze", &config->train.freeze,
+                        &config->train.freeze_marks);
 
     const struct cnn_node *loss_node = cnn_node_get(train, "loss");
     const struct cnn_node *optimizer_node = cnn_node_get(train, "optimizer");
@@ -561,6 +574,7 @@ int cnn_run_config_parse(struct cnn_run_config *config,
 void cnn_run_config_free(struct cnn_run_config *config)
 {
     cnn_params_free(&config->loader_params);
+    cnn_params_free(&config->train_params);
     cnn_params_free(&config->loss_params);
     cnn_params_free(&config->optimizer_params);
     free(config->loss_settings);

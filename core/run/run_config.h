@@ -18,6 +18,7 @@ struct cnn_run_config {
     long limit;
     uint64_t split_seed;          /* data.split_seed: the loader's seed */
     const struct cnn_node *model_node; /* points into the resolved tree */
+    struct cnn_params train_params;    /* train's own keys (freeze...) */
     struct cnn_params loss_params, optimizer_params;
     void *loss_settings, *optimizer_settings; /* parsed from the above */
     struct cnn_train_config train;     /* its pointers refer to the above */
@@ -29,5 +30,12 @@ int cnn_run_config_parse(struct cnn_run_config *config,
                          const struct cnn_node *resolved,
                          struct cnn_error *err);
 void cnn_run_config_free(struct cnn_run_config *config);
+
+/* train's own keys (epochs, batch, ..., freeze) checked into `params`,
+ * without its components: for what builds a model without the rest of
+ * the run (`cnnlab summary` reads train.freeze from them). */
+int cnn_run_config_train_keys(struct cnn_params *params,
+                              const struct cnn_node *resolved,
+                              struct cnn_error *err);
 
 #endif

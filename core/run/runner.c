@@ -65,6 +65,44 @@ static int on_should_stop(void *user)
            state->observer->should_stop(state->observer->user);
 }
 
+/* Where to point when nothing is left to train: train.freeze, or the
+ * first frozen layer. */
+static struct cnn_mark frozen_place(const struct cnn_model *model,
+                                    const struct cnn_train_config *train)
+{
+    if (train->freeze_count > 0 && train->freeze_marks)
+        return train->freeze_marks[0];
+    for (int i = 0; i < model->layer_count; i++)
+        if (cnn_model_is_frozen(model, i))
+            return model->layers[i].mark;
+    return model->layers[0].mark;
+}
+
+int cnn_run_build_model(struct cnn_model *model,
+                        const struct cnn_registry *registry,
+                        const struct cnn_run_config *config,
+                        struct cnn_error *err)
+{
+    if (cnn_model_build(model, registry, config->model_node, config->device,
+                        err) < 0)
+        return -1;
+    const struct cnn_train_config *train = &config->train;
+    int status = cnn_model_freeze(model, train->freeze, train->freeze_marks,
+                                  train->freeze_count, err);
+    if (status == 0 && train->epochs > 0 &&
+        cnn_model_frozen_layers(model) > 0 &&
+        cnn_model_lowest_trainable(model) == model->layer_count)
+        status = cnn_error_at(err, frozen_place(model, train),
+                              "every layer with parameters is frozen "
+                              "(trainable: false, train.freeze), so "
+                              "training would change nothing: leave a layer "
+                              "trainable, or set train.epochs: 0 to only "
+                              "evaluate");
+    if (status < 0)
+        cnn_model_free(model);
+    return status;
+}
+
 /* The data must fit the model: same image shape, as many classes as
  * outputs. */
 static int check_data_fits(const struct cnn_model *model,
@@ -205,6 +243,31 @@ static int record_start(struct cnn_run_dir *dir,
         cnn_run_dir_set(dir, "started", json_string(started), err) < 0)
         return -1;
     return 0;
+}
+
+/* run.json's "frozen" (the frozen layers' names) and
+ * "trainable_parameters", when a layer is frozen; a run without frozen
+ * layers writes neither, as before freezing existed. */
+static int record_frozen(struct cnn_run_dir *dir,
+                         const struct cnn_model *model, struct cnn_error *err)
+{
+    if (cnn_model_frozen_layers(model) == 0)
+        return 0;
+    json_t *names = json_array();
+    for (int i = 0; names && i < model->layer_count; i++)
+        if (cnn_model_is_frozen(model, i) &&
+            json_array_append_new(names,
+                                  json_string(model->layers[i].name)) < 0) {
+            json_decref(names);
+            names = NULL;
+        }
+    if (!names)
+        return cnn_error_set(err, "out of memory");
+    if (cnn_run_dir_set(dir, "frozen", names, err) < 0)
+        return -1;
+    return cnn_run_dir_set(dir, "trainable_parameters",
+                           json_integer((json_int_t)model->trainable_count),
+                           err);
 }
 
 static int record_end(struct cnn_run_dir *dir, const char *status,
@@ -444,7 +507,8 @@ static int record_training_start(const struct variant_training *t,
     if (cnn_run_dir_write_manifest(t->dir, t->variant->resolved, err) < 0 ||
         record_start(t->dir, t->registry, t->manifest, t->variant, t->config,
                      t->summary->parameters, device_text, t->data->skipped,
-                     err) < 0)
+                     err) < 0 ||
+        record_frozen(t->dir, t->model, err) < 0)
         return -1;
     if (observer && observer->started)
         observer->started(observer->user, t->manifest->name,
@@ -594,8 +658,7 @@ int cnn_run_variant(const struct cnn_registry *registry,
     if (cnn_run_config_parse(&config, registry, variant->resolved, err) < 0)
         return -1;
     struct cnn_model model;
-    int status = cnn_model_build(&model, registry, config.model_node,
-                                 config.device, err);
+    int status = cnn_run_build_model(&model, registry, &config, err);
     if (status < 0) {
         cnn_run_config_free(&config);
         return -1;

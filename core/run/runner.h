@@ -40,9 +40,19 @@ struct cnn_run_options {
                                     saved training state (--resume) */
 };
 
+struct cnn_run_config;
+
+/* Builds the variant's model as its run does (on config->device): the
+ * layers (a layer's `trainable: false` freezes it), then train.freeze.
+ * A run that trains (train.epochs > 0) with every layer that has
+ * parameters frozen is refused: it would change nothing. */
+int cnn_run_build_model(struct cnn_model *model,
+                        const struct cnn_registry *registry,
+                        const struct cnn_run_config *config,
+                        struct cnn_error *err);
+
 /* Loads the variant's data (zeroing *data first) and checks that it fits
  * the model: the image shape its input, the class count its outputs. */
-struct cnn_run_config;
 int cnn_run_load_data(const struct cnn_manifest *manifest,
                       const struct cnn_variant *variant,
                       const struct cnn_run_config *config,

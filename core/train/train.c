@@ -93,11 +93,13 @@ static int run_step(void *user, struct cnn_error *err)
         return 0;
     if (cnn_model_backward(model, err) < 0)
         return -1;
+    /* Frozen layers' parameters follow the trainable ones in the flat
+     * buffers: the update (weight decay included) never reaches them. */
     const struct cnn_optimizer_step update = {
         .weights = model->parameters,
         .grads = model->gradients,
         .state = model->optimizer_state,
-        .count = model->parameter_count,
+        .count = model->trainable_count,
         .step = ctx->step + 1,
         .lr_scale = s->lr_scale,
     };
@@ -576,6 +578,8 @@ static int prepare_training(struct cnn_model *model,
 {
     int state_per_param = cnn_train_state_per_param(config);
     size_t count = model->parameter_count;
+    /* State for the trainable parameters alone: frozen ones have none. */
+    size_t state_floats = model->trainable_count * (size_t)state_per_param;
     /* selected holds one float more than the parameters, so that a model
      * without any still gets a buffer. */
     state->order = malloc((size_t)data->train.count * sizeof *state->order);
@@ -584,8 +588,7 @@ static int prepare_training(struct cnn_model *model,
                             sizeof *state->history);
     if (!state->order || !state->selected || !state->history)
         return cnn_error_set(err, "out of memory for training state");
-    if (!cnn_model_optimizer_state(model, count * (size_t)state_per_param,
-                                   err))
+    if (!cnn_model_optimizer_state(model, state_floats, err))
         return -1;
     if (cnn_model_reserve(model, config->batch, err) != 0)
         return -1;

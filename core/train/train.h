@@ -44,6 +44,12 @@ struct cnn_train_config {
     /* `data.augment`: what the training images get each epoch (count 0:
      * nothing; evaluation never augments). */
     struct cnn_augmentation augmentation;
+    /* train.freeze: the layers whose parameters training leaves as they
+     * are, and where each name is written. The model applies them
+     * (cnn_model_freeze) before its parameters are placed. */
+    int freeze_count;
+    const char *const *freeze;
+    const struct cnn_mark *freeze_marks;
 };
 
 struct cnn_epoch_metrics {

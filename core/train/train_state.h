@@ -4,8 +4,11 @@
  *
  * The file is a safetensors file, written atomically (temporary, fsync,
  * rename), with the tensors
- *   parameters       [P]     the current weights
- *   optimizer_state  [F]     SGD momentum, Adam moments (absent when F = 0)
+ *   parameters       [P]     the current weights, laid out as the model's
+ *                            flat buffer (frozen layers' last)
+ *   optimizer_state  [F]     SGD momentum, Adam moments of the trainable
+ *                            parameters, the model's first trainable_count
+ *                            (frozen ones have none; absent when F = 0)
  *   selected         [P]     the weights of the selected epoch (absent
  *                            before the first epoch ends)
  *   order            [N, 2]  mid-epoch only: that epoch's order of the N

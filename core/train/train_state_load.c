@@ -206,9 +206,10 @@ static int read_state(const char *path, json_t *root,
                  model->parameter_count);
         return damaged(err, path, what);
     }
+    /* Frozen parameters have no optimizer state (train.c). */
     int per_param = cnn_train_state_per_param(config);
     if ((size_t)optimizer_floats !=
-        model->parameter_count * (size_t)per_param)
+        model->trainable_count * (size_t)per_param)
         return damaged(err, path,
                        "its optimizer state does not fit the optimizer");
     s->optimizer_floats = (size_t)optimizer_floats;

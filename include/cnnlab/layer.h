@@ -118,8 +118,9 @@ int cnn_layer_shape_error(const struct cnn_layer *layer,
  * never a read out of bounds. cnn_layer_check_tensor: `t` holds data on
  * `device`, samples of `shape` and `batch` of them; `role` ("input",
  * "output gradient") names it in the message. cnn_layer_check_backward:
- * the same for a backward's x, y and dy, and for dx unless it is NULL (the
- * model's first layer), plus the gradients of every parameter tensor. */
+ * the same for a backward's x, y and dy, and for dx unless it is NULL (no
+ * dL/dx wanted, see backward), plus the gradients of every parameter
+ * tensor. */
 int cnn_layer_check_tensor(const struct cnn_tensor *t, enum cnn_device device,
                            struct cnn_shape shape, int batch,
                            const char *role, const struct cnn_layer *layer,
@@ -209,8 +210,10 @@ struct cnn_layer_kernels {
     int (*forward)(struct cnn_context *ctx, struct cnn_layer *layer,
                    const struct cnn_tensor *x, struct cnn_tensor *y,
                    int training, struct cnn_error *err);
-    /* Given the forward's x and y and dL/dy, writes dL/dx (dx is NULL for
-     * the model's first layer: skip it) and OVERWRITES the gradients of the
+    /* Given the forward's x and y and dL/dy, writes dL/dx (dx is NULL
+     * when nothing needs it: for the model's first layer, and for the
+     * lowest layer with trainable parameters when the layers below it are
+     * frozen or have none; skip it) and OVERWRITES the gradients of the
      * layer's parameter tensors (tensors[i].grad): a sequential model uses
      * each layer once per step. */
     int (*backward)(struct cnn_context *ctx, struct cnn_layer *layer,

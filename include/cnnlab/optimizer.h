@@ -17,7 +17,9 @@ extern "C" {
 
 struct cnn_context;
 
-/* One update of `count` parameters. */
+/* One update of `count` parameters: the model's trainable ones (frozen
+ * layers' parameters follow them in the buffers and are not part of the
+ * step: no update, no state, no weight decay). */
 struct cnn_optimizer_step {
     float *weights;
     const float *grads;
