@@ -2,7 +2,8 @@
  * every rule: a conv with padding and no bias, functional ReLU layers,
  * two pooling configurations (one used twice: shared as `pool`), dropout
  * before and after flattening (shapes [-1, C, H, W] then [-1, N]), a
- * linear without bias. The expected text is what real PyTorch 1.13 printed
+ * linear without bias; the same model with two layers frozen. The
+ * expected text is what real PyTorch 1.13 printed
  * for the equivalent nn.Module and what torchsummary 1.5's arithmetic
  * gives for it (reproduced with forward hooks); also summary.txt through
  * cnn_summary_write, and the errors of a write that cannot happen. */
@@ -131,6 +132,25 @@ static const char added_expected[] =
     ")\n"
     "Number of params : 825\n";
 
+/* The edge model with conv1 (no bias) frozen in its entry and fc1 by
+ * train.freeze. PyTorch 1.13 printed the expected lines for the Net above
+ * after conv1's and fc1's parameters were given requires_grad_(False)
+ * (t/summary-reference.py's torchsummary hooks): a module's weight and
+ * bias count as trainable when its weight requires a gradient. */
+static const char frozen_counts[] =
+    "================================================================\n"
+    "Total params: 1,604\n"
+    "Trainable params: 1,218\n"
+    "Non-trainable params: 386\n"
+    "----------------------------------------------------------------\n"
+    "Input size (MB): 0.01\n"
+    "Forward/backward pass size (MB): 0.09\n"
+    "Params size (MB): 0.01\n"
+    "Estimated Total Size (MB): 0.10\n"
+    "----------------------------------------------------------------\n"
+    "\n"
+    "Net(\n";
+
 static int build(struct cnn_registry *registry, const char *text,
                  struct cnn_model *model)
 {
@@ -231,6 +251,61 @@ static void test_added_layers(struct cnn_registry *registry)
            "padding: same, avgpool2d, leaky-relu: table and module repr "
            "equal PyTorch's");
     free(text);
+
+/* The edge model's text with conv1 marked `trainable: false`. */
+static char *frozen_model_text(void)
+{
+    static const char from[] = "bias: false}\n";
+    static const char to[] = "bias: false, trainable: false}\n";
+    const char *at = strstr(edge_model, from);
+    size_t head = at ? (size_t)(at - edge_model) : 0;
+    char *text = malloc(sizeof edge_model + sizeof to);
+    if (!at || !text) {
+        free(text);
+        return NULL;
+    }
+    snprintf(text, sizeof edge_model + sizeof to, "%.*s%s%s", (int)head,
+             edge_model, to, at + strlen(from));
+    return text;
+}
+
+static void test_frozen_model(struct cnn_registry *registry)
+{
+    char *source = frozen_model_text();
+    struct cnn_model model;
+    if (!ok(source != NULL, "the frozen model's text") ||
+        build(registry, source, &model) < 0) {
+        free(source);
+        return;
+    }
+    free(source);
+    static const char *const names[] = {"fc1"};
+    struct cnn_error err = {0};
+    if (!ok(cnn_model_freeze(&model, names, NULL, 1, &err) == 0,
+            "train.freeze's fc1 applies"))
+        diag("%s", err.message);
+    char *text = printed(&model);
+    like(text, frozen_counts,
+         "Trainable / Non-trainable params follow PyTorch's for "
+         "requires_grad=False layers");
+    /* Everything else is the unfrozen model's: its rows, its repr. */
+    static const char counts[] =
+        "Trainable params: 1,604\nNon-trainable params: 0\n";
+    const char *at = strstr(edge_expected, counts);
+    size_t size = sizeof edge_expected + 16;
+    char *unfrozen = malloc(size);
+    if (at && unfrozen)
+        snprintf(unfrozen, size, "%.*s%s%s", (int)(at - edge_expected),
+                 edge_expected,
+                 "Trainable params: 1,218\nNon-trainable params: 386\n",
+                 at + strlen(counts));
+    is_str(text, unfrozen, "the rest of the printout does not change");
+    free(unfrozen);
+    free(text);
+    struct cnn_summary_totals totals;
+    cnn_summary_totals(&model, &totals);
+    is_int(totals.trainable_params, 1218,
+           "frozen conv1 (216) and fc1 (170) are not trainable");
     cnn_model_free(&model);
 }
 
@@ -259,6 +334,7 @@ int main(void)
     if (test_load_plugin(registry, "layers.so") == 1) {
         test_edge_model(registry);
         test_added_layers(registry);
+        test_frozen_model(registry);
         test_functional_only(registry);
     }
     cnn_registry_free(registry);

@@ -80,7 +80,9 @@ void cnn_summary_totals(const struct cnn_model *model,
         int has_weight;
         long long params = listed_params(layer, &has_weight);
         totals->total_params += params;
-        if (has_weight)
+        /* torchsummary counts a module's weight and bias as trainable when
+         * its weight requires a gradient: a frozen layer's do not. */
+        if (has_weight && !cnn_model_is_frozen(model, i))
             totals->trainable_params += params;
         total_output -= (long long)cnn_shape_size(layer->output);
     }

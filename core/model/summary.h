@@ -34,7 +34,8 @@
  *   total  = params + pass + input */
 struct cnn_summary_totals {
     long long total_params;      /* weight and bias of listed layers */
-    long long trainable_params;  /* those of layers with a weight */
+    long long trainable_params;  /* those of layers with a weight that
+                                    is not frozen (requires_grad) */
     double input_mb;
     double pass_mb;              /* "Forward/backward pass size" */
     double params_mb;
