@@ -213,7 +213,7 @@ static int set_up(struct driver *d, const char *manifest_path,
     int state_per_param = d->config.train.optimizer->state_per_param(
         d->config.train.optimizer_params);
     if (cnn_model_allocate(m, d->config.seed, err) < 0 ||
-        cnn_model_load_node_weights(m, d->config.model_node, err) < 0 ||
+        cnn_model_load_node_weights(m, d->config.model_node, NULL, err) < 0 ||
         cnn_model_reserve(m, d->config.train.batch, err) < 0 ||
         !cnn_model_optimizer_state(m,
                                    m->parameter_count *

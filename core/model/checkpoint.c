@@ -85,6 +85,12 @@ static int check_finite(const struct cnn_model *model, const char *path,
 int cnn_model_load(struct cnn_model *model, const char *path,
                    struct cnn_error *err)
 {
+    return cnn_model_load_except(model, path, -1, err);
+}
+
+int cnn_model_load_except(struct cnn_model *model, const char *path,
+                          int keep_layer, struct cnn_error *err)
+{
     struct cnn_safetensors *file;
     if (cnn_safetensors_open(path, &file, err) < 0)
         return -1;
@@ -96,7 +102,8 @@ int cnn_model_load(struct cnn_model *model, const char *path,
                                "is a checkpoint of another model",
                                path, cnn_safetensors_count(file), expected);
     for (int i = 0; status == 0 && i < model->layer_count; i++)
-        for (int t = 0; status == 0 && t < model->layers[i].tensor_count;
+        for (int t = 0; status == 0 && i != keep_layer &&
+                        t < model->layers[i].tensor_count;
              t++) {
             struct cnn_param_tensor *tensor = &model->layers[i].tensors[t];
             char name[CNN_LAYER_NAME_MAX + CNN_TENSOR_NAME_MAX + 2];

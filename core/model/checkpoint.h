@@ -13,5 +13,10 @@ int cnn_model_save(const struct cnn_model *model, const char *path,
                    int epoch, struct cnn_error *err);
 int cnn_model_load(struct cnn_model *model, const char *path,
                    struct cnn_error *err);
+/* cnn_model_load leaving layer `keep_layer`'s tensors as they are (-1:
+ * none): the file must still name them, in whatever shape (a new head
+ * for fine-tuning, model_weights.c). */
+int cnn_model_load_except(struct cnn_model *model, const char *path,
+                          int keep_layer, struct cnn_error *err);
 
 #endif

@@ -103,13 +103,14 @@ static int same_shape(const struct cnn_st_tensor *stored,
     return 1;
 }
 
-/* The model's tensors missing from the file or shaped otherwise. */
-static int compare_model_tensors(const struct cnn_model *model,
+/* The tensors of the model's first `layers` layers missing from the
+ * file or shaped otherwise. */
+static int compare_model_tensors(const struct cnn_model *model, int layers,
                                  const struct cnn_safetensors *file,
                                  struct differences *d)
 {
     int count = 0;
-    for (int i = 0; i < model->layer_count; i++) {
+    for (int i = 0; i < layers; i++) {
         const struct cnn_layer *layer = &model->layers[i];
         for (int t = 0; t < layer->tensor_count; t++, count++) {
             const struct cnn_param_tensor *tensor = &layer->tensors[t];
@@ -156,7 +157,8 @@ static int check_fits(const struct cnn_model *model,
                       struct cnn_error *err)
 {
     struct differences d = {.used = 0};
-    int expected = compare_model_tensors(model, file, &d);
+    int expected = compare_model_tensors(model, model->layer_count, file,
+                                         &d);
     int stored = cnn_safetensors_count(file);
     for (int k = 0; k < stored; k++) {
         const struct cnn_st_tensor *tensor = cnn_safetensors_at(file, k);
@@ -184,26 +186,125 @@ static int check_fits(const struct cnn_model *model,
         path, stored, expected, d.text, more);
 }
 
+/* The head: the last layer with parameters, whose outputs are the
+ * classes (a linear or 1x1 conv before functional layers). -1: none. */
+static int head_layer(const struct cnn_model *model)
+{
+    for (int i = model->layer_count - 1; i >= 0; i--)
+        if (model->layers[i].tensor_count > 0)
+            return i;
+    return -1;
+}
+
+/* The file's tensor for the head's tensor, when it differs from the
+ * model's in its first dimension alone (the outputs: another class
+ * count); NULL otherwise. */
+static const struct cnn_st_tensor *other_outputs(
+    const struct cnn_safetensors *file, int layer,
+    const struct cnn_param_tensor *tensor)
+{
+    char name[WEIGHT_NAME_MAX];
+    snprintf(name, sizeof name, "%d.%s", layer, tensor->name);
+    const struct cnn_st_tensor *stored = cnn_safetensors_find(file, name);
+    if (!stored || stored->ndim != tensor->ndim ||
+        stored->dims[0] == tensor->dims[0])
+        return NULL;
+    for (int d = 1; d < tensor->ndim; d++)
+        if (stored->dims[d] != tensor->dims[d])
+            return NULL;
+    return stored;
+}
+
+/* Whether the file fits the model but for the head's output count: every
+ * other tensor as check_fits wants it, every head tensor with other
+ * outputs. `detail` then shows the first head tensor's two shapes. */
+static int only_head_differs(const struct cnn_model *model,
+                             const struct cnn_safetensors *file, int head,
+                             char *detail, size_t size)
+{
+    /* The layers before the head as check_fits wants them, the head's
+     * tensors with other outputs, and nothing else in the file (the
+     * layers after the head have no tensors). */
+    struct differences d = {.used = 0};
+    int expected = compare_model_tensors(model, head, file, &d);
+    const struct cnn_layer *layer = &model->layers[head];
+    for (int t = 0; t < layer->tensor_count; t++, expected++) {
+        const struct cnn_param_tensor *tensor = &layer->tensors[t];
+        const struct cnn_st_tensor *stored = other_outputs(file, head,
+                                                           tensor);
+        if (!stored)
+            return 0;
+        char have[96], want[96];
+        if (t == 0)
+            snprintf(detail, size, "'%s' is %s in the file, %s in the model",
+                     stored->name,
+                     cnn_st_format_shape(have, sizeof have, stored->ndim,
+                                         stored->dims),
+                     model_shape(want, sizeof want, tensor));
+    }
+    return d.count == 0 && expected == cnn_safetensors_count(file);
+}
+
 int cnn_model_load_weights(struct cnn_model *model, const char *path,
                            struct cnn_error *err)
 {
+    return cnn_model_load_start_weights(model, path, NULL, err);
+}
+
+/* A file that fits but for the head, where no new head may start: the
+ * error says what would take it. */
+static void add_head_hint(struct cnn_error *err)
+{
+    size_t used = strlen(err->message);
+    snprintf(err->message + used, sizeof err->message - used,
+             " (only the head's outputs differ: a run that trains, "
+             "train.epochs > 0, would start it afresh to fine-tune on this "
+             "class count)");
+}
+
+int cnn_model_load_start_weights(struct cnn_model *model, const char *path,
+                                 struct cnn_new_head *head,
+                                 struct cnn_error *err)
+{
+    if (head)
+        head->layer = -1;
     if (access(path, R_OK) != 0)
         return cnn_error_set(err, "cannot read the weights file '%s': %s",
                              path, strerror(errno));
     struct cnn_safetensors *file;
     if (cnn_safetensors_open(path, &file, err) < 0)
         return -1;
+    int keep = -1;
     int status = check_fits(model, file, path, err);
+    /* Fine-tuning on another class count: the checkpoint's head cannot
+     * serve, the rest can. Only the head, only its outputs: anything else
+     * means another model and stays an error. */
+    char detail[sizeof head->detail];
+    int last = status < 0 ? head_layer(model) : -1;
+    if (last >= 0 &&
+        only_head_differs(model, file, last, detail, sizeof detail)) {
+        if (head && head->allowed) {
+            keep = head->layer = last;
+            snprintf(head->detail, sizeof head->detail, "%s", detail);
+            cnn_error_clear(err);
+            status = 0;
+        } else {
+            add_head_hint(err);
+        }
+    }
     cnn_safetensors_close(file);
     if (status == 0)
-        status = cnn_model_load(model, path, err);
+        status = cnn_model_load_except(model, path, keep, err);
     return status;
 }
 
 int cnn_model_load_node_weights(struct cnn_model *model,
                                 const struct cnn_node *model_node,
+                                struct cnn_new_head *head,
                                 struct cnn_error *err)
 {
+    if (head)
+        head->layer = -1;
     char path[4096];
     if (cnn_model_weights_path(model_node, path, sizeof path, err) < 0)
         return -1;
@@ -211,7 +312,7 @@ int cnn_model_load_node_weights(struct cnn_model *model,
         return 0;
     const struct cnn_node *value = cnn_node_get(model_node, "weights");
     int missing = access(path, R_OK) != 0 && errno == ENOENT;
-    if (cnn_model_load_weights(model, path, err) == 0)
+    if (cnn_model_load_start_weights(model, path, head, err) == 0)
         return 0;
     struct cnn_error unplaced = *err;
     return cnn_error_at(err, value->mark, "model.weights: %s%s",

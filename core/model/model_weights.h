@@ -26,10 +26,34 @@ int cnn_model_weights_path(const struct cnn_node *model_node, char *path,
 int cnn_model_load_weights(struct cnn_model *model, const char *path,
                            struct cnn_error *err);
 
-/* cnn_model_load_weights for the file `model_node` names, if any (no key:
- * nothing happens); errors are placed at the key in the manifest. */
+/* A new head for fine-tuning: whether one may start (the caller sets
+ * `allowed`: a run that trains), and the layer that kept its
+ * initialisation because the file's has another output count, or -1. */
+struct cnn_new_head {
+    int allowed;
+    int layer;
+    char detail[256]; /* "'6.weight' is [5, 128] in the file, [10, 128] in
+                         the model" */
+};
+
+/* cnn_model_load_weights for a run's starting weights (model.weights,
+ * model.from). With head->allowed, a file that fits but for the head (the
+ * model's last layer with parameters), whose tensors differ in their
+ * first dimension only (another class count), loads every other tensor
+ * and leaves the head as initialised: head->layer says which. Without it
+ * (head NULL, or a run that only evaluates) such a file fails, and the
+ * message says that fine-tuning would start a new head. Any other
+ * difference fails as in cnn_model_load_weights. */
+int cnn_model_load_start_weights(struct cnn_model *model, const char *path,
+                                 struct cnn_new_head *head,
+                                 struct cnn_error *err);
+
+/* cnn_model_load_start_weights for the file `model_node` names, if any (no
+ * key: nothing happens; head may be NULL: the file must fit exactly);
+ * errors are placed at the key in the manifest. */
 int cnn_model_load_node_weights(struct cnn_model *model,
                                 const struct cnn_node *model_node,
+                                struct cnn_new_head *head,
                                 struct cnn_error *err);
 
 #endif

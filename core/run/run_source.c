@@ -127,23 +127,56 @@ int cnn_run_load_start_weights(const struct cnn_registry *registry,
                                const struct cnn_run_options *options,
                                const struct cnn_node *model_node,
                                struct cnn_model *model,
+                               struct cnn_new_head *head,
                                struct cnn_error *err)
 {
     if (!variant->source)
-        return cnn_model_load_node_weights(model, model_node, err);
+        return cnn_model_load_node_weights(model, model_node, head, err);
     char weights[4096];
     if (cnn_run_source_weights(variant->source, options->out_directory,
                                weights, sizeof weights, err) < 0 ||
         ensure_checkpoint(registry, manifest, variant, options, weights,
                           err) < 0)
         return -1;
-    if (cnn_model_load_weights(model, weights, err) == 0)
+    if (cnn_model_load_start_weights(model, weights, head, err) == 0)
         return 0;
     struct cnn_error unplaced = *err;
     return cnn_error_at(err, variant->source->mark,
                         "model.from: %s (variant %s): %s",
                         variant->source->path, variant->source->variant,
                         unplaced.message);
+}
+
+void cnn_run_note_new_head(const struct cnn_run_options *options,
+                           const char *label, const struct cnn_model *model,
+                           const struct cnn_new_head *head)
+{
+    if (head->layer < 0)
+        return;
+    const struct cnn_layer *layer = &model->layers[head->layer];
+    char text[1024];
+    snprintf(text, sizeof text,
+             "%s: the starting weights' head does not fit this model's "
+             "class count (%s): layer %s (%s) starts from the seed's "
+             "initialisation, every other layer from the weights (a new "
+             "head for fine-tuning; run.json records it as new_head)",
+             label, head->detail, layer->name, layer->type->name);
+    note(options, text);
+}
+
+int cnn_run_record_new_head(struct cnn_run_dir *dir,
+                            const struct cnn_model *model,
+                            const struct cnn_new_head *head,
+                            struct cnn_error *err)
+{
+    if (head->layer < 0)
+        return 0;
+    return cnn_run_dir_set(dir, "new_head",
+                           json_pack("{s:s, s:i, s:s}", "layer",
+                                     model->layers[head->layer].name,
+                                     "index", head->layer, "detail",
+                                     head->detail),
+                           err);
 }
 
 int cnn_run_record_source(struct cnn_run_dir *dir,

@@ -5,6 +5,7 @@
 #define CNNLAB_RUN_SOURCE_H
 
 #include "config/manifest.h"
+#include "model/model_weights.h"
 #include "run/run_config.h"
 #include "run/run_dir.h"
 #include "run/runner.h"
@@ -19,14 +20,28 @@ int cnn_run_source_weights(const struct cnn_model_source *source,
  * model.weights names, if any; for model.from the source's checkpoint,
  * after running the source (same profile, same results directory) when
  * the checkpoint is missing. A checkpoint of another model fails with the
- * differences, placed at model.from. */
+ * differences, placed at model.from; one whose head alone has another
+ * output count (fine-tuning on other classes) leaves the model's head as
+ * initialised and says so in *head when head->allowed (model_weights.h). */
 int cnn_run_load_start_weights(const struct cnn_registry *registry,
                                const struct cnn_manifest *manifest,
                                const struct cnn_variant *variant,
                                const struct cnn_run_options *options,
                                const struct cnn_node *model_node,
                                struct cnn_model *model,
+                               struct cnn_new_head *head,
                                struct cnn_error *err);
+
+/* A new head, when there is one: a note for the user (`label`:
+ * "experiment/variant") and run.json's "new_head" ({layer, index,
+ * detail}). */
+void cnn_run_note_new_head(const struct cnn_run_options *options,
+                           const char *label, const struct cnn_model *model,
+                           const struct cnn_new_head *head);
+int cnn_run_record_new_head(struct cnn_run_dir *dir,
+                            const struct cnn_model *model,
+                            const struct cnn_new_head *head,
+                            struct cnn_error *err);
 
 /* run.json's "model_from": {manifest, experiment, variant, weights}; no
  * field without model.from. */

@@ -495,6 +495,7 @@ struct variant_training {
     struct cnn_run_dir *dir;
     struct cnn_run_resume *resume;
     struct cnn_run_summary *summary;
+    const struct cnn_new_head *head; /* from the starting weights */
 };
 
 /* The manifest and run.json's start are written, and the observer told,
@@ -517,7 +518,8 @@ static int record_training_start(const struct variant_training *t,
     if (cnn_run_resume_record(t->resume, t->dir, t->data->train.count,
                               err) < 0 ||
         cnn_run_record_source(t->dir, t->variant, t->options->out_directory,
-                              err) < 0)
+                              err) < 0 ||
+        cnn_run_record_new_head(t->dir, t->model, t->head, err) < 0)
         return -1;
     return 0;
 }
@@ -686,12 +688,21 @@ int cnn_run_variant(const struct cnn_registry *registry,
                                    &summary->analyses_failed, err);
     } else if (status == 0) {
         struct cnn_data data;
+        /* Only a run that trains fine-tunes a new head: evaluating one
+         * fresh from the seed would measure nothing. */
+        struct cnn_new_head head = {.allowed = config.train.epochs > 0,
+                                    .layer = -1};
+        char label[512];
+        snprintf(label, sizeof label, "%s/%s", manifest->name,
+                 variant->path);
         /* model.weights or model.from replaces the seeded
          * initialisation; a file that does not fit fails before the data
-         * loads. */
+         * loads (but for a new head: another class count). */
         status = cnn_run_load_start_weights(registry, manifest, variant,
                                             options, config.model_node,
-                                            &model, err);
+                                            &model, &head, err);
+        if (status == 0)
+            cnn_run_note_new_head(options, label, &model, &head);
         if (status == 0)
             status = load_data(manifest, variant, &config, &model,
                                holds_earlier_run(summary->directory)
@@ -705,9 +716,6 @@ int cnn_run_variant(const struct cnn_registry *registry,
                 /* With the directory locked: no other run writes the
                  * state while it is read. */
                 struct cnn_run_resume resume;
-                char label[512];
-                snprintf(label, sizeof label, "%s/%s", manifest->name,
-                         variant->path);
                 status = cnn_run_resume_prepare(
                     &resume, summary->directory, label, variant->resolved,
                     &config, &model, data.train.count, options->resume,
@@ -717,7 +725,8 @@ int cnn_run_variant(const struct cnn_registry *registry,
                         .registry = registry, .manifest = manifest,
                         .variant = variant, .options = options,
                         .config = &config, .model = &model, .data = &data,
-                        .dir = &dir, .resume = &resume, .summary = summary};
+                        .dir = &dir, .resume = &resume, .summary = summary,
+                        .head = &head};
                     status = train_in_directory(&training, err);
                     cnn_run_resume_finish(&resume, status == 0);
                 }
