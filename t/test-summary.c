@@ -251,6 +251,8 @@ static void test_added_layers(struct cnn_registry *registry)
            "padding: same, avgpool2d, leaky-relu: table and module repr "
            "equal PyTorch's");
     free(text);
+    cnn_model_free(&model);
+}
 
 /* The edge model's text with conv1 marked `trainable: false`. */
 static char *frozen_model_text(void)
