@@ -59,7 +59,8 @@ libcnnlab_internal_la_SOURCES = \
 	core/analysis/analysis_timing.c \
 	core/run/nvml.c core/run/nvml.h core/run/run_analyses.c \
 	core/run/run_config.c core/run/run_config.h core/run/run_dir.c \
-	core/run/run_dir.h core/run/run_resume.c core/run/run_resume.h \
+	core/run/run_dir.h core/run/run_predictions.c \
+	core/run/run_predictions.h core/run/run_resume.c core/run/run_resume.h \
 	core/run/run_source.c core/run/run_source.h core/run/runner.c \
 	core/run/runner.h \
 	core/report/pages.h core/report/pages_experiment.c \

@@ -71,6 +71,21 @@ like "$manifest" "  split_seed: 1
 " "and the data's split seed, 1 by default"
 case "$manifest" in *seeds:*) ok 1 "and no seeds: list" ;; *) ok 0 "and no seeds: list" ;; esac
 
+# Each seed's run keeps its test predictions, for the table's McNemar
+# test: a line per test image, in the split's order.
+is "$(sed -n 1p out/s/b/seed-2/test-predictions.csv)" "index,label,predicted" \
+    "test-predictions.csv: its header"
+is "$(tail -n +2 out/s/b/seed-2/test-predictions.csv | cut -d, -f1 | tr '\n' ' ')" \
+    "$(seq 0 15 | tr '\n' ' ')" "test-predictions.csv: the 16 test images in order"
+is "$(cut -d, -f2 out/s/a/seed-1/test-predictions.csv)" \
+    "$(cut -d, -f2 out/s/b/seed-2/test-predictions.csv)" \
+    "test-predictions.csv: the same labels for every run (one split)"
+correct=$(awk -F, 'NR > 1 && $2 == $3 { n++ } END { print n + 0 }' out/s/b/seed-2/test-predictions.csv)
+test_b2=$(sed -n 's/.*"test_accuracy": \([0-9.]*\).*/\1/p' out/s/b/seed-2/run.json)
+is "$(awk -v c="$correct" 'BEGIN { printf "%.4f", 100 * c / 16 }')" \
+    "$(awk -v t="$test_b2" 'BEGIN { printf "%.4f", t }')" \
+    "test-predictions.csv: its correct images are run.json's test accuracy"
+
 # The seed drives initialisation, shuffling and dropout ...
 same out/s/a/seed-1/metrics.csv out/s/a/seed-2/metrics.csv
 ok $((! $?)) "two seeds: metrics.csv differs"
@@ -109,6 +124,8 @@ run single seed=1
 is "$status" 0 "seed=1 overrides seeds: a single run"
 test -f single/s/a/metrics.csv && test ! -e single/s/a/seed-1
 ok $? "a single run keeps the layout without seed-<s>"
+test ! -e single/s/a/test-predictions.csv
+ok $? "a single run writes no test-predictions.csv (its files as before)"
 same out/s/a/seed-1/metrics.csv single/s/a/metrics.csv
 ok $? "seed 1 of the repeated run equals the single run with seed: 1"
 # Without seeds the split still follows the run's seed, as it always did.
@@ -177,6 +194,13 @@ is "$(grep -c 'complete; --force reruns' out.stdout)" 4 \
     "a third seed: the first two are still complete"
 like "$(cat out/s/b/seed-3/run.json)" '"status": "complete"' \
     "a third seed: it trains"
+
+# The table's settings change no run: adding them trains nothing again.
+run out table.epoch_seconds=true 'table.epochs=[1]'
+is "$(grep -c 'complete; --force reruns' out.stdout)" 4 \
+    "a new table: setting: every run is still complete, none trains"
+like "$(cat out/s/table.md)" "epoch time (s)" "and the table has its new column"
+case "$(cat out/s/table.md)" in *stale*) ok 1 "no run is stale" ;; *) ok 0 "no run is stale" ;; esac
 
 # --- --resume of one interrupted seed ---
 CNNLAB_TEST_INTERRUPT_AFTER_BATCHES=3 run resumed --variant b --seed 2

@@ -35,7 +35,9 @@ enum cnn_table_status {
 };
 
 /* A resolved manifest's fingerprint: FNV-1a (64 bits, hex) of the tree as
- * cnn_node_write writes it, so comments and layout do not count. */
+ * cnn_node_write writes it, so comments and layout do not count, and
+ * without its `table:` (which changes the table, not the run: `cnnlab
+ * run` does not redo a run for it either). */
 #define CNN_TABLE_DIGEST_SIZE 17
 
 struct cnn_table_row {
@@ -104,6 +106,11 @@ const char *cnn_table_status_name(enum cnn_table_status status);
 int cnn_table_digest(const struct cnn_node *resolved,
                      char digest[CNN_TABLE_DIGEST_SIZE],
                      struct cnn_error *err);
+/* The fingerprint with `table:`, as experiment.yaml files written before
+ * `table:` was left out hold it. */
+int cnn_table_digest_whole(const struct cnn_node *resolved,
+                           char digest[CNN_TABLE_DIGEST_SIZE],
+                           struct cnn_error *err);
 
 /* The text of table.md and table.tex, written to `out` (the report
  * document puts them in its own files); -1 when out of memory. */

@@ -15,7 +15,8 @@ static struct cnn_node *scalar(const char *text)
     return cnn_node_new_scalar(text, (struct cnn_mark){0});
 }
 
-int cnn_table_digest(const struct cnn_node *resolved,
+/* FNV-1a of the tree as cnn_node_write writes it. */
+static int digest_of(const struct cnn_node *tree,
                      char digest[CNN_TABLE_DIGEST_SIZE],
                      struct cnn_error *err)
 {
@@ -24,7 +25,7 @@ int cnn_table_digest(const struct cnn_node *resolved,
     FILE *stream = open_memstream(&text, &length);
     if (!stream)
         return cnn_error_set(err, "out of memory");
-    int status = cnn_node_write(resolved, stream);
+    int status = cnn_node_write(tree, stream);
     if (fclose(stream) != 0 || status < 0) {
         free(text);
         return cnn_error_set(err, "cannot format a resolved manifest");
@@ -38,6 +39,28 @@ int cnn_table_digest(const struct cnn_node *resolved,
     snprintf(digest, CNN_TABLE_DIGEST_SIZE, "%016llx",
              (unsigned long long)hash);
     return 0;
+}
+
+int cnn_table_digest(const struct cnn_node *resolved,
+                     char digest[CNN_TABLE_DIGEST_SIZE],
+                     struct cnn_error *err)
+{
+    if (!cnn_node_get(resolved, "table"))
+        return digest_of(resolved, digest, err);
+    struct cnn_node *tree = cnn_node_clone(resolved);
+    if (!tree)
+        return cnn_error_set(err, "out of memory");
+    cnn_node_map_remove(tree, "table");
+    int status = digest_of(tree, digest, err);
+    cnn_node_free(tree);
+    return status;
+}
+
+int cnn_table_digest_whole(const struct cnn_node *resolved,
+                           char digest[CNN_TABLE_DIGEST_SIZE],
+                           struct cnn_error *err)
+{
+    return digest_of(resolved, digest, err);
 }
 
 /* [{name: N, [seed: S,] manifest: DIGEST}, ...] in manifest order, a

@@ -331,6 +331,9 @@ static int check_current(const char *variant_dir, struct cnn_table_row *row,
                                            sizeof message));
     else if (cnn_table_digest(resolved, digest, err) < 0)
         status = -1;
+    else if (strcmp(digest, row->expected_digest) != 0 &&
+             cnn_table_digest_whole(resolved, digest, err) < 0)
+        status = -1;
     else if (strcmp(digest, row->expected_digest) != 0)
         status = set_note(row, CNN_TABLE_STALE, err,
                           "%s is not what the last `cnnlab run` resolved "

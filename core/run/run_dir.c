@@ -223,18 +223,21 @@ static char *node_to_text(const struct cnn_node *node)
     return text;
 }
 
-/* Equal trees; with `ignore_analyses` the `analyses:` keys aside. */
+/* Equal trees, `table:` aside (it changes only the experiment's table);
+ * with `ignore_analyses` the `analyses:` keys aside too. */
 static int same_manifest(struct cnn_node *previous,
                          const struct cnn_node *resolved,
                          int ignore_analyses)
 {
-    if (!ignore_analyses)
-        return cnn_node_equal(previous, resolved);
     struct cnn_node *current = cnn_node_clone(resolved);
     if (!current)
         return 0;
-    cnn_node_map_remove(previous, "analyses");
-    cnn_node_map_remove(current, "analyses");
+    cnn_node_map_remove(previous, "table");
+    cnn_node_map_remove(current, "table");
+    if (ignore_analyses) {
+        cnn_node_map_remove(previous, "analyses");
+        cnn_node_map_remove(current, "analyses");
+    }
     int same = cnn_node_equal(previous, current);
     cnn_node_free(current);
     return same;

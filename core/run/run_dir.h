@@ -29,7 +29,8 @@ int cnn_run_dir_open(struct cnn_run_dir *dir, const char *path,
  * keeps every field. Fails naming the directory when it holds no run. */
 int cnn_run_dir_reopen(struct cnn_run_dir *dir, const char *path,
                        struct cnn_error *err);
-/* 1 when the directory holds a complete run of exactly this manifest. */
+/* 1 when the directory holds a complete run of exactly this manifest,
+ * `table:` aside: the experiment's table settings change no run. */
 int cnn_run_dir_is_complete(const char *path, const struct cnn_node *resolved);
 /* The same, `analyses:` aside: the training this manifest asks for is
  * done, and only its analyses may differ. */

@@ -11,6 +11,7 @@
 #include "run/nvml.h"
 #include "run/run_config.h"
 #include "run/run_dir.h"
+#include "run/run_predictions.h"
 #include "run/run_resume.h"
 #include "run/run_source.h"
 #include "run/runner.h"
@@ -604,6 +605,11 @@ static int train_in_directory(const struct variant_training *t,
         status = finish_data(t->dir, t->data, label, observer, err);
     if (status == 0)
         status = record_split(t->dir, config, t->data, err);
+    /* A seed's run keeps its test predictions for the table's McNemar
+     * comparison; a single run writes the files it always did. */
+    if (status == 0 && t->variant->repeated)
+        status = cnn_run_write_predictions(t->dir, config, t->model,
+                                           t->data, err);
     struct cnn_error decoding_error = {0};
     record_decoding(t->dir, t->data, &decoding_error);
     /* The run's outcome is recorded even when it failed; a failure to
