@@ -76,7 +76,10 @@ libcnnlab_internal_la_SOURCES = \
 	core/report/report_internal.h core/report/report_latex.c \
 	core/report/report_markdown.c core/report/report_pdf.c \
 	core/report/report_pictures.c core/report/report_run_files.c \
-	core/report/report_text.c
+	core/report/report_text.c core/report/table_compare.c \
+	core/report/table_csv_seeds.c core/report/table_format.c \
+	core/report/table_format.h core/report/table_summary.c \
+	core/report/table_write_seeds.c
 libcnnlab_internal_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCNNLAB_PLUGIN_DIR='"$(pkglibdir)"' \
 	-DCNNLAB_ABS_BUILDDIR='"$(abs_top_builddir)"'

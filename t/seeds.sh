@@ -139,18 +139,19 @@ other=$(fingerprint split/s/a/seed-1)
 ok $? "data.split_seed: 5 draws another split"
 is "$(fingerprint split/s/a/seed-2)" "$other" "the same for both seeds"
 
-# --- the table and the pages: a row per variant and seed ---
-csv=$(cat out/s/table.csv)
-is "$(head -1 out/s/table.csv | cut -d, -f1-3)" "variant,seed,train" \
-    "table.csv: a seed column after the variant"
-is "$(cut -d, -f1,2 out/s/table.csv | tail -n +2 | tr '\n' ' ')" \
-    "a,1 a,2 b,1 b,2 " "table.csv: a row per variant and seed, in order"
+# --- the table and the pages: a row per variant (t/table-seeds.sh checks
+# the numbers), the CSV a row per seed too ---
+is "$(head -1 out/s/table.csv | cut -d, -f1-4)" "row,variant,seed,n" \
+    "table.csv: the row's kind, the variant, the seed and n first"
+is "$(cut -d, -f1-3 out/s/table.csv | tail -n +2 | tr '\n' ' ')" \
+    "seed,a,1 seed,a,2 mean,a, std,a, seed,b,1 seed,b,2 mean,b, std,b, " \
+    "table.csv: a row per seed, then the variant's mean and std rows"
 test_b2=$(sed -n 's/.*"test_accuracy": \([0-9.]*\).*/\1/p' out/s/b/seed-2/run.json)
-is "$(awk -F, '$1 == "b" && $2 == 2 { print $5 }' out/s/table.csv)" \
+is "$(awk -F, '$1 == "seed" && $2 == "b" && $3 == 2 { print $7 }' out/s/table.csv)" \
     "$test_b2" "table.csv: b seed 2's test accuracy is its run.json's"
-like "$(cat out/s/table.md)" "| variant | seed | train (%)" \
-    "table.md: a seed column"
-like "$(cat out/s/table.tex)" "b & 2 & " "table.tex: b's seed 2 row"
+like "$(cat out/s/table.md)" "| variant |   n |" \
+    "table.md: a row per variant with n"
+like "$(cat out/s/table.tex)" "b & 2 & " "table.tex: b's row, n = 2"
 mkdir scan && cp -r out/s scan/s && rm scan/s/experiment.yaml
 "$CNNLAB" table scan/s > table.out 2>&1
 is "$?" 0 "cnnlab table without experiment.yaml"

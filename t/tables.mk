@@ -11,3 +11,7 @@ t_test_statistics_LDADD = $(CNN_TEST_LIBS)
 # the table and the pages per seed.
 TESTS += t/seeds.sh
 EXTRA_DIST += t/seeds.sh
+# The table with seeds: n, mean ± std recomputed from the runs, a missing
+# seed, table.compare's interval and McNemar's test against scipy.
+TESTS += t/table-seeds.sh
+EXTRA_DIST += t/table-seeds.sh

@@ -532,6 +532,28 @@ static int load_variants(struct cnn_manifest *manifest,
     return 0;
 }
 
+/* `table: {compare: V}` names one of the variants. Every variant resolves
+ * `table:` alike (a variant may not set it), so the first one's says. */
+static int check_table_compare(const struct cnn_manifest *manifest,
+                               struct cnn_error *err)
+{
+    const struct cnn_node *node =
+        cnn_node_get(manifest->variants[0].resolved, "table");
+    struct cnn_table_settings settings;
+    if (!node || cnn_table_settings_parse(node, &settings, err) < 0)
+        return node ? -1 : 0;
+    const char **names =
+        malloc((size_t)manifest->variant_count * sizeof *names);
+    if (!names)
+        return cnn_error_set(err, "out of memory");
+    for (int i = 0; i < manifest->variant_count; i++)
+        names[i] = manifest->variants[i].name;
+    int status = cnn_table_settings_check_compare(
+        node, &settings, names, manifest->variant_count, err);
+    free(names);
+    return status;
+}
+
 /* The most runs per variant `seeds:` or `repeats:` may ask for. */
 #define SEEDS_MAX 10000
 #define SEED_MAX 4294967295.0
@@ -796,6 +818,8 @@ int cnn_manifest_load_chain(struct cnn_manifest *manifest, const char *path,
     if (find_profile(manifest, profile_name, &profile, err) < 0)
         goto fail;
     if (load_variants(manifest, profile, overrides, override_count, err) < 0)
+        goto fail;
+    if (check_table_compare(manifest, err) < 0)
         goto fail;
     if (set_experiment_name(manifest, manifest->variants[0].resolved, err) <
         0)

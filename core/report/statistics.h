@@ -9,8 +9,8 @@
  * makes up a number: where the data cannot give one (fewer than two
  * values) the result is NAN or says so.
  *
- * Issue 20 builds the tables' ± columns and comparisons on these; they
- * are not shown in any table yet. */
+ * The tables of experiments with seeds show them (table_summary.c,
+ * table_compare.c). */
 #ifndef CNNLAB_STATISTICS_H
 #define CNNLAB_STATISTICS_H
 

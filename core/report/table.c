@@ -374,6 +374,10 @@ int cnn_table_read(struct cnn_table *table, const char *directory,
     free(experiment_path);
     for (int i = 0; status == 0 && i < table->row_count; i++)
         status = cnn_table_read_row(table, &table->rows[i], err);
+    if (status == 0 && cnn_table_has_seeds(table))
+        status = cnn_table_summarise(table, err);
+    if (status == 0 && cnn_table_has_seeds(table))
+        status = cnn_table_compare(table, err);
     if (status < 0)
         cnn_table_free(table);
     return status;
@@ -385,8 +389,12 @@ void cnn_table_free(struct cnn_table *table)
         free(table->rows[i].variant);
         free(table->rows[i].path);
         free(table->rows[i].note);
+        free(table->rows[i].seconds);
+        for (int c = 0; c < 4; c++)
+            free(table->rows[i].history[c]);
     }
     free(table->rows);
+    free(table->summaries);
     free(table->directory);
     free(table->experiment);
     memset(table, 0, sizeof *table);

@@ -20,6 +20,7 @@
 #include "cnnlab/params.h"
 #include "config/manifest.h"
 #include "config/table_settings.h"
+#include "report/statistics.h"
 
 enum cnn_table_status {
     CNN_TABLE_COMPLETE,
@@ -59,6 +60,54 @@ struct cnn_table_row {
     double epoch_val[CNN_TABLE_EPOCHS_MAX];
     int seconds_count;       /* epochs in epoch-seconds.csv */
     double seconds_mean, seconds_std; /* std: sample (n - 1); 0 for n = 1 */
+    double *seconds;         /* each epoch's wall time (seconds_count) */
+    /* One seed's run only: metrics.csv per epoch, for the curves across
+     * seeds (CNN_TABLE_HISTORY_* columns, history_count epochs). */
+    int history_count;
+    double *history[4];
+    /* With table.compare: this seed's test accuracy minus the reference
+     * variant's of the same seed; NAN when either is missing. */
+    double test_difference;
+};
+
+enum { CNN_TABLE_HISTORY_TRAIN_LOSS, CNN_TABLE_HISTORY_VAL_LOSS,
+       CNN_TABLE_HISTORY_TRAIN_ACCURACY, CNN_TABLE_HISTORY_VAL_ACCURACY };
+
+/* A variant's test accuracy against the reference variant's
+ * (table.compare), computed by cnn_table_compare. */
+enum cnn_table_compare_kind {
+    CNN_TABLE_COMPARE_NONE,      /* no table.compare */
+    CNN_TABLE_COMPARE_REFERENCE, /* the reference itself */
+    CNN_TABLE_COMPARE_INTERVAL,  /* two or more paired seeds */
+    CNN_TABLE_COMPARE_MCNEMAR,   /* one paired seed, both predictions */
+    CNN_TABLE_COMPARE_NOT_POSSIBLE, /* `why` says why */
+};
+
+struct cnn_table_comparison {
+    enum cnn_table_compare_kind kind;
+    /* INTERVAL: the paired differences (per seed, this - reference) and
+     * their 95 % interval; MCNEMAR: n = 1 and mean = the one difference. */
+    struct cnn_paired_interval interval;
+    long only_reference, only_variant; /* MCNEMAR: discordant images */
+    double p;                          /* MCNEMAR: two-sided exact p */
+    int marked;   /* the interval excludes 0, or p < 0.05 */
+    char why[96]; /* NOT_POSSIBLE: short, for a table cell */
+};
+
+/* With seeds: one variant's runs (rows first .. first + count - 1)
+ * summarised over its complete ones (n of them). */
+struct cnn_table_summary {
+    const char *variant;    /* the rows' */
+    int first, count, n;
+    long parameters;        /* -1 when no run is complete */
+    double mean[3], std[3]; /* train, val, test (%); std NAN for n < 2 */
+    /* At settings.epochs[i]: NAN when a complete run lacks the epoch. */
+    double epoch_mean[2][CNN_TABLE_EPOCHS_MAX];
+    double epoch_std[2][CNN_TABLE_EPOCHS_MAX];
+    /* Every epoch of every complete run, pooled. */
+    int seconds_count;
+    double seconds_mean, seconds_std; /* std NAN for fewer than 2 */
+    struct cnn_table_comparison compare;
 };
 
 struct cnn_table {
@@ -67,6 +116,9 @@ struct cnn_table {
     struct cnn_table_settings settings;
     int row_count;
     struct cnn_table_row *rows;
+    /* With seeds (cnn_table_has_seeds): one per variant, in row order. */
+    int summary_count;
+    struct cnn_table_summary *summaries;
 };
 
 /* Reads results/<experiment>/ as the header above says. A variant whose
@@ -88,6 +140,18 @@ int cnn_table_read_row(const struct cnn_table *table,
 int cnn_table_write_experiment(const struct cnn_manifest *manifest,
                                const char *out_directory,
                                struct cnn_error *err);
+
+/* With seeds: fills table->summaries from the rows (table_summary.c),
+ * then each summary's comparison (table_compare.c). cnn_table_read calls
+ * both. */
+int cnn_table_summarise(struct cnn_table *table, struct cnn_error *err);
+int cnn_table_compare(struct cnn_table *table, struct cnn_error *err);
+
+/* The summary's status for people: "complete", "2 of 3 seeds", or the
+ * status its runs share when none is complete ("not run"). */
+void cnn_table_summary_status(const struct cnn_table *table,
+                              const struct cnn_table_summary *summary,
+                              char *text, size_t size);
 
 /* Writes table.md, table.tex and table.csv into table->directory, each
  * atomically. */

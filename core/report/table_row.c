@@ -178,7 +178,21 @@ static int column_of(const char *header, const char *name)
     return -1;
 }
 
-#define MAX_COLUMNS 2
+#define MAX_COLUMNS 4
+
+/* "'a'", "'a' and 'b'", "'a', 'b' and 'c'": the columns a header needs. */
+static void name_list(const char *const *names, int count, char *text,
+                      size_t size)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (int i = 0; i < count && used < size; i++)
+        used += (size_t)snprintf(text + used, size - used, "%s'%s'",
+                                 i == 0 ? ""
+                                 : i == count - 1 ? " and "
+                                                  : ", ",
+                                 names[i]);
+}
 
 /* Reads `count` named columns of a per-epoch CSV whose first column is
  * `epoch` (1, 2, 3, ... in order): values[c] gets `*rows` numbers. A file
@@ -209,13 +223,12 @@ static int read_epoch_columns(const char *path, const char *const *names,
         usable &= columns[c] > 0;
     }
     int line_number = 1, status = 0;
+    char needed[256];
+    name_list(names, count, needed, sizeof needed);
     if (!usable)
         status = set_note(row, CNN_TABLE_UNREADABLE, err,
-                          "%s:1: the header needs 'epoch' first and '%s'%s%s"
-                          "%s: %s",
-                          path, names[0], count > 1 ? " and '" : "",
-                          count > 1 ? names[1] : "", count > 1 ? "'" : "",
-                          hint);
+                          "%s:1: the header needs 'epoch' first and %s: %s",
+                          path, needed, hint);
     for (line = next; usable && status == 0 && line && *line; line = next) {
         next = strchr(line, '\n');
         if (next)
@@ -254,31 +267,45 @@ static int read_epoch_columns(const char *path, const char *const *names,
     return status;
 }
 
+/* metrics.csv: the accuracies at table.epochs and, for one seed's run,
+ * every epoch's losses and accuracies (kept in row->history). */
 static int read_epochs(const struct cnn_table *table,
                        const char *variant_dir, struct cnn_table_row *row,
                        struct cnn_error *err)
 {
-    static const char *const names[] = {"train_accuracy", "val_accuracy"};
-    double *values[MAX_COLUMNS] = {NULL, NULL};
+    static const char *const all[] = {"train_loss", "val_loss",
+                                      "train_accuracy", "val_accuracy"};
+    const char *const *names = row->repeated ? all : all + 2;
+    int count = row->repeated ? 4 : 2, offset = row->repeated ? 2 : 0;
+    double *values[MAX_COLUMNS] = {NULL, NULL, NULL, NULL};
     int rows = 0;
     char *path = cnn_path_join(variant_dir, "metrics.csv");
-    int status = path ? read_epoch_columns(path, names, 2, values, &rows,
+    int status = path ? read_epoch_columns(path, names, count, values, &rows,
                                            row, err)
                       : cnn_error_set(err, "out of memory");
+    const double *train = values[offset], *val = values[offset + 1];
     for (int i = 0; status == 0 && row->status == CNN_TABLE_COMPLETE &&
                     i < table->settings.epoch_count;
          i++) {
         int epoch = table->settings.epochs[i];
         int ran = epoch <= row->epochs_run;
-        row->epoch_train[i] = ran ? values[0][epoch - 1] : NAN;
-        row->epoch_val[i] = ran ? values[1][epoch - 1] : NAN;
-        if (ran && (values[0][epoch - 1] > 100 || values[1][epoch - 1] > 100))
+        row->epoch_train[i] = ran ? train[epoch - 1] : NAN;
+        row->epoch_val[i] = ran ? val[epoch - 1] : NAN;
+        if (ran && (train[epoch - 1] > 100 || val[epoch - 1] > 100))
             status = set_note(row, CNN_TABLE_UNREADABLE, err,
                               "%s: epoch %d has an accuracy over 100%%",
                               path, epoch);
     }
-    free(values[0]);
-    free(values[1]);
+    if (status == 0 && row->status == CNN_TABLE_COMPLETE && row->repeated) {
+        /* The epochs the run finished: a stopped one may have more. */
+        row->history_count = rows < row->epochs_run ? rows : row->epochs_run;
+        for (int c = 0; c < 4; c++) {
+            row->history[c] = values[c];
+            values[c] = NULL;
+        }
+    }
+    for (int c = 0; c < MAX_COLUMNS; c++)
+        free(values[c]);
     free(path);
     return status;
 }
@@ -305,6 +332,8 @@ static int read_seconds(const char *variant_dir, struct cnn_table_row *row,
         row->seconds_count = n;
         row->seconds_mean = mean;
         row->seconds_std = n > 1 ? sqrt(squares / (n - 1)) : 0;
+        row->seconds = values[0]; /* pooled across seeds */
+        values[0] = NULL;
     }
     free(values[0]);
     free(path);
@@ -402,7 +431,7 @@ static int read_run(const struct cnn_table *table, const char *variant_dir,
         row->expected_digest[0])
         status = check_current(variant_dir, row, err);
     if (status == 0 && row->status == CNN_TABLE_COMPLETE &&
-        table->settings.epoch_count > 0)
+        (table->settings.epoch_count > 0 || row->repeated))
         status = read_epochs(table, variant_dir, row, err);
     if (status == 0 && row->status == CNN_TABLE_COMPLETE &&
         table->settings.epoch_seconds)
@@ -414,6 +443,7 @@ int cnn_table_read_row(const struct cnn_table *table,
                        struct cnn_table_row *row, struct cnn_error *err)
 {
     row->status = CNN_TABLE_NOT_RUN;
+    row->test_difference = NAN;
     char *variant_dir = cnn_path_join(table->directory, row->path);
     if (!variant_dir)
         return cnn_error_set(err, "out of memory");
