@@ -79,7 +79,8 @@ libcnnlab_internal_la_SOURCES = \
 	core/report/report_text.c core/report/table_compare.c \
 	core/report/table_csv_seeds.c core/report/table_format.c \
 	core/report/table_format.h core/report/table_summary.c \
-	core/report/table_write_seeds.c
+	core/report/table_write_seeds.c core/report/table_curves.c \
+	core/report/table_curves.h
 libcnnlab_internal_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCNNLAB_PLUGIN_DIR='"$(pkglibdir)"' \
 	-DCNNLAB_ABS_BUILDDIR='"$(abs_top_builddir)"'
@@ -128,6 +129,11 @@ cnnlab_SOURCES = \
 	core/cli/cli_summary.c core/cli/cli_table.c core/cli/cli_validate.c \
 	core/cli/cli_validate.h core/cli/main.c core/cli/sweep.h \
 	core/cli/sweep_local.c core/cli/sweep_options.c core/cli/sweep_plan.c \
-	core/cli/sweep_slurm.c
-cnnlab_LDADD = $(CNN_INTERNAL_LIBS) -ljansson
+	core/cli/sweep_slurm.c core/cli/cli_curves.c \
+	plugins/analyses/plot.c plugins/analyses/plot.h
+# The command, unlike the core library, links cairo: `cnnlab table` draws
+# the curves across seeds with the curves analysis's plot.c
+# (core/cli/cli_curves.c includes it as "analyses/plot.h").
+cnnlab_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins $(CAIRO_CFLAGS)
+cnnlab_LDADD = $(CNN_INTERNAL_LIBS) -ljansson $(CAIRO_LIBS) $(LIBM)
 EXTRA_cnnlab_DEPENDENCIES = core/libcnnlab.dynamic-list core/libcnnlab.extern.ld

@@ -5,7 +5,8 @@
 # 3 seeds"; table.compare's paired interval against scipy's t quantile,
 # marked when it excludes 0; McNemar's test with one seed, its discordant
 # counts from the runs' test-predictions.csv and its p-value from
-# scipy.stats.binomtest. The statistics checks need /usr/bin/python3 (and
+# scipy.stats.binomtest; each variant's curves across seeds (item 3).
+# The statistics checks need /usr/bin/python3 (and
 # scipy for the expected quantiles and p-values); without them they skip.
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
 
@@ -256,6 +257,64 @@ sed '2s/^0,\([0-9]\)/0,9/' one/s/b/seed-1/test-predictions.csv \
 "$CNNLAB" table hand1/s > hand1.out 2>&1
 is "$(md_row b hand1/s/table.md | awk -F'|' '{ print $NF }')" "other test images" \
     "predictions of other images (a label differs): no test"
+
+# --- curves across seeds: a mean line over a band, per variant ---
+png_signature=$(printf '\211PNG\r\n\032\n' | od -An -tx1)
+for v in a b; do
+    for what in loss accuracy; do
+        file=out/s/$v/curves-$what
+        is "$(head -c 8 "$file.png" 2> /dev/null | od -An -tx1)" "$png_signature" \
+            "$v/curves-$what.png: a PNG beside the seed folders"
+        like "$(head -c 300 "$file.svg" 2> /dev/null)" "<svg" \
+            "$v/curves-$what.svg: an SVG"
+        # The band: one translucent filled shape per series (train, val).
+        is "$(grep -o 'fill-opacity:0.2' "$file.svg" | wc -l)" 2 \
+            "$v/curves-$what.svg: a band for train and one for validation"
+    done
+done
+# curves.csv holds the numbers drawn: per epoch the mean, lowest and
+# highest of each metrics.csv column over the seeds.
+curves_expected() { # curves_expected DIR VARIANT SEED...
+    "$python" - "$@" <<'PY'
+import csv, sys
+directory, variant, seeds = sys.argv[1], sys.argv[2], sys.argv[3:]
+runs = [list(csv.DictReader(open(f"{directory}/s/{variant}/seed-{s}/metrics.csv")))
+        for s in seeds]
+print("epoch,seeds," + ",".join(f"{c}_{w}" for c in
+      ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+      for w in ("mean", "low", "high")))
+for e in range(len(runs[0])):
+    cells = [str(e + 1), str(len(runs))]
+    for c in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+        v = [float(r[e][c]) for r in runs]
+        cells += [repr(sum(v) / len(v)), repr(min(v)), repr(max(v))]
+    print(",".join(cells))
+PY
+}
+same_numbers() { # same_numbers FILE FILE: equal cells, numbers within 1e-9
+    awk -F, 'NR == FNR { line[FNR] = $0; next }
+        { n = split(line[FNR], a, ","); if (n != NF) bad = 1
+          for (i = 1; i <= NF; i++) if ($i != a[i] && ($i - a[i] > 1e-9 || a[i] - $i > 1e-9)) bad = 1 }
+        END { exit bad || FNR != length(line) }' "$1" "$2"
+}
+if needs $have_python "curves.csv against the seeds' metrics.csv" python3; then
+    curves_expected out a 1 2 3 > curves.a
+    same_numbers curves.a out/s/a/curves.csv
+    ok $? "a/curves.csv: per epoch the mean, lowest and highest of the 3 seeds"
+fi
+cp -r out redraw && rm redraw/s/*/curves-*
+"$CNNLAB" table redraw/s > redraw.out 2>&1
+cmp -s out/s/b/curves-loss.png redraw/s/b/curves-loss.png
+ok $? "cnnlab table draws them again from the results, the same bytes"
+"$CNNLAB" table missing/s > /dev/null 2>&1
+if needs $have_python "the curves of the seeds left" python3; then
+    curves_expected missing b 1 2 > curves.b
+    same_numbers curves.b missing/s/b/curves.csv
+    ok $? "a missing seed: b's curves are of the 2 complete seeds"
+fi
+"$CNNLAB" run --quiet --out single s.yaml seed=1 > single.out 2>&1
+test ! -e single/s/a/curves-loss.png && test ! -e single/s/curves-loss.png
+ok $? "without seeds nothing is drawn across seeds"
 
 # --- compare: a variant the manifest lacks is an error at its line ---
 sed 's/compare: a,/compare: c,/' s.yaml > bad.yaml

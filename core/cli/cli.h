@@ -63,6 +63,11 @@ int cnn_cli_compare(int argc, char **argv);
 int cnn_cli_report_document(int argc, char **argv);
 /* `cnnlab table DIR...` (argv as main got it). */
 int cnn_cli_table(int argc, char **argv);
+/* For a table with seeds: every variant's curves across seeds,
+ * <variant>/curves-{loss,accuracy}.{png,svg} (cli_curves.c). */
+struct cnn_table;
+int cnn_cli_draw_seed_curves(const struct cnn_table *table,
+                             struct cnn_error *err);
 /* `cnnlab eval MANIFEST --weights FILE [--split S] ...` (argv as main got
  * it): evaluates a weights file on one split, training nothing. */
 int cnn_cli_eval(int argc, char **argv);

@@ -48,6 +48,9 @@ static int regenerate(const char *directory, struct cnn_error *err)
     int status = cnn_table_write(&table, err);
     if (status == 0)
         print_written(&table);
+    /* The curves across seeds, before the pages that show them. */
+    if (status == 0 && cnn_table_has_seeds(&table))
+        status = cnn_cli_draw_seed_curves(&table, err);
     /* The report pages show the table: rewritten with it. */
     if (status == 0)
         status = cnn_pages_write(&table, err);

@@ -408,8 +408,8 @@ static int read_run(const struct cnn_table *table, const char *variant_dir,
     rerun_hint(row, hint, sizeof hint);
     if (stat(path, &info) != 0) {
         status = set_note(row, CNN_TABLE_NOT_RUN, err,
-                          "%s has no run.json: the variant never started",
-                          variant_dir);
+                          "%s has no run.json: the %s never started",
+                          variant_dir, row->repeated ? "run" : "variant");
     } else if (!(run = cnn_json_load_regular(path, 0, &json_error))) {
         status = set_note(row, CNN_TABLE_UNREADABLE, err,
                           "%s:%d:%d: not valid JSON (%s): %s", path,

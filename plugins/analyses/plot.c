@@ -150,6 +150,33 @@ static void draw_axes(cairo_t *cr, const struct frame *f,
     cairo_restore(cr);
 }
 
+/* The band from low to high where both are finite, lighter than the
+ * line: one filled shape per unbroken stretch. */
+static void draw_band(cairo_t *cr, const struct frame *f,
+                      const struct plot_series *s, const double *colour)
+{
+    cairo_save(cr);
+    cairo_rectangle(cr, f->x0, f->y0, f->x1 - f->x0, f->y1 - f->y0);
+    cairo_clip(cr);
+    cairo_set_source_rgba(cr, colour[0], colour[1], colour[2], 0.2);
+    for (int start = 0; start < s->count;) {
+        int end = start;
+        while (end < s->count && isfinite(s->low[end]) &&
+               isfinite(s->high[end]))
+            end++;
+        if (end > start) {
+            for (int i = start; i < end; i++)
+                cairo_line_to(cr, to_x(f, s->x[i]), to_y(f, s->high[i]));
+            for (int i = end - 1; i >= start; i--)
+                cairo_line_to(cr, to_x(f, s->x[i]), to_y(f, s->low[i]));
+            cairo_close_path(cr);
+            cairo_fill(cr);
+        }
+        start = end + 1;
+    }
+    cairo_restore(cr);
+}
+
 static void draw_series(cairo_t *cr, const struct frame *f,
                         const struct plot_series *s, const double *colour)
 {
@@ -229,16 +256,22 @@ static void data_range(const struct plot *plot, double *x_low,
 {
     *x_low = *y_low = INFINITY;
     *x_high = *y_high = -INFINITY;
-    for (int i = 0; i < plot->series_count; i++)
-        for (int k = 0; k < plot->series[i].count; k++) {
-            double x = plot->series[i].x[k], y = plot->series[i].y[k];
+    for (int i = 0; i < plot->series_count; i++) {
+        const struct plot_series *s = &plot->series[i];
+        for (int k = 0; k < s->count; k++) {
+            double x = s->x[k], y = s->y[k];
             if (!isfinite(x) || !isfinite(y))
                 continue;
             *x_low = fmin(*x_low, x);
             *x_high = fmax(*x_high, x);
+            *y_low = fmin(*y_low, s->low && isfinite(s->low[k]) ? s->low[k]
+                                                                 : y);
+            *y_high = fmax(*y_high,
+                           s->high && isfinite(s->high[k]) ? s->high[k] : y);
             *y_low = fmin(*y_low, y);
             *y_high = fmax(*y_high, y);
         }
+    }
     if (!isfinite(*x_low)) { /* nothing finite: an empty frame */
         *x_low = *y_low = 0;
         *x_high = *y_high = 1;
@@ -263,6 +296,9 @@ static void draw(cairo_t *cr, const struct plot *plot, double width,
     };
     draw_heading(cr, plot, width);
     draw_axes(cr, &f, plot);
+    for (int i = 0; i < plot->series_count; i++)
+        if (plot->series[i].low && plot->series[i].high)
+            draw_band(cr, &f, &plot->series[i], series_colours[i]);
     for (int i = 0; i < plot->series_count; i++)
         draw_series(cr, &f, &plot->series[i], series_colours[i]);
 }

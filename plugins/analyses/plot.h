@@ -1,7 +1,9 @@
 /* cnnlab — line charts for analyses, drawn with cairo: a title, a legend
  * under it, axes with round-number ticks and labels, a light grid, and one
- * line with markers per series. The same drawing goes to PNG (pixels) and
- * SVG (points), rendered in memory. */
+ * line with markers per series, optionally over a band. The same drawing
+ * goes to PNG (pixels) and SVG (points), rendered in memory. The cnnlab
+ * command compiles this file too, for `cnnlab table`'s curves across
+ * seeds (core/cli/cli_curves.c). */
 #ifndef CNNLAB_PLOT_H
 #define CNNLAB_PLOT_H
 
@@ -15,6 +17,10 @@ struct plot_series {
     const char *label;
     const double *x, *y;     /* count points; non-finite y breaks the line */
     int count;
+    /* Optional (both or neither): a band from low to high at each x,
+     * drawn in the series' colour, lighter, under the line (the spread
+     * of repeated runs). */
+    const double *low, *high;
 };
 
 struct plot {
