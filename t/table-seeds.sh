@@ -5,7 +5,8 @@
 # 3 seeds"; table.compare's paired interval against scipy's t quantile,
 # marked when it excludes 0; McNemar's test with one seed, its discordant
 # counts from the runs' test-predictions.csv and its p-value from
-# scipy.stats.binomtest; each variant's curves across seeds (item 3).
+# scipy.stats.binomtest; each variant's curves across seeds (item 3); the
+# pages' ± and comparison columns and the runs behind each row (item 4).
 # The statistics checks need /usr/bin/python3 (and
 # scipy for the expected quantiles and p-values); without them they skip.
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
@@ -315,6 +316,38 @@ fi
 "$CNNLAB" run --quiet --out single s.yaml seed=1 > single.out 2>&1
 test ! -e single/s/a/curves-loss.png && test ! -e single/s/curves-loss.png
 ok $? "without seeds nothing is drawn across seeds"
+
+# --- the pages: the ± and comparison columns, the runs behind each row ---
+set_test hand/s/b/seed-1 56.25
+"$CNNLAB" table hand/s > hand.out 2>&1
+page=$(cat hand/s/index.html)
+like "$page" "<td class=\"r\">50.00 ± 2.50</td>" \
+    "index.html: the table's mean ± std cells"
+like "$page" "<th class=\"r\">Δ test vs a</th>" "index.html: the comparison column"
+like "$page" "<strong>+6.25 [" "index.html: an interval that excludes 0 is bold"
+like "$page" "<li>b: complete; runs: <a href=\"#variant-4\">seed 1</a> (complete), <a href=\"#variant-5\">seed 2</a> (complete), <a href=\"#variant-6\">seed 3</a> (complete)</li>" \
+    "index.html: b's row lists its seeds' runs, linked to their sections"
+like "$page" '<section id="variant-5">
+<h2>b (seed 2)</h2>' "index.html: the section seed 2's link leads to"
+like "$page" "<h2>Curves across seeds</h2>" "index.html: a section of curves across seeds"
+like "$page" '<img alt="curves-loss.png" src="data:image/png;base64,' \
+    "index.html: the curves embedded"
+like "$page" 'href="b/curves.csv"' "index.html: and their numbers linked"
+like "$(cat missing/s/index.html)" "b: 2 of 3 seeds; runs:" \
+    "index.html: a variant missing a seed says so"
+if [ -x "${CNNLAB_BUILDDIR:-.}/t/pages-check" ]; then
+    "${CNNLAB_BUILDDIR:-.}/t/pages-check" hand/s/index.html hand/index.html \
+        > pages.out 2>&1
+    ok $? "t/pages-check: every link, anchor and picture of the pages resolves"
+    sed 's/^/# /' pages.out
+else
+    skip "t/pages-check: every link, anchor and picture of the pages resolves" "t/pages-check is not built"
+fi
+# results/index.html: the best variant by its mean, not the luckiest run.
+like "$(cat hand/index.html)" "<td>56.25 ± 1.25 (b, mean of 3 seeds)</td>" \
+    "results/index.html: the best mean test accuracy ± std, and its variant"
+like "$(cat one/index.html)" ", mean of 1 seed)</td>" \
+    "results/index.html: one seed, no ±"
 
 # --- compare: a variant the manifest lacks is an error at its line ---
 sed 's/compare: a,/compare: c,/' s.yaml > bad.yaml

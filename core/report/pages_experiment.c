@@ -48,6 +48,22 @@ static int table_section(FILE *out, const struct cnn_table *table,
     return 0;
 }
 
+/* Without seeds: each variant linked to its section, with its status. */
+static void variant_list(FILE *out, const struct cnn_table *table)
+{
+    fputs("<h2>Variants</h2>\n<ul>\n", out);
+    char label[512];
+    for (int i = 0; i < table->row_count; i++) {
+        fprintf(out, "<li><a href=\"#variant-%d\">", i + 1);
+        cnn_table_row_label(&table->rows[i], label, sizeof label);
+        cnn_pages_text(out, label);
+        fputs("</a>: ", out);
+        cnn_pages_text(out, cnn_table_status_name(table->rows[i].status));
+        fputs("</li>\n", out);
+    }
+    fputs("</ul>\n", out);
+}
+
 static int experiment_page(struct cnn_pages_writer *writer,
                            const struct cnn_table *table,
                            struct cnn_error *err)
@@ -61,17 +77,14 @@ static int experiment_page(struct cnn_pages_writer *writer,
     fputs("</h1>\n", out);
     if (table_section(out, table, err) < 0)
         return -1;
-    fputs("<h2>Variants</h2>\n<ul>\n", out);
     char label[512];
-    for (int i = 0; i < table->row_count; i++) {
-        fprintf(out, "<li><a href=\"#variant-%d\">", i + 1);
-        cnn_table_row_label(&table->rows[i], label, sizeof label);
-        cnn_pages_text(out, label);
-        fputs("</a>: ", out);
-        cnn_pages_text(out, cnn_table_status_name(table->rows[i].status));
-        fputs("</li>\n", out);
+    if (cnn_table_has_seeds(table)) {
+        cnn_pages_seed_runs(out, table);
+        if (cnn_pages_seed_curves(writer, table, err) < 0)
+            return -1;
+    } else {
+        variant_list(out, table);
     }
-    fputs("</ul>\n", out);
     for (int i = 0; i < table->row_count; i++) {
         /* Ids by position: a variant name need not be a valid id. */
         fprintf(out, "<section id=\"variant-%d\">\n<h2>", i + 1);
@@ -168,7 +181,9 @@ static void index_row(FILE *out, const char *results_directory,
         fprintf(out, "<td class=\"r\">%d</td><td class=\"r\">%d</td><td>",
                 table.row_count, complete);
     }
-    if (best >= 0) {
+    if (cnn_table_has_seeds(&table)) {
+        cnn_pages_seed_best(out, &table); /* means, not the luckiest run */
+    } else if (best >= 0) {
         char label[512];
         cnn_table_row_label(&table.rows[best], label, sizeof label);
         fprintf(out, "%.1f (", table.rows[best].test);

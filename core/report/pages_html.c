@@ -65,7 +65,7 @@ static const char style_sheet[] =
     "table{border-collapse:collapse;margin:.5em 0}\n"
     "th,td{border:1px solid #ccc;padding:.2em .6em;vertical-align:top}\n"
     "th{background:#f3f3f3}table.meta th{text-align:left}\n"
-    "td.r,th.r{text-align:right}"
+    "td.r,th.r{text-align:right}td.r{white-space:nowrap}"
     "td.c,th.c{text-align:center}\n"
     "pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:90%}\n"
     "figure{display:inline-block;margin:.5em;vertical-align:top}\n"

@@ -66,6 +66,16 @@ void cnn_pages_metadata(FILE *out, const json_t *info);
 /* run.json's "analyses": each analysis and its outcome, failures marked. */
 void cnn_pages_outcomes(FILE *out, const json_t *analyses);
 
+/* An experiment with seeds (pages_seeds.c): the variants with their
+ * runs linked to their sections; each variant's curves across seeds; and
+ * for results/index.html the best variant by mean test accuracy
+ * ("56.17 ± 0.97 (b, mean of 3 seeds)"), nothing when none has one. */
+void cnn_pages_seed_runs(FILE *out, const struct cnn_table *table);
+int cnn_pages_seed_curves(struct cnn_pages_writer *writer,
+                          const struct cnn_table *table,
+                          struct cnn_error *err);
+void cnn_pages_seed_best(FILE *out, const struct cnn_table *table);
+
 /* Compares names with runs of digits as numbers ("x-2" < "x-10"). */
 int cnn_pages_name_compare(const char *a, const char *b);
 
