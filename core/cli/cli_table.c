@@ -67,7 +67,10 @@ int cnn_cli_table(int argc, char **argv)
                  "Writes DIR/table.md, table.tex and table.csv from the "
                  "results in DIR\n(results/<experiment>, as `cnnlab run` "
                  "wrote it), without training, and the report\npages "
-                 "DIR/index.html and DIR/../index.html (docs/pages.md).");
+                 "DIR/index.html and DIR/../index.html (docs/pages.md). "
+                 "With seeds, also\neach variant's curves across seeds, "
+                 "DIR/<variant>/curves-{loss,accuracy}.{png,svg}\nand "
+                 "curves.csv.");
             return CNN_EXIT_OK;
         }
         if (argv[i][0] == '-') {

@@ -1,7 +1,7 @@
 /* cnnlab — an experiment's results table: one row per run (a variant, or
- * with `seeds:` one row per variant and seed), read from the run
- * directories under results/<experiment>/, written as table.md, table.tex
- * (booktabs) and table.csv beside them.
+ * with `seeds:` one row per variant and seed, summarised per variant in
+ * `summaries`), read from the run directories under results/<experiment>/,
+ * written as table.md, table.tex (booktabs) and table.csv beside them.
  *
  * The table is a function of what is on disk only, so `cnnlab table DIR`
  * regenerates byte-identical files from the same results. The variant
