@@ -75,10 +75,11 @@ static int read_predictions(const struct cnn_table *table,
         }
         if (*count == capacity) {
             capacity = capacity ? 2 * capacity : 1024;
-            int *grown_labels = realloc(*labels, (size_t)capacity * sizeof(int));
+            size_t size = (size_t)capacity * sizeof(int);
+            int *grown_labels = realloc(*labels, size);
             if (grown_labels)
                 *labels = grown_labels;
-            int *grown = realloc(*predicted, (size_t)capacity * sizeof(int));
+            int *grown = realloc(*predicted, size);
             if (grown)
                 *predicted = grown;
             if (!grown_labels || !grown) {

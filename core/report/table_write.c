@@ -15,6 +15,10 @@
 #include "report/table.h"
 #include "report/table_format.h"
 
+#define CELL_SIZE CNN_TABLE_CELL_SIZE
+#define LATEX CNN_TABLE_LATEX
+#define MARKDOWN CNN_TABLE_MARKDOWN
+
 static int needs_status_column(const struct cnn_table *table)
 {
     for (int i = 0; i < table->row_count; i++)
@@ -34,40 +38,40 @@ static void row_cell(const struct cnn_table *table,
                      const struct cnn_table_row *row, int column,
                      enum cnn_table_format format, char *out)
 {
-    const char *dash = format == CNN_TABLE_LATEX ? "--" : "-";
+    const char *dash = format == LATEX ? "--" : "-";
     int epochs = table->settings.epoch_count;
     int complete = row->status == CNN_TABLE_COMPLETE;
     int seconds_column = table->settings.epoch_seconds ? 5 + 2 * epochs : -1;
     if (column == 0) {
-        if (format == CNN_TABLE_LATEX)
-            cnn_table_escape_latex(row->variant, out, CNN_TABLE_CELL_SIZE);
+        if (format == LATEX)
+            cnn_table_escape_latex(row->variant, out, CELL_SIZE);
         else
-            cnn_table_escape_markdown(row->variant, out, CNN_TABLE_CELL_SIZE);
+            cnn_table_escape_markdown(row->variant, out, CELL_SIZE);
     } else if (column == column_count(table) - 1 &&
                needs_status_column(table)) {
-        snprintf(out, CNN_TABLE_CELL_SIZE, "%s", cnn_table_status_name(row->status));
+        snprintf(out, CELL_SIZE, "%s", cnn_table_status_name(row->status));
     } else if (!complete) {
-        snprintf(out, CNN_TABLE_CELL_SIZE, "%s", dash);
+        snprintf(out, CELL_SIZE, "%s", dash);
     } else if (column <= 3) {
         double values[] = {row->train, row->val, row->test};
-        snprintf(out, CNN_TABLE_CELL_SIZE, "%.1f", values[column - 1]);
+        snprintf(out, CELL_SIZE, "%.1f", values[column - 1]);
     } else if (column == 4) {
-        cnn_table_group_thousands(row->parameters, out, CNN_TABLE_CELL_SIZE);
+        cnn_table_group_thousands(row->parameters, out, CELL_SIZE);
     } else if (column == seconds_column) {
         if (row->seconds_count > 1)
-            snprintf(out, CNN_TABLE_CELL_SIZE, "%.2f %s %.2f", row->seconds_mean,
-                     format == CNN_TABLE_LATEX ? "$\\pm$" : "\xc2\xb1", /* ± */
+            snprintf(out, CELL_SIZE, "%.2f %s %.2f", row->seconds_mean,
+                     format == LATEX ? "$\\pm$" : "\xc2\xb1", /* ± */
                      row->seconds_std);
         else
-            snprintf(out, CNN_TABLE_CELL_SIZE, "%.2f", row->seconds_mean);
+            snprintf(out, CELL_SIZE, "%.2f", row->seconds_mean);
     } else {
         int index = (column - 5) / 2;
         double value = (column - 5) % 2 == 0 ? row->epoch_train[index]
                                               : row->epoch_val[index];
         if (isnan(value))
-            snprintf(out, CNN_TABLE_CELL_SIZE, "%s", dash);
+            snprintf(out, CELL_SIZE, "%s", dash);
         else
-            snprintf(out, CNN_TABLE_CELL_SIZE, "%.1f", value);
+            snprintf(out, CELL_SIZE, "%.1f", value);
     }
 }
 
@@ -77,22 +81,24 @@ static void header_cell(const struct cnn_table *table, int column,
                         enum cnn_table_format format, char *out)
 {
     int epochs = table->settings.epoch_count;
-    int grouped = format == CNN_TABLE_LATEX && epochs > 0;
-    const char *percent = grouped ? "" : format == CNN_TABLE_LATEX ? " (\\%)" : " (%)";
+    int grouped = format == LATEX && epochs > 0;
+    const char *percent = grouped           ? ""
+                          : format == LATEX ? " (\\%)"
+                                            : " (%)";
     static const char *const names[] = {"variant", "train", "val", "test",
                                         "parameters"};
     if (column < 5)
-        snprintf(out, CNN_TABLE_CELL_SIZE, "%s%s", names[column],
+        snprintf(out, CELL_SIZE, "%s%s", names[column],
                  column >= 1 && column <= 3 ? percent : "");
     else if (column < 5 + 2 * epochs && grouped)
-        snprintf(out, CNN_TABLE_CELL_SIZE, "%s", (column - 5) % 2 ? "val" : "train");
+        snprintf(out, CELL_SIZE, "%s", (column - 5) % 2 ? "val" : "train");
     else if (column < 5 + 2 * epochs)
-        snprintf(out, CNN_TABLE_CELL_SIZE, "%s@%d%s", (column - 5) % 2 ? "val" : "train",
+        snprintf(out, CELL_SIZE, "%s@%d%s", (column - 5) % 2 ? "val" : "train",
                  table->settings.epochs[(column - 5) / 2], percent);
     else if (column == 5 + 2 * epochs && table->settings.epoch_seconds)
-        snprintf(out, CNN_TABLE_CELL_SIZE, "epoch time (s)");
+        snprintf(out, CELL_SIZE, "epoch time (s)");
     else
-        snprintf(out, CNN_TABLE_CELL_SIZE, "status");
+        snprintf(out, CELL_SIZE, "status");
 }
 
 static int is_left_aligned(const struct cnn_table *table, int column)
@@ -107,12 +113,13 @@ static int write_markdown(const struct cnn_table *table, FILE *out)
     int *widths = calloc((size_t)columns, sizeof *widths);
     if (!widths)
         return -1;
-    char cell[CNN_TABLE_CELL_SIZE];
+    char cell[CELL_SIZE];
     for (int c = 0; c < columns; c++) {
-        header_cell(table, c, CNN_TABLE_MARKDOWN, cell);
-        widths[c] = cnn_table_display_width(cell) > 3 ? cnn_table_display_width(cell) : 3;
+        header_cell(table, c, MARKDOWN, cell);
+        int width = cnn_table_display_width(cell);
+        widths[c] = width > 3 ? width : 3;
         for (int r = 0; r < table->row_count; r++) {
-            row_cell(table, &table->rows[r], c, CNN_TABLE_MARKDOWN, cell);
+            row_cell(table, &table->rows[r], c, MARKDOWN, cell);
             if (cnn_table_display_width(cell) > widths[c])
                 widths[c] = cnn_table_display_width(cell);
         }
@@ -129,9 +136,9 @@ static int write_markdown(const struct cnn_table *table, FILE *out)
                 fputs(left ? "" : ":", out);
             } else {
                 if (r == -2)
-                    header_cell(table, c, CNN_TABLE_MARKDOWN, cell);
+                    header_cell(table, c, MARKDOWN, cell);
                 else
-                    row_cell(table, &table->rows[r], c, CNN_TABLE_MARKDOWN, cell);
+                    row_cell(table, &table->rows[r], c, MARKDOWN, cell);
                 cnn_table_pad(out, cell, widths[c], left);
             }
             fputs(" |", out);
@@ -145,12 +152,12 @@ static int write_markdown(const struct cnn_table *table, FILE *out)
 static void latex_row(FILE *out, const struct cnn_table *table,
                       const struct cnn_table_row *row)
 {
-    char cell[CNN_TABLE_CELL_SIZE];
+    char cell[CELL_SIZE];
     for (int c = 0; c < column_count(table); c++) {
         if (row)
-            row_cell(table, row, c, CNN_TABLE_LATEX, cell);
+            row_cell(table, row, c, LATEX, cell);
         else
-            header_cell(table, c, CNN_TABLE_LATEX, cell);
+            header_cell(table, c, LATEX, cell);
         fprintf(out, "%s%s", c ? " & " : "", cell);
     }
     fputs(" \\\\\n", out);
