@@ -572,6 +572,61 @@ static void check_batch_change(void)
     }
 }
 
+/* Max pooling's backward after an inference forward (gradients of a
+ * model in evaluation mode, as the attribution analyses take them) finds
+ * the maxima again and gives the same bits as after a training forward:
+ * the 2x2 path, a padded 3/2 window, and planes full of ties (the first
+ * maximum wins in both) and with -0 and NaN (which the inference forward
+ * handles on another path). */
+static void check_maxpool_after_inference(const char *what,
+                                          const char *const *settings,
+                                          int ties)
+{
+    struct test_layer t;
+    struct cnn_shape input = {3, 9, 10};
+    int n = 2;
+    int ran = test_layer_make_list(&t, "maxpool2d", input, settings) == 0;
+    struct cnn_tensor x = tensor_new(n, input);
+    struct cnn_tensor y = tensor_new(n, t.layer.output);
+    struct cnn_tensor dy = tensor_new(n, t.layer.output);
+    struct cnn_tensor trained = tensor_new(n, input);
+    struct cnn_tensor inferred = tensor_new(n, input);
+    size_t count = cnn_tensor_count(&x);
+    fill_uniform(x.data, count, -1.0f, 1.0f);
+    for (size_t i = 0; ties && i < count; i++)
+        x.data[i] = i % 7 == 0 ? NAN : i % 3 == 0 ? -0.0f
+                                                  : (float)(i % 2);
+    fill_uniform(dy.data, cnn_tensor_count(&dy), -1.0f, 1.0f);
+    poison(inferred.data, count);
+    ran = ran && test_layer_prepare(&t, n) == 0 &&
+          test_layer_forward(&t, &x, &y, 1) == 0 &&
+          test_layer_backward(&t, &x, &y, &dy, &trained) == 0 &&
+          test_layer_forward(&t, &x, &y, 0) == 0 &&
+          test_layer_backward(&t, &x, &y, &dy, &inferred) == 0;
+    report(ran ? compare_bits(inferred.data, trained.data, count, what)
+               : check_not_run(what));
+    tensor_free(&x);
+    tensor_free(&y);
+    tensor_free(&dy);
+    tensor_free(&trained);
+    tensor_free(&inferred);
+    test_layer_free(&t);
+}
+
+static void check_maxpool_inference_backward(void)
+{
+    static const char *const k2[] = {"kernel", "2", NULL};
+    static const char *const k3[] = {"kernel", "3", "stride", "2",
+                                     "padding", "1", NULL};
+    check_maxpool_after_inference("maxpool2d 2x2: backward after an "
+                                  "inference forward", k2, 0);
+    check_maxpool_after_inference("maxpool2d 3/2 padded: backward after an "
+                                  "inference forward", k3, 0);
+    check_maxpool_after_inference("maxpool2d 3/2 padded, ties, -0 and NaN: "
+                                  "backward after an inference forward",
+                                  k3, 1);
+}
+
 int main(void)
 {
     struct cnn_error err = {0};
@@ -589,6 +644,7 @@ int main(void)
     check_elementwise();
     check_dropout();
     check_batch_change();
+    check_maxpool_inference_backward();
     harness_finish();
     return done_testing();
 }

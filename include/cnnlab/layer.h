@@ -143,7 +143,10 @@ int cnn_layer_check_backward(const struct cnn_layer *layer,
  * release) frees it. */
 struct cnn_saved_for_backward {
     int batch;                 /* the batch size prepared for */
-    int valid;                 /* 1 when the last forward was a training one */
+    int valid;                 /* 1 when `data` holds the last forward's
+                                  record (a training forward sets it; a
+                                  backward after an inference one may fill
+                                  the record and set it) */
     void *data;                /* batch * bytes_per_sample, on the device */
     struct cnn_context *ctx;   /* whose memory `data` is */
 };
@@ -215,7 +218,11 @@ struct cnn_layer_kernels {
      * lowest layer with trainable parameters when the layers below it are
      * frozen or have none; skip it) and OVERWRITES the gradients of the
      * layer's parameter tensors (tensors[i].grad): a sequential model uses
-     * each layer once per step. */
+     * each layer once per step. The forward may have been an inference
+     * one (gradients of the model in evaluation mode, which the
+     * attribution analyses take): backward is then that of the inference
+     * forward, e.g. the identity for dropout, and what a training forward
+     * would have recorded (max pooling's argmax) is found again from x. */
     int (*backward)(struct cnn_context *ctx, struct cnn_layer *layer,
                     const struct cnn_tensor *x, const struct cnn_tensor *y,
                     const struct cnn_tensor *dy, struct cnn_tensor *dx,

@@ -64,7 +64,7 @@ __global__ void leaky_relu_backward_kernel(float *dx, const float *dy,
  * padding never wins, and setup keeps a window from lying wholly in it);
  * the first maximum wins and a NaN wins over numbers, the last NaN over
  * an earlier one: PyTorch's and the CPU's rule. */
-template <bool record>
+template <bool record, bool output>
 __global__ void maxpool2d_forward_kernel(cuda_pool_shape s, const float *x,
                                          float *y, int32_t *argmax)
 {
@@ -92,7 +92,8 @@ __global__ void maxpool2d_forward_kernel(cuda_pool_shape s, const float *x,
                     best_at = iy * s.in_w + ix;
                 }
             }
-        y[i] = best;
+        if (output)
+            y[i] = best;
         if (record)
             argmax[i] = best_at;
     }
@@ -289,11 +290,14 @@ cudaError_t cuda_maxpool2d_forward(cudaStream_t stream,
     if (total == 0)
         return cudaSuccess;
     unsigned blocks = blocks_for(total, block_size);
-    if (argmax)
-        maxpool2d_forward_kernel<true>
+    if (argmax && y)
+        maxpool2d_forward_kernel<true, true>
+            <<<blocks, block_size, 0, stream>>>(*shape, x, y, argmax);
+    else if (argmax)
+        maxpool2d_forward_kernel<true, false>
             <<<blocks, block_size, 0, stream>>>(*shape, x, y, argmax);
     else
-        maxpool2d_forward_kernel<false>
+        maxpool2d_forward_kernel<false, true>
             <<<blocks, block_size, 0, stream>>>(*shape, x, y, argmax);
     return cudaGetLastError();
 }

@@ -51,7 +51,8 @@ struct cuda_pool_shape {
 
 /* y (planes, out_h, out_w) from x (planes, in_h, in_w). argmax, when not
  * NULL, receives each output's offset in its input plane (int32), for
- * backward. */
+ * backward. y may be NULL when argmax is not: the maxima's positions
+ * alone (a backward after an inference forward finds them again). */
 cudaError_t cuda_maxpool2d_forward(cudaStream_t stream,
                                    const struct cuda_pool_shape *shape,
                                    const float *x, float *y,

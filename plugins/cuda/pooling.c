@@ -132,7 +132,6 @@ static int maxpool2d_backward(struct cnn_context *ctx,
                               const struct cnn_tensor *dy,
                               struct cnn_tensor *dx, struct cnn_error *err)
 {
-    (void)x;
     (void)y;
     struct maxpool2d_state *state = maxpool2d_state_of(layer, err);
     if (!state)
@@ -145,11 +144,20 @@ static int maxpool2d_backward(struct cnn_context *ctx,
         cuda_kernels_check_tensor(dx, layer->input, state->batch,
                                   "input gradient", layer, err))
         return -1;
-    if (!state->valid)
-        return cnn_error_set(err, "layer %s (maxpool2d): backward needs the "
-                             "maxima of a training forward, and the last "
-                             "forward was not one", layer->name);
     struct cuda_pool_shape shape = maxpool2d_shape(layer, state);
+    /* After an inference forward, find the maxima again in x as the
+     * training forward would (the CPU does the same): gradients of a
+     * model in evaluation mode, for the attribution analyses. */
+    if (!state->valid) {
+        if (cuda_kernels_check_tensor(x, layer->input, state->batch, "input",
+                                      layer, err) ||
+            CUDA_CHECK(cuda_maxpool2d_forward(cuda_backend_of(ctx)->stream,
+                                              &shape, x->data, NULL,
+                                              state->argmax),
+                       layer->name, err))
+            return -1;
+        state->valid = 1;
+    }
     return CUDA_CHECK(cuda_maxpool2d_backward(cuda_backend_of(ctx)->stream,
                                               &shape, dy->data,
                                               state->argmax, dx->data),

@@ -319,31 +319,22 @@ static void maxpool2d_plane_2x2(int w, int oh, int ow,
     }
 }
 
-static int maxpool2d_forward(struct cnn_context *ctx,
-                             struct cnn_layer *layer,
-                             const struct cnn_tensor *x,
-                             struct cnn_tensor *y, int training,
-                             struct cnn_error *err)
+static int maxpool2d_is_2x2(const struct cnn_maxpool2d_settings *c)
 {
-    struct cnn_saved_for_backward *k = cnn_saved_state(layer, err);
-    if (!k ||
-        cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
-        cnn_check_tensor(y, layer->output, k->batch, "output", layer, err))
-        return -1;
-    cnn_onednn_set_threads(ctx);
-    const struct cnn_maxpool2d_settings *c = layer->state;
-    struct cnn_shape in = layer->input, out = layer->output;
+    return c->kernel_h == 2 && c->kernel_w == 2 && c->stride_h == 2 &&
+           c->stride_w == 2 && c->pad_h == 0 && c->pad_w == 0;
+}
+
+/* Maxima and where they came from, for every plane of x: what a training
+ * forward computes (the inference forward may take maxpool2d_plane_maxima
+ * instead, which records no positions). */
+static void maxpool2d_planes(const struct cnn_maxpool2d_settings *c,
+                             struct cnn_shape in, struct cnn_shape out,
+                             long planes, const float *src, float *dst,
+                             int *argmax, int maxima_only)
+{
     size_t in_plane = (size_t)in.h * in.w, out_plane = (size_t)out.h * out.w;
-    long planes = (long)k->batch * in.c;
-    const float *src = x->data;
-    float *dst = y->data;
-    int *argmax = k->data;
-    int two_by_two = c->kernel_h == 2 && c->kernel_w == 2 &&
-                     c->stride_h == 2 && c->stride_w == 2 && c->pad_h == 0 &&
-                     c->pad_w == 0;
-    /* The 2x2 path records the maxima in inference too (it costs little
-     * there), but they are not kept for backward. */
-    int maxima_only = !training && in.w <= MAXPOOL_COLUMNS_MAX;
+    int two_by_two = maxpool2d_is_2x2(c);
     CNN_PARALLEL_FOR((size_t)planes * in_plane)
     for (long p = 0; p < planes; p++) {
         if (two_by_two)
@@ -359,7 +350,51 @@ static int maxpool2d_forward(struct cnn_context *ctx,
                                  src + p * in_plane, dst + p * out_plane,
                                  argmax + p * out_plane);
     }
+}
+
+static int maxpool2d_forward(struct cnn_context *ctx,
+                             struct cnn_layer *layer,
+                             const struct cnn_tensor *x,
+                             struct cnn_tensor *y, int training,
+                             struct cnn_error *err)
+{
+    struct cnn_saved_for_backward *k = cnn_saved_state(layer, err);
+    if (!k ||
+        cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
+        cnn_check_tensor(y, layer->output, k->batch, "output", layer, err))
+        return -1;
+    cnn_onednn_set_threads(ctx);
+    struct cnn_shape in = layer->input;
+    /* The 2x2 path records the maxima in inference too (it costs little
+     * there), but they are not kept for backward. */
+    int maxima_only = !training && in.w <= MAXPOOL_COLUMNS_MAX;
+    maxpool2d_planes(layer->state, in, layer->output, (long)k->batch * in.c,
+                     x->data, y->data, k->data, maxima_only);
     k->valid = training;
+    return 0;
+}
+
+/* After an inference forward no positions were kept: find them again in
+ * x exactly as a training forward would (the first maximum of a window
+ * wins, as in PyTorch), so gradients can be taken through a model in
+ * evaluation mode (the attribution analyses) at the cost of one more
+ * pass, paid only then. The maxima go to scratch: y is the caller's. */
+static int maxpool2d_find_maxima(struct cnn_layer *layer,
+                                 struct cnn_saved_for_backward *k,
+                                 const struct cnn_tensor *x,
+                                 struct cnn_error *err)
+{
+    size_t count = (size_t)k->batch * cnn_shape_size(layer->output);
+    float *maxima = malloc((count + 1) * sizeof *maxima);
+    if (!maxima)
+        return cnn_error_set(err, "layer %s (maxpool2d): out of memory for "
+                             "the maxima of a backward after an inference "
+                             "forward (%zu floats)", layer->name, count);
+    maxpool2d_planes(layer->state, layer->input, layer->output,
+                     (long)k->batch * layer->input.c, x->data, maxima,
+                     k->data, 0);
+    free(maxima);
+    k->valid = 1;
     return 0;
 }
 
@@ -370,7 +405,6 @@ static int maxpool2d_backward(struct cnn_context *ctx,
                               const struct cnn_tensor *dy,
                               struct cnn_tensor *dx, struct cnn_error *err)
 {
-    (void)x;
     (void)y;
     struct cnn_saved_for_backward *k = cnn_saved_state(layer, err);
     if (!k)
@@ -383,11 +417,11 @@ static int maxpool2d_backward(struct cnn_context *ctx,
         cnn_check_tensor(dx, layer->input, k->batch, "input gradient", layer,
                          err))
         return -1;
-    if (!k->valid)
-        return cnn_error_set(err, "layer %s (maxpool2d): backward needs the "
-                             "maxima of a training forward, and the last "
-                             "forward was not one", layer->name);
     cnn_onednn_set_threads(ctx);
+    if (!k->valid &&
+        (cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
+         maxpool2d_find_maxima(layer, k, x, err) < 0))
+        return -1;
     struct cnn_shape in = layer->input, out = layer->output;
     size_t in_plane = (size_t)in.h * in.w, out_plane = (size_t)out.h * out.w;
     long planes = (long)k->batch * in.c;
