@@ -54,7 +54,8 @@ libcnnlab_internal_la_SOURCES = \
 	core/train/train_state_internal.h core/train/train_state_load.c \
 	core/train/train_state_manifest.c \
 	core/analysis/analysis.c core/analysis/analysis.h \
-	core/analysis/analysis_crop.c core/analysis/analysis_history.c \
+	core/analysis/analysis_crop.c core/analysis/analysis_gradient.c \
+	core/analysis/analysis_history.c \
 	core/analysis/analysis_list.c core/analysis/analysis_run.c \
 	core/analysis/analysis_timing.c \
 	core/run/nvml.c core/run/nvml.h core/run/run_analyses.c \

@@ -16,7 +16,13 @@
  *   logits.f32          eval-mode logits of the first batch (batch × classes)
  *   gradients.safetensors  every parameter's gradient of the first step
  *   losses.txt          each step's training loss (before its update)
- *   final.safetensors   the weights after STEPS steps */
+ *   final.safetensors   the weights after STEPS steps
+ *
+ *   parity-driver --gradients MANIFEST DIR [KEY=VALUE ...]
+ *
+ * writes model.json, inputs.f32 and labels.i32 (one batch) and
+ * initial.safetensors as above, then the gradients the analysis API
+ * takes of that batch (t/parity-gradients.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,23 +41,9 @@
 #error "parity-driver writes raw little-endian files with fwrite"
 #endif
 
-#define DRIVER_STEPS_MAX 1000
+#include "parity-driver.h"
 
-struct driver {
-    const char *directory;
-    int steps;
-    struct cnn_registry *registry;
-    struct cnn_manifest manifest;
-    int manifest_loaded;
-    struct cnn_run_config config;
-    int config_parsed;
-    struct cnn_model model;
-    int model_built;
-    float *inputs;     /* steps × batch × input size */
-    int32_t *labels;   /* steps × batch */
-};
-
-static int write_raw(const struct driver *d, const char *file,
+int driver_write_raw(const struct driver *d, const char *file,
                      const void *data, size_t bytes, struct cnn_error *err)
 {
     char path[4096];
@@ -115,7 +107,7 @@ static void write_param(FILE *out, const struct cnn_params *params,
     }
 }
 
-static int write_model_json(const struct driver *d, struct cnn_error *err)
+int driver_write_model_json(const struct driver *d, struct cnn_error *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/model.json", d->directory);
@@ -181,7 +173,7 @@ static int write_gradients(const struct driver *d, struct cnn_error *err)
     return cnn_safetensors_write(path, tensors, count, NULL, 0, err);
 }
 
-static int set_up(struct driver *d, const char *manifest_path,
+int driver_set_up(struct driver *d, const char *manifest_path,
                   const char *const *overrides, int override_count,
                   struct cnn_error *err)
 {
@@ -224,7 +216,7 @@ static int set_up(struct driver *d, const char *manifest_path,
 }
 
 /* Seeded inputs and labels, written for PyTorch to read. */
-static int make_batches(struct driver *d, struct cnn_error *err)
+int driver_make_batches(struct driver *d, struct cnn_error *err)
 {
     const struct cnn_model *m = &d->model;
     int batch = d->config.train.batch;
@@ -241,9 +233,9 @@ static int make_batches(struct driver *d, struct cnn_error *err)
         d->inputs[i] = 4.0f * cnn_rng_float(&rng) - 2.0f;
     for (int i = 0; i < d->steps * batch; i++)
         d->labels[i] = (int32_t)cnn_rng_below(&rng, classes);
-    if (write_raw(d, "inputs.f32", d->inputs, values * sizeof *d->inputs,
+    if (driver_write_raw(d, "inputs.f32", d->inputs, values * sizeof *d->inputs,
                   err) < 0 ||
-        write_raw(d, "labels.i32", d->labels,
+        driver_write_raw(d, "labels.i32", d->labels,
                   (size_t)d->steps * (size_t)batch * sizeof *d->labels,
                   err) < 0)
         return -1;
@@ -267,7 +259,7 @@ static int run(struct driver *d, struct cnn_error *err)
     int batch = d->config.train.batch;
     char path[4096];
     snprintf(path, sizeof path, "%s/initial.safetensors", d->directory);
-    if (write_model_json(d, err) < 0 || make_batches(d, err) < 0 ||
+    if (driver_write_model_json(d, err) < 0 || driver_make_batches(d, err) < 0 ||
         cnn_model_save(m, path, 0, err) < 0)
         return -1;
 
@@ -276,7 +268,7 @@ static int run(struct driver *d, struct cnn_error *err)
         cnn_train_step(m, &d->config.train, batch, 0, err) < 0)
         return -1;
     struct cnn_tensor logits = cnn_model_output(m);
-    if (write_raw(d, "logits.f32", logits.data,
+    if (driver_write_raw(d, "logits.f32", logits.data,
                   (size_t)batch * cnn_shape_size(logits.shape) *
                       sizeof(float),
                   err) < 0)
@@ -308,17 +300,38 @@ static int run(struct driver *d, struct cnn_error *err)
     return status;
 }
 
+static void driver_free(struct driver *d)
+{
+    free(d->inputs);
+    free(d->labels);
+    if (d->model_built)
+        cnn_model_free(&d->model);
+    if (d->config_parsed)
+        cnn_run_config_free(&d->config);
+    if (d->manifest_loaded)
+        cnn_manifest_free(&d->manifest);
+    if (d->registry)
+        cnn_registry_free(d->registry);
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: parity-driver MANIFEST DIR STEPS [KEY=VALUE ...]\n"
+                    "       parity-driver --gradients MANIFEST DIR "
+                    "[KEY=VALUE ...]\n");
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 4) {
-        fprintf(stderr, "usage: parity-driver MANIFEST DIR STEPS "
-                        "[KEY=VALUE ...]\n");
-        return 2;
-    }
+    int gradients = argc > 1 && strcmp(argv[1], "--gradients") == 0;
+    if (argc < 4)
+        return usage();
     struct driver d;
     memset(&d, 0, sizeof d);
-    d.directory = argv[2];
-    d.steps = atoi(argv[3]);
+    const char *manifest = argv[gradients ? 2 : 1];
+    d.directory = argv[gradients ? 3 : 2];
+    d.steps = gradients ? 1 : atoi(argv[3]);
     if (d.steps < 1 || d.steps > DRIVER_STEPS_MAX) {
         fprintf(stderr, "parity-driver: STEPS must be 1..%d\n",
                 DRIVER_STEPS_MAX);
@@ -333,24 +346,15 @@ int main(int argc, char **argv)
         overrides[override_count++] = argv[i];
 
     struct cnn_error err = {0};
-    int status = set_up(&d, argv[1], overrides, override_count, &err);
+    int status = driver_set_up(&d, manifest, overrides, override_count, &err);
     if (status == 0)
-        status = run(&d, &err);
+        status = gradients ? driver_run_gradients(&d, &err) : run(&d, &err);
     if (status < 0) {
         char message[CNN_ERROR_MESSAGE_MAX + CNN_ERROR_FILE_MAX + 32];
         fprintf(stderr, "parity-driver: %s\n",
                 cnn_error_format(&err, message, sizeof message));
     }
-    free(d.inputs);
-    free(d.labels);
-    if (d.model_built)
-        cnn_model_free(&d.model);
-    if (d.config_parsed)
-        cnn_run_config_free(&d.config);
-    if (d.manifest_loaded)
-        cnn_manifest_free(&d.manifest);
-    if (d.registry)
-        cnn_registry_free(d.registry);
+    driver_free(&d);
     free(overrides);
     return status < 0 ? 1 : 0;
 }

@@ -25,6 +25,7 @@ struct cnn_analysis {
     int gpu_known;
     double gpu_mean, gpu_max;
     float *saved_parameters;       /* see analysis_run.c */
+    struct cnn_analysis_gradient_buffers gradient; /* analysis_gradient.c */
 };
 
 int cnn_analysis_new(struct cnn_analysis **out,
@@ -67,6 +68,7 @@ void cnn_analysis_free(struct cnn_analysis *a)
         return;
     struct cnn_error ignored = {0};
     cnn_analysis_filters_restore(a, &ignored);
+    cnn_analysis_gradient_release(a);
     free(a->saved_parameters);
     free(a->directory);
     free(a->variant);
@@ -78,6 +80,12 @@ void cnn_analysis_free(struct cnn_analysis *a)
 float **cnn_analysis_saved_parameters(struct cnn_analysis *a)
 {
     return &a->saved_parameters;
+}
+
+struct cnn_analysis_gradient_buffers *cnn_analysis_gradient_buffers(
+    struct cnn_analysis *a)
+{
+    return &a->gradient;
 }
 
 struct cnn_model *cnn_analysis_model(struct cnn_analysis *a)

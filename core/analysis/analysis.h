@@ -81,6 +81,19 @@ float **cnn_analysis_saved_parameters(struct cnn_analysis *analysis);
 int cnn_analysis_filters_restore(struct cnn_analysis *analysis,
                                  struct cnn_error *err);
 
+/* What analysis_gradient.c keeps between calls: the input gradient's
+ * device buffer (for input_capacity samples) and the host copy of the
+ * parameter gradients it puts back after each call. */
+struct cnn_analysis_gradient_buffers {
+    float *input_gradient;
+    int input_capacity;
+    float *kept_gradients;
+};
+struct cnn_analysis_gradient_buffers *cnn_analysis_gradient_buffers(
+    struct cnn_analysis *analysis);
+/* Frees them (cnn_analysis_free calls it). */
+void cnn_analysis_gradient_release(struct cnn_analysis *analysis);
+
 /* Called with each analysis's outcome: message is NULL when it succeeded,
  * else why it failed. */
 typedef void (*cnn_analysis_report_fn)(void *user, const char *name,

@@ -183,6 +183,46 @@ int cnn_analysis_filter_on(struct cnn_analysis *analysis, int layer,
 /* The manifest's seed (for seeded choices: random filters, misses shown). */
 uint64_t cnn_analysis_seed(const struct cnn_analysis *analysis);
 
+/* ---- Gradients (attributions: saliency, Grad-CAM, integrated
+ * gradients). The gradient of one output per sample, a class's logit or
+ * its softmax probability, with respect to the model's input or to any
+ * layer's output, taken through the model's own kernels in evaluation
+ * mode (dropout off, max pooling's backward finding its maxima again)
+ * with the model's current weights: the selected ones unless a filter is
+ * switched off. Nothing changes the weights, and the parameter
+ * gradients the kernels' backward overwrites are put back as they were,
+ * so training state is never disturbed. Any n >= 1 works (batched). */
+
+enum cnn_gradient_output {
+    CNN_GRADIENT_LOGIT,       /* z_c, the class's logit */
+    CNN_GRADIENT_PROBABILITY, /* softmax(z)_c */
+};
+
+struct cnn_gradient_request {
+    enum cnn_gradient_output output;
+    const int32_t *classes; /* n: the class c whose output each sample
+                               differentiates */
+    int layer;              /* -1: with respect to the model's input (the
+                               normalised x); k: to layer k's output */
+};
+
+/* What cnn_analysis_gradient fills; NULL leaves a field out. */
+struct cnn_gradient_result {
+    float *gradient;   /* n × the size of what it is taken with respect
+                          to (input size, or layer k's output size) */
+    float *activation; /* n × the same: the values themselves (layer k's
+                          output; x itself for the input) */
+    float *value;      /* n: each sample's differentiated output */
+};
+
+/* Runs x (n normalised images, as for cnn_analysis_forward_from(a, 0,
+ * ...)) through the whole model and back to `request->layer`. Errors
+ * name the layer or class that is out of range and the valid range. */
+int cnn_analysis_gradient(struct cnn_analysis *analysis, const float *x,
+                          int n, const struct cnn_gradient_request *request,
+                          const struct cnn_gradient_result *result,
+                          struct cnn_error *err);
+
 /* ---- One layer on a crop of its input (incremental analyses: an input
  * change reaches only a cone of positions, so only that part of each
  * layer needs recomputing). cnn_analysis_crop_open sets layer `layer` up

@@ -33,19 +33,20 @@ extern "C" {
  * settings; the built-in components' settings are public
  * (builtin_layers.h, builtin_training.h), so a device module's kernels
  * read fields, never names. A 2.x module is refused with what to change:
- * see "Porting a
- * 2.x module" in docs/plugin-guide.md. (2.x history: device modules,
- * analyses, running loss totals, learning-rate factors (2.0); analyses
- * running the model in pieces, receptive fields, background decoding
- * (2.1); name-list parameters (2.2); analysis validate hooks (2.3).) */
-/* 3.1: an INT_PAIR parameter may also take words instead of numbers
+ * see "Porting a 2.x module" in docs/plugin-guide.md. (2.x history:
+ * device modules, analyses, running loss totals, learning-rate factors
+ * (2.0); analyses running the model in pieces, receptive fields,
+ * background decoding (2.1); name-list parameters (2.2); analysis
+ * validate hooks (2.3).)
+ * 3.1: an INT_PAIR parameter may also take words instead of numbers
  * (spec->choices, read with cnn_param_word: conv2d's `padding: same`);
  * struct cnn_conv2d_settings ends with the padding after (pad_bottom,
  * pad_right) and `same`; the avgpool2d and leaky-relu layers and their
- * settings (cnn_avgpool2d_settings, cnn_leaky_relu_settings). A module
- * built against 3.1 may call
- * cnn_param_word, or read those fields, which a 3.0 cnnlab lacks, hence
- * the minor. */
+ * settings (cnn_avgpool2d_settings, cnn_leaky_relu_settings); gradients
+ * for analyses (cnn_analysis_gradient, analysis.h), and a layer's
+ * backward may follow an inference forward (layer.h). A module built
+ * against 3.1 may call cnn_param_word or cnn_analysis_gradient, or read
+ * those fields, which a 3.0 cnnlab lacks, hence the minor. */
 #define CNN_ABI_MAJOR 3
 #define CNN_ABI_MINOR 1
 

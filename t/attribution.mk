@@ -1,0 +1,7 @@
+# tests: the attribution analyses (issue 22): gradients through the
+# analysis API, saliency, Grad-CAM, integrated gradients, faithfulness.
+check_PROGRAMS += t/test-analysis-gradient
+TESTS += t/test-analysis-gradient
+t_test_analysis_gradient_SOURCES = t/test-analysis-gradient.c \
+	t/partb-fixture.h $(TEST_UTIL_SOURCES)
+t_test_analysis_gradient_LDADD = $(CNN_TEST_LIBS)
