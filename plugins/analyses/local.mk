@@ -12,6 +12,8 @@ plugins_analyses_la_SOURCES = \
 	plugins/analyses/timing.c \
 	plugins/analyses/picture.c plugins/analyses/picture.h \
 	plugins/analyses/selection.c plugins/analyses/selection.h \
+	plugins/analyses/test_images.c plugins/analyses/test_images.h \
+	plugins/analyses/map_files.c plugins/analyses/map_files.h \
 	plugins/analyses/occlusion.c plugins/analyses/occlusion.h \
 	plugins/analyses/occlusion_brute.c plugins/analyses/occlusion_figure.c \
 	plugins/analyses/occlusion_cone.c plugins/analyses/occlusion_cone.h \

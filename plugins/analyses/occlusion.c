@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "map_files.h"
 #include "occlusion.h"
 #include "occlusion_incremental.h"
+#include "test_images.h"
 
 static const struct cnn_param_spec occlusion_params[] = {
     {"window", CNN_PARAM_INT_PAIR, "11", 1, 4096, NULL,
@@ -22,9 +24,7 @@ static const struct cnn_param_spec occlusion_params[] = {
      "clip: windows centred on every stride-th pixel, cut at the border "
      "(the map has the image's size at stride 1); valid: only windows "
      "wholly inside"},
-    {"images", CNN_PARAM_FLOAT_LIST, "[-1]", -1, 1e9, NULL,
-     "test-split indices of the images (at most 16); -1: the first "
-     "correctly classified test image of each class"},
+    TEST_IMAGES_PARAM,
     {"batch", CNN_PARAM_INT, "64", 1, 65536, NULL,
      "occluded images per forward pass"},
     {"method", CNN_PARAM_CHOICE, "incremental", 0, 0, "incremental|brute",
@@ -64,103 +64,11 @@ static int read_fill(const struct cnn_params *params, int channels,
     return 0;
 }
 
-/* The default images: per class, the first test image predicted right. */
-static int default_images(struct cnn_analysis *a, const struct cnn_data *data,
-                          int **indices, int *count, struct cnn_error *err)
-{
-    const struct cnn_dataset *test = &data->test;
-    int32_t *predictions = malloc((size_t)test->count * sizeof *predictions);
-    *indices = malloc((size_t)data->classes * sizeof **indices);
-    *count = 0;
-    int status = predictions && *indices ? 0
-                                         : cnn_error_set(err, "out of memory");
-    if (status == 0)
-        status = cnn_analysis_predict(a, CNN_SPLIT_TEST, predictions, err);
-    for (int k = 0; status == 0 && k < data->classes; k++)
-        for (int i = 0; i < test->count; i++)
-            if (test->labels[i] == k && predictions[i] == k) {
-                (*indices)[(*count)++] = i;
-                break;
-            }
-    free(predictions);
-    if (status == 0 && *count == 0)
-        status = cnn_error_set(err, "occlusion: no test image is classified "
-                                    "correctly, so there is none to show "
-                                    "by default (list some in `images`)");
-    return status;
-}
-
-static int listed_images(const struct cnn_dataset *test, const double *values,
-                         int count, int **indices, struct cnn_error *err)
-{
-    *indices = malloc((size_t)count * sizeof **indices);
-    if (!*indices)
-        return cnn_error_set(err, "out of memory");
-    for (int k = 0; k < count; k++) {
-        double v = values[k];
-        if (v != floor(v) || v < 0 || v >= test->count)
-            return cnn_error_set(err,
-                                 "occlusion: images: %.15g is not an index of "
-                                 "the test split (0..%d; [-1] alone for one "
-                                 "image per class)",
-                                 v, test->count - 1);
-        (*indices)[k] = (int)v;
-        for (int j = 0; j < k; j++)
-            if ((*indices)[j] == (*indices)[k])
-                return cnn_error_set(err, "occlusion: images: %d is listed "
-                                          "twice", (*indices)[k]);
-    }
-    return 0;
-}
-
-/* numpy's .npy format 1.0: magic, header length, a dict padded with
- * spaces to a multiple of 64 bytes, then little-endian float32 data. */
-static int write_npy(struct cnn_analysis *a, const char *name,
-                     const float *map, int rows, int columns,
-                     struct cnn_error *err)
-{
-    char header[128];
-    int length = snprintf(header, sizeof header,
-                          "{'descr': '<f4', 'fortran_order': False, "
-                          "'shape': (%d, %d), }",
-                          rows, columns);
-    int total = (10 + length + 1 + 63) / 64 * 64;
-    size_t count = (size_t)rows * columns;
-    unsigned char *bytes = malloc((size_t)total + count * 4);
-    if (!bytes)
-        return cnn_error_set(err, "out of memory");
-    memcpy(bytes, "\x93NUMPY\x01\x00", 8);
-    bytes[8] = (unsigned char)((total - 10) & 0xff);
-    bytes[9] = (unsigned char)((total - 10) >> 8);
-    memset(bytes + 10, ' ', (size_t)total - 10);
-    memcpy(bytes + 10, header, (size_t)length);
-    bytes[total - 1] = '\n';
-    for (size_t i = 0; i < count; i++) {
-        uint32_t word;
-        memcpy(&word, &map[i], 4);
-        for (int b = 0; b < 4; b++)
-            bytes[(size_t)total + 4 * i + b] = (unsigned char)(word >> 8 * b);
-    }
-    int status = cnn_analysis_write_file(a, name, bytes,
-                                         (size_t)total + count * 4, err);
-    free(bytes);
-    return status;
-}
-
 static int write_map(struct cnn_analysis *a, const struct occlusion_config *c,
                      int index, const float *map, struct cnn_error *err)
 {
-    struct analysis_text text = {0};
-    for (int i = 0; i < c->rows; i++)
-        for (int j = 0; j < c->columns; j++)
-            analysis_text_printf(&text, "%.7g%s", map[i * c->columns + j],
-                                 j + 1 < c->columns ? "," : "\n");
-    char name[64];
-    snprintf(name, sizeof name, "occlusion-%d.csv", index);
-    if (analysis_text_write(&text, a, name, err) < 0)
-        return -1;
-    snprintf(name, sizeof name, "occlusion-%d.npy", index);
-    return write_npy(a, name, map, c->rows, c->columns, err);
+    return map_files_write(a, "occlusion", index, map, c->rows, c->columns,
+                           err);
 }
 
 static int write_summary(struct cnn_analysis *a, const struct cnn_data *data,
@@ -293,13 +201,9 @@ static int occlusion_run(struct cnn_analysis *a,
     uint8_t fill_colour[64];
     if (read_settings(a, params, &c, fill_colour, err) < 0)
         return -1;
-    const double *values;
-    int listed = cnn_param_floats(params, "images", &values);
-    int *indices = NULL, count = listed;
-    int status = listed == 1 && values[0] == -1
-                     ? default_images(a, data, &indices, &count, err)
-                     : listed_images(&data->test, values, listed, &indices,
-                                     err);
+    int *indices = NULL, count = 0;
+    int status = test_images_choose(a, "occlusion", params, &indices, &count,
+                                    err);
     size_t per_image = cnn_shape_size(shape);
     size_t map_size = (size_t)c.rows * c.columns;
     struct occlusion_image *images = calloc((size_t)count, sizeof *images);
