@@ -5,3 +5,10 @@ TESTS += t/test-analysis-gradient
 t_test_analysis_gradient_SOURCES = t/test-analysis-gradient.c \
 	t/partb-fixture.h $(TEST_UTIL_SOURCES)
 t_test_analysis_gradient_LDADD = $(CNN_TEST_LIBS)
+TESTS += t/attribution-torch.sh
+EXTRA_DIST += t/attribution-torch.sh t/attribution_torch.py
+check_PROGRAMS += t/test-attribution
+TESTS += t/test-attribution
+t_test_attribution_SOURCES = t/test-attribution.c t/partb-fixture.h \
+	$(TEST_UTIL_SOURCES)
+t_test_attribution_LDADD = $(CNN_TEST_LIBS)

@@ -16,6 +16,9 @@ extern const struct cnn_analysis_type analyses_timing_type;
 extern const struct cnn_analysis_type analyses_occlusion_type;
 extern const struct cnn_analysis_type analyses_filters_type;
 extern const struct cnn_analysis_type analyses_ablation_type;
+extern const struct cnn_analysis_type analyses_saliency_type;
+extern const struct cnn_analysis_type analyses_gradcam_type;
+extern const struct cnn_analysis_type analyses_integrated_gradients_type;
 
 /* Text built piece by piece; an allocation failure is remembered and
  * reported once, when the text is written. */

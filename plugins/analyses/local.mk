@@ -1,5 +1,6 @@
 # Analyses: summary, classwise, curves (charts drawn with cairo), timing,
-# and Part B's occlusion, filters and ablation (pictures with cairo).
+# Part B's occlusion, filters and ablation, and the attributions
+# (saliency, gradcam, integrated-gradients) (pictures with cairo).
 # They run the model only through the core's analysis API.
 pkglib_LTLIBRARIES += plugins/analyses.la
 plugins_analyses_la_SOURCES = \
@@ -23,7 +24,10 @@ plugins_analyses_la_SOURCES = \
 	plugins/analyses/filters_figure.c \
 	plugins/analyses/ablation.c plugins/analyses/ablation.h \
 	plugins/analyses/ablation_figure.c \
-	plugins/analyses/ablation_reuse.c plugins/analyses/ablation_reuse.h
+	plugins/analyses/ablation_reuse.c plugins/analyses/ablation_reuse.h \
+	plugins/analyses/attribution.h plugins/analyses/attribution_set.c \
+	plugins/analyses/attribution_figure.c plugins/analyses/saliency.c \
+	plugins/analyses/gradcam.c plugins/analyses/integrated_gradients.c
 plugins_analyses_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) $(CAIRO_CFLAGS)
 # OpenMP: incremental occlusion copies its crops on the model's threads.
 plugins_analyses_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)

@@ -1,5 +1,6 @@
-/* cnnlab — the analyses module: summary, classwise, curves, timing, and
- * Part B's occlusion, filters and ablation. */
+/* cnnlab — the analyses module: summary, classwise, curves, timing,
+ * Part B's occlusion, filters and ablation, and the attributions
+ * (saliency, gradcam, integrated-gradients). */
 #include "analyses.h"
 
 static int analyses_init(struct cnn_registry *registry, struct cnn_error *err)
@@ -9,7 +10,11 @@ static int analyses_init(struct cnn_registry *registry, struct cnn_error *err)
         cnn_register_analysis(registry, &analyses_curves_type, err) < 0 ||
         cnn_register_analysis(registry, &analyses_occlusion_type, err) < 0 ||
         cnn_register_analysis(registry, &analyses_filters_type, err) < 0 ||
-        cnn_register_analysis(registry, &analyses_ablation_type, err) < 0)
+        cnn_register_analysis(registry, &analyses_ablation_type, err) < 0 ||
+        cnn_register_analysis(registry, &analyses_saliency_type, err) < 0 ||
+        cnn_register_analysis(registry, &analyses_gradcam_type, err) < 0 ||
+        cnn_register_analysis(registry, &analyses_integrated_gradients_type,
+                              err) < 0)
         return -1;
     return cnn_register_analysis(registry, &analyses_timing_type, err);
 }
