@@ -12,3 +12,8 @@ TESTS += t/test-attribution
 t_test_attribution_SOURCES = t/test-attribution.c t/partb-fixture.h \
 	$(TEST_UTIL_SOURCES)
 t_test_attribution_LDADD = $(CNN_TEST_LIBS)
+check_PROGRAMS += t/test-faithfulness
+TESTS += t/test-faithfulness
+t_test_faithfulness_SOURCES = t/test-faithfulness.c t/partb-fixture.h \
+	$(TEST_UTIL_SOURCES)
+t_test_faithfulness_LDADD = $(CNN_TEST_LIBS)

@@ -19,6 +19,7 @@ extern const struct cnn_analysis_type analyses_ablation_type;
 extern const struct cnn_analysis_type analyses_saliency_type;
 extern const struct cnn_analysis_type analyses_gradcam_type;
 extern const struct cnn_analysis_type analyses_integrated_gradients_type;
+extern const struct cnn_analysis_type analyses_faithfulness_type;
 
 /* Text built piece by piece; an allocation failure is remembered and
  * reported once, when the text is written. */

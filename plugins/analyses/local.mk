@@ -27,7 +27,10 @@ plugins_analyses_la_SOURCES = \
 	plugins/analyses/ablation_reuse.c plugins/analyses/ablation_reuse.h \
 	plugins/analyses/attribution.h plugins/analyses/attribution_set.c \
 	plugins/analyses/attribution_figure.c plugins/analyses/saliency.c \
-	plugins/analyses/gradcam.c plugins/analyses/integrated_gradients.c
+	plugins/analyses/gradcam.c plugins/analyses/integrated_gradients.c \
+	plugins/analyses/faithfulness.h plugins/analyses/faithfulness.c \
+	plugins/analyses/faithfulness_curves.c \
+	plugins/analyses/faithfulness_report.c
 plugins_analyses_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) $(CAIRO_CFLAGS)
 # OpenMP: incremental occlusion copies its crops on the model's threads.
 plugins_analyses_la_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)

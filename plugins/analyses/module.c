@@ -1,6 +1,6 @@
 /* cnnlab — the analyses module: summary, classwise, curves, timing,
  * Part B's occlusion, filters and ablation, and the attributions
- * (saliency, gradcam, integrated-gradients). */
+ * (saliency, gradcam, integrated-gradients) and their faithfulness. */
 #include "analyses.h"
 
 static int analyses_init(struct cnn_registry *registry, struct cnn_error *err)
@@ -14,7 +14,8 @@ static int analyses_init(struct cnn_registry *registry, struct cnn_error *err)
         cnn_register_analysis(registry, &analyses_saliency_type, err) < 0 ||
         cnn_register_analysis(registry, &analyses_gradcam_type, err) < 0 ||
         cnn_register_analysis(registry, &analyses_integrated_gradients_type,
-                              err) < 0)
+                              err) < 0 ||
+        cnn_register_analysis(registry, &analyses_faithfulness_type, err) < 0)
         return -1;
     return cnn_register_analysis(registry, &analyses_timing_type, err);
 }

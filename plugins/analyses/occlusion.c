@@ -42,23 +42,23 @@ static occlusion_engine choose_engine(const struct cnn_params *params)
                : occlusion_map_incremental;
 }
 
-static int read_fill(const struct cnn_params *params, int channels,
-                     uint8_t *fill, struct cnn_error *err)
+int occlusion_read_fill(const char *name, const struct cnn_params *params,
+                        int channels, uint8_t *fill, struct cnn_error *err)
 {
     const double *values;
     int count = cnn_param_floats(params, "fill", &values);
     if (count != 1 && count != channels)
         return cnn_error_set(err,
-                             "occlusion: fill has %d values, the images %d "
+                             "%s: fill has %d values, the images %d "
                              "channel%s: give one gray value%s",
-                             count, channels, channels == 1 ? "" : "s",
+                             name, count, channels, channels == 1 ? "" : "s",
                              channels == 1 ? "" : " or one per channel");
     for (int c = 0; c < count; c++)
         if (values[c] != floor(values[c]))
             return cnn_error_set(err,
-                                 "occlusion: fill %g is not a pixel value "
+                                 "%s: fill %g is not a pixel value "
                                  "(whole numbers 0..255)",
-                                 values[c]);
+                                 name, values[c]);
     for (int c = 0; c < channels; c++)
         fill[c] = (uint8_t)values[count == 1 ? 0 : c];
     return 0;
@@ -165,7 +165,7 @@ static int read_settings(const struct cnn_analysis *a,
         return cnn_error_set(err, "occlusion: %d channels (at most 64)",
                              channels);
     if (read_config(a, params, c, err) < 0 ||
-        read_fill(params, channels, fill, err) < 0)
+        occlusion_read_fill("occlusion", params, channels, fill, err) < 0)
         return -1;
     return 0;
 }

@@ -46,6 +46,11 @@ void occlusion_window(const struct occlusion_config *config, int height,
 void occlusion_centre(const struct occlusion_config *config, int i, int j,
                       int *row, int *column);
 
+/* The `fill` parameter (one gray value or one per channel, whole pixel
+ * values) as `channels` bytes; errors name the analysis `name`. */
+int occlusion_read_fill(const char *name, const struct cnn_params *params,
+                        int channels, uint8_t *fill, struct cnn_error *err);
+
 /* Softmax probability of class `k` of `classes` logits, in double. */
 double occlusion_probability(const float *logits, int classes, int k);
 /* The first largest logit (ties go to the lower class). */

@@ -17,12 +17,14 @@
 #define MARGIN_BOTTOM 62.0
 #define FONT "sans-serif"
 
-/* Matplotlib's first four default colours, which readers know. */
+/* Matplotlib's first six default colours, which readers know. */
 static const double series_colours[PLOT_SERIES_MAX][3] = {
     {0.122, 0.467, 0.706}, /* blue */
     {1.000, 0.498, 0.055}, /* orange */
     {0.173, 0.627, 0.173}, /* green */
     {0.839, 0.153, 0.157}, /* red */
+    {0.580, 0.404, 0.741}, /* purple */
+    {0.549, 0.337, 0.294}, /* brown */
 };
 
 struct axis {

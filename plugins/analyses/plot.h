@@ -11,7 +11,7 @@
 
 #include "cnnlab/error.h"
 
-#define PLOT_SERIES_MAX 4
+#define PLOT_SERIES_MAX 6
 
 struct plot_series {
     const char *label;
