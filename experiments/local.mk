@@ -7,6 +7,6 @@ nobase_dist_pkgdata_DATA = experiments/quickstart.yaml \
 	experiments/part-a/epochs.yaml experiments/part-a/stride.yaml \
 	experiments/part-a/best.yaml \
 	experiments/part-b/occlusion.yaml experiments/part-b/filters.yaml \
-	experiments/part-b/ablation.yaml \
+	experiments/part-b/ablation.yaml experiments/part-b/attribution.yaml \
 	experiments/part-c/batch-size.yaml \
 	experiments/part-c/regularisation.yaml

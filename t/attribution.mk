@@ -17,3 +17,5 @@ TESTS += t/test-faithfulness
 t_test_faithfulness_SOURCES = t/test-faithfulness.c t/partb-fixture.h \
 	$(TEST_UTIL_SOURCES)
 t_test_faithfulness_LDADD = $(CNN_TEST_LIBS)
+TESTS += t/attribution-smoke.sh
+EXTRA_DIST += t/attribution-smoke.sh experiments/part-b/attribution.yaml

@@ -259,7 +259,7 @@ test -s "$scratch/R5/source/main/model.safetensors"
 ok $? "... and keeps the weights it evaluated"
 
 # ---- the Part B manifests validate under each profile
-for name in occlusion filters ablation; do
+for name in occlusion filters ablation attribution; do
     for profile in "" fashion smoke; do
         "$CNNLAB" check "$srcdir/experiments/part-b/$name.yaml" \
             ${profile:+--profile "$profile"} > "$scratch/check.out" \
