@@ -1,7 +1,7 @@
 # Benchmarks against PyTorch (bench/quickstart.sh runs them); built by
 # `make` but not installed.
 noinst_PROGRAMS = bench/train-steps bench/sgemm-peak bench/occlusion-time \
-	bench/winograd-gemm
+	bench/winograd-gemm bench/attribution-time
 bench_train_steps_SOURCES = bench/train_steps.c
 bench_train_steps_LDADD = $(CNN_INTERNAL_LIBS) $(LIBM)
 # bench/vs-pytorch's ceiling: oneDNN's sgemm, on OpenMP threads like the
@@ -28,7 +28,21 @@ bench_occlusion_time_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/plugins/analyses
 bench_occlusion_time_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 bench_occlusion_time_LDFLAGS = $(OPENMP_CFLAGS) $(CNN_PROGRAM_LDFLAGS)
 bench_occlusion_time_LDADD = $(CNN_INTERNAL_LIBS) $(LIBM)
+# bench/attribution's cnnlab side: the attribution analyses' methods,
+# built in with what they draw and write with (cairo), as in the module.
+bench_attribution_time_SOURCES = bench/attribution_time.c \
+	plugins/analyses/saliency.c plugins/analyses/gradcam.c \
+	plugins/analyses/integrated_gradients.c \
+	plugins/analyses/attribution_set.c \
+	plugins/analyses/attribution_figure.c plugins/analyses/map_files.c \
+	plugins/analyses/test_images.c plugins/analyses/picture.c \
+	plugins/analyses/text.c
+bench_attribution_time_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(srcdir)/plugins/analyses $(CAIRO_CFLAGS)
+bench_attribution_time_LDFLAGS = $(CNN_PROGRAM_LDFLAGS)
+bench_attribution_time_LDADD = $(CNN_INTERNAL_LIBS) $(CAIRO_LIBS) $(LIBM)
 EXTRA_DIST += bench/quickstart.sh bench/quickstart_torch.py bench/RESULTS.md \
 	bench/gpu bench/gpu.yaml bench/gpu_torch.py \
 	bench/vs-pytorch bench/vs_pytorch_torch.py \
-	bench/occlusion bench/occlusion_torch.py
+	bench/occlusion bench/occlusion_torch.py \
+	bench/attribution bench/attribution_torch.py
