@@ -19,3 +19,10 @@ t_test_faithfulness_SOURCES = t/test-faithfulness.c t/partb-fixture.h \
 t_test_faithfulness_LDADD = $(CNN_TEST_LIBS)
 TESTS += t/attribution-smoke.sh
 EXTRA_DIST += t/attribution-smoke.sh experiments/part-b/attribution.yaml
+# CUDA against the CPU; skips without a GPU.
+if HAVE_CUDA
+check_PROGRAMS += t/test-cuda-gradient
+TESTS += t/test-cuda-gradient
+endif
+t_test_cuda_gradient_SOURCES = t/test-cuda-gradient.c $(TEST_UTIL_SOURCES)
+t_test_cuda_gradient_LDADD = $(CNN_TEST_LIBS)
