@@ -18,7 +18,7 @@ info=$(cat "$dir/run.json" 2>/dev/null)
 for name in saliency gradcam integrated-gradients faithfulness; do
     like "$info" "\"$name\": \"ok\"" "run.json records $name as ok"
 done
-for file in saliency-0.npy saliency-1.png gradient-input-1.csv \
+for file in saliency-0.npy saliency-1.png saliency-gradient-input-1.csv \
     gradcam-0.npy gradcam-grid-1.npy gradcam.png \
     integrated-gradients-0.npy integrated-gradients.png \
     faithfulness.md faithfulness.tex faithfulness-deletion.png \

@@ -283,7 +283,7 @@ def compare_image(name, run, model, resolved, x, index, baseline_pixels,
               os.path.join(run, "saliency-%d.npy" % index),
               np.abs(g).max(axis=0))
     check_map(name, "gradient x input of #%d" % index,
-              os.path.join(run, "gradient-input-%d.npy" % index),
+              os.path.join(run, "saliency-gradient-input-%d.npy" % index),
               (x * g).sum(axis=0))
     layer = max(i for i, e in enumerate(resolved) if e["type"] == "conv2d")
     cam, up = gradcam(model, resolved, x, k, layer)

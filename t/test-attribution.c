@@ -82,7 +82,7 @@ static void check_saliency(void)
     static const char *const settings[] = {"images=[0]", NULL};
     ran = ran && run(&f, "saliency", settings) == 0 &&
           fixture_npy(&f, "saliency-0.npy", 3, 3, sal) &&
-          fixture_npy(&f, "gradient-input-0.npy", 3, 3, gxi);
+          fixture_npy(&f, "saliency-gradient-input-0.npy", 3, 3, gxi);
     double worst = 0;
     for (int p = 0; ran && p < 9; p++) {
         float a = w[k * 18 + p], b = w[k * 18 + 9 + p];

@@ -1,10 +1,11 @@
 /* cnnlab — analysis `saliency` (attribution.h): the gradient of the
  * predicted class's output with respect to the normalised image, shown
  * two ways. saliency-<image>: |dy/dx| of the largest channel at each
- * pixel (Simonyan et al.'s saliency map). gradient-input-<image>: the sum
- * over channels of x dy/dx, signed (gradient x input: the first-order
- * share of each pixel in y). saliency.csv: one row per image with each
- * map's largest magnitude. */
+ * pixel (Simonyan et al.'s saliency map). saliency-gradient-input-<image>:
+ * the sum over channels of x dy/dx, signed (gradient x input: the
+ * first-order share of each pixel in y). saliency.csv: one row per image
+ * with each map's largest magnitude. Every file name starts with
+ * "saliency", so the results page puts them in the analysis's section. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +69,8 @@ static int explain(struct cnn_analysis *a, const struct attribution_image *m,
     if (saliency_maps(a, m, output, saliency, gradient_input, err) < 0 ||
         map_files_write(a, "saliency", m->index, saliency, shape.h, shape.w,
                         err) < 0 ||
-        map_files_write(a, "gradient-input", m->index, gradient_input,
-                        shape.h, shape.w, err) < 0 ||
+        map_files_write(a, "saliency-gradient-input", m->index,
+                        gradient_input, shape.h, shape.w, err) < 0 ||
         attribution_figure(a, "saliency", m, panels, 2, description, err) < 0)
         return cnn_error_prefix(err, "saliency of test image %d: ",
                                 m->index);
@@ -132,7 +133,7 @@ const struct cnn_analysis_type analyses_saliency_type = {
     .name = "saliency",
     .help = "gradient saliency and gradient x input of test images: "
             "saliency.csv, saliency-<image>.{csv,npy,png}, "
-            "gradient-input-<image>.{csv,npy}, saliency.png",
+            "saliency-gradient-input-<image>.{csv,npy}, saliency.png",
     .params = saliency_params,
     .param_count = sizeof saliency_params / sizeof *saliency_params,
     .run = saliency_run,
