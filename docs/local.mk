@@ -12,4 +12,7 @@ dist_doc_DATA = README.md docs/manifest.md docs/part-a.md docs/cluster.md \
 partbdocdir = $(docdir)/part-b
 dist_partbdoc_DATA = docs/part-b/occlusion.png \
 	docs/part-b/filters-conv5-151.png docs/part-b/filters-conv2-19.png \
-	docs/part-b/ablation-conv2-19.png
+	docs/part-b/ablation-conv2-19.png docs/part-b/saliency-9.png \
+	docs/part-b/gradcam.png docs/part-b/integrated-gradients.png \
+	docs/part-b/faithfulness-deletion.png \
+	docs/part-b/faithfulness-insertion.png
