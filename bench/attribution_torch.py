@@ -4,6 +4,9 @@ seeded random 84x84x3 image through the study's best model
 (bench/gpu_torch.py's, PyTorch's default initialisation), in evaluation
 mode, explaining the predicted class's logit:
 
+(Gradients by torch.autograd.grad with respect to what each method
+needs, so no parameter gradient is computed, as Captum does.)
+
   saliency              one gradient with respect to the input; |g| of the
                         largest channel and the sum over channels of x g
   gradcam               the gradient with respect to the last conv's
@@ -61,9 +64,8 @@ class Best(torch.nn.Module):
 
 def saliency(model, x, k):
     x = x.clone().requires_grad_(True)
-    model(x)[0, k].backward()
-    g = x.grad[0]
-    return g.abs().amax(0), (x.detach()[0] * g).sum(0)
+    (g,) = torch.autograd.grad(model(x)[0, k], x)
+    return g[0].abs().amax(0), (x.detach()[0] * g[0]).sum(0)
 
 
 def gradcam(model, x, k):
@@ -83,8 +85,8 @@ def integrated(model, x, k, steps, batch):
         alphas = (torch.arange(first, min(first + batch, steps)) + 0.5) / steps
         points = (base + alphas[:, None, None, None] * (x - base))
         points.requires_grad_(True)
-        model(points)[:, k].sum().backward()
-        total += points.grad.sum(0)
+        (g,) = torch.autograd.grad(model(points)[:, k].sum(), points)
+        total += g.sum(0)
     attribution = ((x - base)[0] * total / steps).sum(0)
     with torch.no_grad():
         model(torch.cat([x, base]))

@@ -66,7 +66,9 @@ int gradcam_layer(const struct cnn_analysis *a, const char *name, int *index,
     if (spatial_layers(a, &spatial, err) < 0)
         return -1;
     char range[160] = "none";
-    if (spatial > 0)
+    if (spatial == 1)
+        snprintf(range, sizeof range, "%s", cnn_analysis_layer(a, 0)->name);
+    else if (spatial > 1)
         snprintf(range, sizeof range, "%s..%s", cnn_analysis_layer(a, 0)->name,
                  cnn_analysis_layer(a, spatial - 1)->name);
     *index = name[0] ? find_layer(a, name) : last_conv(a, spatial);
