@@ -164,8 +164,9 @@ static int write_curves(struct cnn_analysis *a,
                 mean[t] += (deletion ? f->deletion : f->insertion)[t] /
                            set->count;
         }
-        plot.series[m] = (struct plot_series){method_name(c, m), values,
-                                              mean, points};
+        plot.series[m] = (struct plot_series){
+            .label = method_name(c, m), .x = values, .y = mean,
+            .count = points};
     }
     int status = write_chart(a, &plot, deletion ? "faithfulness-deletion"
                                                 : "faithfulness-insertion",
