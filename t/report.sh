@@ -322,4 +322,37 @@ ok $? "the earlier report.pdf is kept, the log beside it"
 "$CNNLAB" report "$out" --out "$doc" > /dev/null 2>&1
 test ! -e "$doc/report.log"
 ok $? "a good build removes the failed build's log"
+# An experiment with seeds: its table in the report is the seeded one, a
+# row per variant with n and mean ± std and the comparison, not a row per
+# run; and the document still compiles.
+seeded="$scratch/seeded"
+mkdir -p "$seeded"
+cat > "$seeded/s.yaml" <<'YAML'
+name: s
+description: a seeded experiment
+seeds: [1, 2]
+threads: 1
+data: {loader: synthetic, classes: 3, channels: 1, size: 8, train: 24, val: 6, test: 6}
+model: {input: [1, 8, 8], layers: [flatten, {linear: {out: 3}}]}
+train: {epochs: 1, batch: 8}
+table: {compare: a}
+analyses: [summary]
+variants: [{name: a}, {name: b, train: {batch: 4}}]
+YAML
+"$CNNLAB" run --quiet --out "$seeded/results" "$seeded/s.yaml" > /dev/null 2>&1
+"$CNNLAB" report "$seeded/results" --out "$seeded/doc" > /dev/null \
+    2> "$scratch/stderr"
+is "$?" 0 "a report of an experiment with seeds"
+rows=$(grep -c '^| [ab] ' "$seeded/doc/report.md")
+is "$rows" 2 "its table has a row per variant, not per run"
+like "$(cat "$seeded/doc/report.md")" "| variant |   n |" "with the seeds' n"
+like "$(cat "$seeded/doc/report.md")" "reference" "and the comparison to a"
+like "$(cat "$seeded/doc/report.md")" "the mean ± sample std over each variant's n complete seeds" \
+    "its caption says what the numbers are"
+if [ "$have_pdflatex" -eq 1 ]; then
+    test -s "$seeded/doc/report.pdf"
+    ok $? "the seeded table compiles with pdflatex"
+else
+    skip "the seeded table compiles with pdflatex" "pdflatex is not installed"
+fi
 done_testing

@@ -269,6 +269,14 @@ static int add_results_table(struct cnn_report_document *doc,
     cnn_report_text_plain(&text, ": the train, validation and test accuracy "
                                  "(%) of each variant's selected epoch, and "
                                  "its parameters");
+    if (cnn_table_has_seeds(&e->table))
+        cnn_report_text_plain(&text, "; with seeds, the mean \xc2\xb1 sample "
+                                     "std over each variant's n complete "
+                                     "seeds");
+    if (cnn_table_has_seeds(&e->table) && s->compare[0])
+        cnn_report_text_printf(&text, ", and the test accuracy's difference "
+                                      "to %s",
+                               s->compare);
     if (s->epoch_count > 0) {
         cnn_report_text_plain(&text, "; the accuracy after epoch");
         cnn_report_text_plain(&text, s->epoch_count > 1 ? "s " : " ");

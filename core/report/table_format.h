@@ -37,6 +37,9 @@ void cnn_table_csv_number(FILE *out, int present, double value);
 int cnn_table_write_seeds(const struct cnn_table *table,
                           struct cnn_error *err);
 int cnn_table_write_seeds_csv(const struct cnn_table *table, FILE *out);
+/* Their Markdown and LaTeX (one row per variant, mean ± std and n). */
+int cnn_table_format_seeds_markdown(const struct cnn_table *table, FILE *out);
+int cnn_table_format_seeds_latex(const struct cnn_table *table, FILE *out);
 
 /* Writes <table->directory>/<name> atomically through `writer`. */
 int cnn_table_write_file(const struct cnn_table *table, const char *name,

@@ -250,10 +250,14 @@ int cnn_table_write(const struct cnn_table *table, struct cnn_error *err)
 
 int cnn_table_format_markdown(const struct cnn_table *table, FILE *out)
 {
-    return write_markdown(table, out);
+    return cnn_table_has_seeds(table)
+               ? cnn_table_format_seeds_markdown(table, out)
+               : write_markdown(table, out);
 }
 
 int cnn_table_format_latex(const struct cnn_table *table, FILE *out)
 {
-    return write_latex(table, out);
+    return cnn_table_has_seeds(table)
+               ? cnn_table_format_seeds_latex(table, out)
+               : write_latex(table, out);
 }

@@ -257,7 +257,7 @@ static void markdown_legend(const struct cnn_table *table, FILE *out)
     fputs("\n", out);
 }
 
-static int write_markdown(const struct cnn_table *table, FILE *out)
+int cnn_table_format_seeds_markdown(const struct cnn_table *table, FILE *out)
 {
     struct column columns[COLUMNS_MAX];
     int count = columns_of(table, columns), widths[COLUMNS_MAX];
@@ -310,7 +310,7 @@ static void latex_groups(FILE *out, const struct cnn_table *table,
     fputs("\n", out);
 }
 
-static int write_latex(const struct cnn_table *table, FILE *out)
+int cnn_table_format_seeds_latex(const struct cnn_table *table, FILE *out)
 {
     struct column columns[COLUMNS_MAX];
     int count = columns_of(table, columns);
@@ -347,8 +347,10 @@ static int write_latex(const struct cnn_table *table, FILE *out)
 int cnn_table_write_seeds(const struct cnn_table *table,
                           struct cnn_error *err)
 {
-    if (cnn_table_write_file(table, "table.md", write_markdown, err) < 0 ||
-        cnn_table_write_file(table, "table.tex", write_latex, err) < 0 ||
+    if (cnn_table_write_file(table, "table.md",
+                             cnn_table_format_seeds_markdown, err) < 0 ||
+        cnn_table_write_file(table, "table.tex",
+                             cnn_table_format_seeds_latex, err) < 0 ||
         cnn_table_write_file(table, "table.csv", cnn_table_write_seeds_csv,
                              err) < 0)
         return -1;
