@@ -66,7 +66,8 @@ libcnnlab_internal_la_SOURCES = \
 	core/run/runner.h \
 	core/report/pages.h core/report/pages_experiment.c \
 	core/report/pages_html.c core/report/pages_internal.h \
-	core/report/pages_markdown.c core/report/pages_meta.c \
+	core/report/pages_markdown.c core/report/markdown_table.c \
+	core/report/markdown_table.h core/report/pages_meta.c \
 	core/report/pages_run.c core/report/pages_seeds.c \
 	core/report/table.c core/report/table.h \
 	core/report/table_experiment.c core/report/table_row.c \

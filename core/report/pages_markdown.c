@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/markdown_table.h"
 #include "report/pages_internal.h"
-
-#define COLUMNS_MAX 64
 
 /* Inline text: backslash escapes, **strong** and `code`; the tags opened
  * are closed at the end of the span, so the page stays well formed. */
@@ -35,80 +34,24 @@ static void inline_text(FILE *out, const char *text, size_t length)
         fputs("</strong>", out);
 }
 
-static const char *skip_spaces(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
 static int is_table_line(const char *line)
 {
-    return *skip_spaces(line) == '|';
-}
-
-/* A cell of a table line such as "| a | b \| c |", trimmed. */
-struct cell {
-    const char *text;
-    size_t length;
-};
-
-static int split_cells(const char *line, struct cell *cells)
-{
-    const char *p = skip_spaces(line) + 1; /* past the leading '|' */
-    const char *end = p + strlen(p);
-    while (end > p && isspace((unsigned char)end[-1]))
-        end--;
-    if (end > p && end[-1] == '|' && !(end - 1 > p && end[-2] == '\\'))
-        end--;
-    int count = 0;
-    while (p <= end && count < COLUMNS_MAX) {
-        const char *cell_end = p;
-        while (cell_end < end && *cell_end != '|') {
-            if (*cell_end == '\\' && cell_end + 1 < end)
-                cell_end++;
-            cell_end++;
-        }
-        const char *start = p;
-        while (start < cell_end && isspace((unsigned char)*start))
-            start++;
-        const char *stop = cell_end;
-        while (stop > start && isspace((unsigned char)stop[-1]))
-            stop--;
-        cells[count].text = start;
-        cells[count].length = (size_t)(stop - start);
-        count++;
-        if (cell_end >= end)
-            break;
-        p = cell_end + 1;
-    }
-    return count;
+    return *cnn_md_skip_spaces(line) == '|';
 }
 
 /* "| :--- | ---: |": 1 and each column's alignment ('l', 'r', 'c' or
  * 0), else 0. */
 static int separator_row(const char *line, char *align)
 {
-    struct cell cells[COLUMNS_MAX];
-    int count = split_cells(line, cells);
-    for (int i = 0; i < count; i++) {
-        const char *t = cells[i].text;
-        size_t n = cells[i].length;
-        if (n == 0 || strspn(t, ":-") < n || !memchr(t, '-', n))
-            return 0;
-        int left = t[0] == ':', right = t[n - 1] == ':';
-        align[i] = left && right ? 'c' : right ? 'r' : left ? 'l' : 0;
-    }
-    for (int i = count; i < COLUMNS_MAX; i++)
-        align[i] = 0;
-    return count > 0;
+    memset(align, 0, CNN_MD_COLUMNS_MAX);
+    return cnn_md_separator_row(line, strlen(line), align);
 }
 
 static void table_row(FILE *out, const char *line, const char *tag,
                       const char *align)
 {
-    struct cell cells[COLUMNS_MAX];
-    int count = split_cells(line, cells);
+    struct cnn_md_cell cells[CNN_MD_COLUMNS_MAX];
+    int count = cnn_md_split_cells(line, strlen(line), cells);
     fputs("<tr>", out);
     for (int i = 0; i < count; i++) {
         fprintf(out, "<%s", tag);
@@ -124,7 +67,7 @@ static void table_row(FILE *out, const char *line, const char *tag,
 /* Lines [first, last) are table lines. */
 static void table(FILE *out, char **lines, int first, int last)
 {
-    char align[COLUMNS_MAX];
+    char align[CNN_MD_COLUMNS_MAX];
     int has_header = last - first >= 2 && separator_row(lines[first + 1], align);
     fputs("<table>\n", out);
     int body = first;
@@ -180,7 +123,7 @@ void cnn_pages_markdown(FILE *out, const char *text)
     int paragraph = 0;
     for (int i = 0; i < count;) {
         const char *line = lines[i];
-        const char *content = skip_spaces(line);
+        const char *content = cnn_md_skip_spaces(line);
         int block = !*content || is_table_line(line) ||
                     strncmp(content, "```", 3) == 0 || *content == '#';
         if (paragraph && block) {
@@ -197,7 +140,7 @@ void cnn_pages_markdown(FILE *out, const char *text)
             i = last;
         } else if (strncmp(content, "```", 3) == 0) {
             fputs("<pre>", out);
-            for (i++; i < count && strncmp(skip_spaces(lines[i]), "```", 3);
+            for (i++; i < count && strncmp(cnn_md_skip_spaces(lines[i]), "```", 3);
                  i++) {
                 cnn_pages_text(out, lines[i]);
                 fputc('\n', out);
@@ -208,7 +151,7 @@ void cnn_pages_markdown(FILE *out, const char *text)
             int level = (int)strspn(content, "#");
             /* The page's own headings are h1 to h3: a file's # is h4. */
             int tag = level + 3 > 6 ? 6 : level + 3;
-            const char *title = skip_spaces(content + level);
+            const char *title = cnn_md_skip_spaces(content + level);
             fprintf(out, "<h%d>", tag);
             inline_text(out, title, strlen(title));
             fprintf(out, "</h%d>\n", tag);

@@ -9,9 +9,9 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "report/markdown_table.h"
 #include "report/report_internal.h"
 
-#define COLUMNS_MAX 64
 /* The text width of the geometry below (A4, 2.2 cm margins), in points. */
 #define TEXT_WIDTH_PT 472.0
 /* An analysis's Markdown with at most this many table rows is set in one
@@ -155,66 +155,15 @@ static void listing_line(FILE *out, const char *line, size_t length)
 
 /* ---- an analysis's Markdown -------------------------------------------- */
 
-struct cell {
-    const char *text;
-    size_t length;
-};
-
-static const char *skip_spaces(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
-/* The cells of "| a | b \| c |", trimmed. */
-static int split_cells(const char *line, size_t line_length,
-                       struct cell *cells)
-{
-    const char *p = skip_spaces(line) + 1;
-    const char *end = line + line_length;
-    while (end > p && isspace((unsigned char)end[-1]))
-        end--;
-    if (end > p && end[-1] == '|' && !(end - 1 > p && end[-2] == '\\'))
-        end--;
-    int count = 0;
-    while (p <= end && count < COLUMNS_MAX) {
-        const char *cell_end = p;
-        while (cell_end < end && *cell_end != '|') {
-            if (*cell_end == '\\' && cell_end + 1 < end)
-                cell_end++;
-            cell_end++;
-        }
-        const char *start = p;
-        while (start < cell_end && isspace((unsigned char)*start))
-            start++;
-        const char *stop = cell_end;
-        while (stop > start && isspace((unsigned char)stop[-1]))
-            stop--;
-        cells[count].text = start;
-        cells[count].length = (size_t)(stop - start);
-        count++;
-        if (cell_end >= end)
-            break;
-        p = cell_end + 1;
-    }
-    return count;
-}
-
-/* "| :--- | ---: |": 1 and each column's alignment, else 0. */
+/* "| :--- | ---: |": 1 and each column's alignment, else 0; a column
+ * the row gives no alignment is set left. */
 static int separator_row(const char *line, size_t length, char *align)
 {
-    struct cell cells[COLUMNS_MAX];
-    int count = split_cells(line, length, cells);
-    for (int i = 0; i < count; i++) {
-        const char *t = cells[i].text;
-        size_t n = cells[i].length;
-        if (n == 0 || strspn(t, ":-") < n || !memchr(t, '-', n))
-            return 0;
-        int left = t[0] == ':', right = t[n - 1] == ':';
-        align[i] = left && right ? 'c' : right ? 'r' : 'l';
-    }
-    return count > 0;
+    int is_separator = cnn_md_separator_row(line, length, align);
+    for (int i = 0; i < CNN_MD_COLUMNS_MAX; i++)
+        if (!align[i])
+            align[i] = 'l';
+    return is_separator;
 }
 
 /* Display width of UTF-8 text: continuation bytes take no column. */
@@ -251,8 +200,8 @@ struct line {
 
 static void table_row(FILE *out, const struct line *line, int columns)
 {
-    struct cell cells[COLUMNS_MAX];
-    int count = split_cells(line->text, line->length, cells);
+    struct cnn_md_cell cells[CNN_MD_COLUMNS_MAX];
+    int count = cnn_md_split_cells(line->text, line->length, cells);
     for (int c = 0; c < columns; c++) {
         fputs(c ? " & " : "", out);
         if (c < count)
@@ -265,15 +214,15 @@ static void table_row(FILE *out, const struct line *line, int columns)
  * cell of each column. */
 struct table_shape {
     int header, columns;
-    char align[COLUMNS_MAX];
+    char align[CNN_MD_COLUMNS_MAX];
     size_t characters; /* the widest cells' widths, summed */
 };
 
 static void table_shape(const struct line *lines, int count,
                         struct table_shape *shape)
 {
-    struct cell cells[COLUMNS_MAX];
-    size_t widths[COLUMNS_MAX] = {0};
+    struct cnn_md_cell cells[CNN_MD_COLUMNS_MAX];
+    size_t widths[CNN_MD_COLUMNS_MAX] = {0};
     memset(shape, 0, sizeof *shape);
     memset(shape->align, 'l', sizeof shape->align);
     shape->header = count >= 2 && separator_row(lines[1].text, lines[1].length,
@@ -281,7 +230,7 @@ static void table_shape(const struct line *lines, int count,
     for (int i = 0; i < count; i++) {
         if (shape->header && i == 1)
             continue;
-        int n = split_cells(lines[i].text, lines[i].length, cells);
+        int n = cnn_md_split_cells(lines[i].text, lines[i].length, cells);
         if (n > shape->columns)
             shape->columns = n;
         for (int c = 0; c < n; c++) {
@@ -370,7 +319,7 @@ static int table_rows(const char *content)
     int rows = 0;
     for (const char *p = content; *p;) {
         size_t length = strcspn(p, "\n");
-        const char *q = skip_spaces(p);
+        const char *q = cnn_md_skip_spaces(p);
         size_t rest = length - (size_t)(q - p);
         rows += *q == '|' && strspn(q, "|:- \t") < rest;
         p += length + (p[length] == '\n');
@@ -406,10 +355,10 @@ static void analysis_markdown(FILE *out, const struct cnn_report_block *block)
     struct line lines[512];
     while (*p) {
         size_t length = strcspn(p, "\n");
-        const char *content = skip_spaces(p);
+        const char *content = cnn_md_skip_spaces(p);
         if (*content == '|') {
             int count = 0;
-            while (*p && *skip_spaces(p) == '|' && count < 512) {
+            while (*p && *cnn_md_skip_spaces(p) == '|' && count < 512) {
                 lines[count].text = p;
                 lines[count++].length = strcspn(p, "\n");
                 p += lines[count - 1].length;
@@ -429,7 +378,7 @@ static void analysis_markdown(FILE *out, const struct cnn_report_block *block)
         if (strncmp(content, "```", 3) == 0) {
             fputs("\\begin{alltt}\n", out);
             p += length + (p[length] == '\n');
-            while (*p && strncmp(skip_spaces(p), "```", 3) != 0) {
+            while (*p && strncmp(cnn_md_skip_spaces(p), "```", 3) != 0) {
                 length = strcspn(p, "\n");
                 listing_line(out, p, length);
                 fputc('\n', out);
@@ -439,7 +388,7 @@ static void analysis_markdown(FILE *out, const struct cnn_report_block *block)
             length = strcspn(p, "\n");
         } else if (*content == '#') {
             const char *title = content + strspn(content, "#");
-            title = skip_spaces(title);
+            title = cnn_md_skip_spaces(title);
             fputs("\\par\\textbf{", out);
             inline_markdown(out, title, length - (size_t)(title - p));
             fputs("}\\nopagebreak\\par\n", out);

@@ -35,7 +35,6 @@ static void header(const struct cnn_table *table, FILE *out)
 static void seed_row(const struct cnn_table *table,
                      const struct cnn_table_row *row, FILE *out)
 {
-    const struct cnn_table_settings *settings = &table->settings;
     int complete = row->status == CNN_TABLE_COMPLETE;
     fputs("seed,", out);
     cnn_table_csv_text(out, row->variant);
@@ -44,26 +43,7 @@ static void seed_row(const struct cnn_table *table,
     else
         fputc(',', out);
     fprintf(out, ",%d", complete);
-    cnn_table_csv_number(out, complete, row->train);
-    cnn_table_csv_number(out, complete, row->val);
-    cnn_table_csv_number(out, complete, row->test);
-    fputc(',', out);
-    if (complete)
-        fprintf(out, "%ld", row->parameters);
-    for (int i = 0; i < settings->epoch_count; i++) {
-        cnn_table_csv_number(out, complete, row->epoch_train[i]);
-        cnn_table_csv_number(out, complete, row->epoch_val[i]);
-    }
-    if (settings->epoch_seconds) {
-        cnn_table_csv_number(out, complete, row->seconds_mean);
-        cnn_table_csv_number(out, complete && row->seconds_count > 1,
-                             row->seconds_std);
-    }
-    if (complete)
-        fprintf(out, ",%d,%d,", row->selected_epoch, row->epochs_run);
-    else
-        fputs(",,,", out);
-    cnn_table_csv_text(out, cnn_table_status_name(row->status));
+    cnn_table_csv_run_fields(table, row, out);
 }
 
 static const char *comparison_name(const struct cnn_table_comparison *c)

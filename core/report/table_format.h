@@ -32,6 +32,12 @@ void cnn_table_exact_number(double value, char *out, size_t size);
 void cnn_table_csv_text(FILE *out, const char *text);
 /* ",<value>", or "," alone when not present or NAN. */
 void cnn_table_csv_number(FILE *out, int present, double value);
+/* A run's fields of table.csv after its variant (and seed) columns:
+ * ",train,val,test,parameters", each epoch's accuracies, the epoch
+ * seconds when the table has them, ",selected_epoch,epochs_run,status";
+ * the numbers empty unless the run is complete. No line end. */
+void cnn_table_csv_run_fields(const struct cnn_table *table,
+                              const struct cnn_table_row *row, FILE *out);
 /* A table with seeds: table.md, table.tex and table.csv
  * (table_write_seeds.c, table_csv_seeds.c). */
 int cnn_table_write_seeds(const struct cnn_table *table,

@@ -210,28 +210,8 @@ static int write_csv(const struct cnn_table *table, FILE *out)
     fputs(",selected_epoch,epochs_run,status\n", out);
     for (int r = 0; r < table->row_count; r++) {
         const struct cnn_table_row *row = &table->rows[r];
-        int complete = row->status == CNN_TABLE_COMPLETE;
         cnn_table_csv_text(out, row->variant);
-        cnn_table_csv_number(out, complete, row->train);
-        cnn_table_csv_number(out, complete, row->val);
-        cnn_table_csv_number(out, complete, row->test);
-        fputc(',', out);
-        if (complete)
-            fprintf(out, "%ld", row->parameters);
-        for (int i = 0; i < settings->epoch_count; i++) {
-            cnn_table_csv_number(out, complete, row->epoch_train[i]);
-            cnn_table_csv_number(out, complete, row->epoch_val[i]);
-        }
-        if (settings->epoch_seconds) {
-            cnn_table_csv_number(out, complete, row->seconds_mean);
-            cnn_table_csv_number(out, complete && row->seconds_count > 1,
-                       row->seconds_std);
-        }
-        if (complete)
-            fprintf(out, ",%d,%d,", row->selected_epoch, row->epochs_run);
-        else
-            fputs(",,,", out);
-        cnn_table_csv_text(out, cnn_table_status_name(row->status));
+        cnn_table_csv_run_fields(table, row, out);
         fputc('\n', out);
     }
     return 0;
