@@ -18,11 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "analysis/analysis.h"
 #include "attribution.h"
-#include "cnnlab/node.h"
+#include "bench_common.h"
 #include "cnnlab/registry.h"
 #include "cnnlab/rng.h"
 #include "model/model.h"
@@ -33,60 +32,21 @@ struct options {
     int steps, batch, threads, repeats;
 };
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return 1e3 * (double)t.tv_sec + 1e-6 * (double)t.tv_nsec;
-}
-
 static int parse_options(int argc, char **argv, struct options *o)
 {
     *o = (struct options){"experiments/part-a/best.yaml", 32, 16, 2, 5};
-    for (int i = 1; i < argc; i++) {
-        int *target = NULL;
-        if (strcmp(argv[i], "--manifest") == 0 && i + 1 < argc) {
-            o->manifest = argv[++i];
-            continue;
-        }
-        if (strcmp(argv[i], "--steps") == 0)
-            target = &o->steps;
-        else if (strcmp(argv[i], "--batch") == 0)
-            target = &o->batch;
-        else if (strcmp(argv[i], "--threads") == 0)
-            target = &o->threads;
-        else if (strcmp(argv[i], "--repeats") == 0)
-            target = &o->repeats;
-        char *end = NULL;
-        long value = target && i + 1 < argc ? strtol(argv[++i], &end, 10)
-                                            : 0;
-        if (!target || !end || *end || value < 1 || value > 65536) {
-            fprintf(stderr, "usage: attribution-time [--manifest FILE] "
-                            "[--steps S] [--batch B] [--threads N] "
-                            "[--repeats R]\n");
-            return -1;
-        }
-        *target = (int)value;
-    }
-    return 0;
-}
-
-static int build_model(struct cnn_model *model, struct cnn_registry *registry,
-                       const struct options *o, struct cnn_error *err)
-{
-    struct cnn_node *root = NULL;
-    if (cnn_node_load_file(o->manifest, &root, err) < 0)
-        return -1;
-    const struct cnn_node *node = cnn_node_get(root, "model");
-    int status = node ? cnn_model_build(model, registry, node,
-                                        CNN_DEVICE_CPU, err)
-                      : cnn_error_set(err, "%s: no model: section",
-                                      o->manifest);
-    cnn_node_free(root);
-    if (status == 0)
-        status = cnn_model_allocate(model, 1, err);
-    model->context.threads = o->threads;
-    return status;
+    const struct bench_option options[] = {
+        {"--manifest", BENCH_TEXT, &o->manifest, 0},
+        {"--steps", BENCH_INTEGER, &o->steps, 1},
+        {"--batch", BENCH_INTEGER, &o->batch, 1},
+        {"--threads", BENCH_INTEGER, &o->threads, 1},
+        {"--repeats", BENCH_INTEGER, &o->repeats, 1},
+    };
+    return bench_parse_options(argc, argv, options,
+                               (int)(sizeof options / sizeof *options),
+                               "attribution-time [--manifest FILE] "
+                               "[--steps S] [--batch B] [--threads N] "
+                               "[--repeats R]");
 }
 
 enum { SALIENCY, GRADCAM, IG, METHODS };
@@ -132,10 +92,10 @@ static int time_method(struct bench *b, int method, int repeats,
     if (call(b, method, err) < 0)
         return -1;
     for (int r = 0; r < repeats; r++) {
-        double started = now_ms();
+        double started = 1e3 * bench_now_seconds();
         if (call(b, method, err) < 0)
             return -1;
-        times[r] = now_ms() - started;
+        times[r] = 1e3 * bench_now_seconds() - started;
     }
     qsort(times, (size_t)repeats, sizeof *times, by_value);
     *median = repeats % 2 ? times[repeats / 2]
@@ -217,7 +177,8 @@ int main(int argc, char **argv)
     if (status == 0)
         status = cnn_registry_load_default(registry, &err);
     if (status == 0)
-        status = build_model(&model, registry, &o, &err);
+        status = bench_load_model(&model, registry, o.manifest, o.threads,
+                                  &err);
     struct cnn_analysis_setup setup = {.directory = "/nonexistent",
                                        .variant = "bench",
                                        .model = &model,

@@ -2,7 +2,8 @@
 # `make` but not installed.
 noinst_PROGRAMS = bench/train-steps bench/sgemm-peak bench/occlusion-time \
 	bench/winograd-gemm bench/attribution-time
-bench_train_steps_SOURCES = bench/train_steps.c
+bench_train_steps_SOURCES = bench/train_steps.c bench/bench_common.c \
+	bench/bench_common.h
 bench_train_steps_LDADD = $(CNN_INTERNAL_LIBS) $(LIBM)
 # bench/vs-pytorch's ceiling: oneDNN's sgemm, on OpenMP threads like the
 # layers module.
@@ -21,6 +22,7 @@ bench_winograd_gemm_LDADD = -ldnnl $(LIBM)
 # OpenMP as in the analyses module (the incremental engine copies its
 # crops on the model's threads).
 bench_occlusion_time_SOURCES = bench/occlusion_time.c \
+	bench/bench_common.c bench/bench_common.h \
 	plugins/analyses/occlusion_incremental.c \
 	plugins/analyses/occlusion_cone.c \
 	plugins/analyses/occlusion_brute.c
@@ -31,6 +33,7 @@ bench_occlusion_time_LDADD = $(CNN_INTERNAL_LIBS) $(LIBM)
 # bench/attribution's cnnlab side: the attribution analyses' methods,
 # built in with what they draw and write with (cairo), as in the module.
 bench_attribution_time_SOURCES = bench/attribution_time.c \
+	bench/bench_common.c bench/bench_common.h \
 	plugins/analyses/saliency.c plugins/analyses/gradcam.c \
 	plugins/analyses/integrated_gradients.c \
 	plugins/analyses/attribution_set.c \

@@ -18,11 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "analysis/analysis.h"
+#include "bench_common.h"
 #include "cnnlab/cnnlab.h"
-#include "cnnlab/node.h"
 #include "cnnlab/registry.h"
 #include "model/model.h"
 #include "occlusion_incremental.h"
@@ -33,75 +32,29 @@ struct options {
     int window, stride, batch, threads, valid, brute;
 };
 
-static clockid_t bench_clock = CLOCK_MONOTONIC;
-
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(bench_clock, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static int parse_options(int argc, char **argv, struct options *o)
 {
     *o = (struct options){"experiments/part-a/best.yaml", 11, 1, 64, 2, 0, 0};
-    for (int i = 1; i < argc; i++) {
-        int *target = NULL;
-        if (strcmp(argv[i], "--valid") == 0) {
-            o->valid = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--brute") == 0) {
-            o->brute = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--cpu-clock") == 0) {
-            bench_clock = CLOCK_PROCESS_CPUTIME_ID;
-            continue;
-        }
-        if (strcmp(argv[i], "--manifest") == 0 && i + 1 < argc) {
-            o->manifest = argv[++i];
-            continue;
-        }
-        if (strcmp(argv[i], "--window") == 0)
-            target = &o->window;
-        else if (strcmp(argv[i], "--stride") == 0)
-            target = &o->stride;
-        else if (strcmp(argv[i], "--batch") == 0)
-            target = &o->batch;
-        else if (strcmp(argv[i], "--threads") == 0)
-            target = &o->threads;
-        char *end = NULL;
-        long value = target && i + 1 < argc ? strtol(argv[++i], &end, 10)
-                                            : 0;
-        if (!target || !end || *end || value < 1 || value > 65536) {
-            fprintf(stderr, "usage: occlusion-time [--manifest FILE] "
-                            "[--window K] [--stride S] [--batch N] "
-                            "[--threads N] [--valid] [--brute] "
-                            "[--cpu-clock]\n");
-            return -1;
-        }
-        *target = (int)value;
-    }
-    return 0;
-}
-
-static int build_model(struct cnn_model *model, struct cnn_registry *registry,
-                       const struct options *o, struct cnn_error *err)
-{
-    struct cnn_node *root = NULL;
-    if (cnn_node_load_file(o->manifest, &root, err) < 0)
+    int cpu_clock = 0;
+    const struct bench_option options[] = {
+        {"--manifest", BENCH_TEXT, &o->manifest, 0},
+        {"--window", BENCH_INTEGER, &o->window, 1},
+        {"--stride", BENCH_INTEGER, &o->stride, 1},
+        {"--batch", BENCH_INTEGER, &o->batch, 1},
+        {"--threads", BENCH_INTEGER, &o->threads, 1},
+        {"--valid", BENCH_FLAG, &o->valid, 0},
+        {"--brute", BENCH_FLAG, &o->brute, 0},
+        {"--cpu-clock", BENCH_FLAG, &cpu_clock, 0},
+    };
+    if (bench_parse_options(argc, argv, options,
+                            (int)(sizeof options / sizeof *options),
+                            "occlusion-time [--manifest FILE] [--window K] "
+                            "[--stride S] [--batch N] [--threads N] "
+                            "[--valid] [--brute] [--cpu-clock]") < 0)
         return -1;
-    const struct cnn_node *node = cnn_node_get(root, "model");
-    int status = node ? cnn_model_build(model, registry, node,
-                                        CNN_DEVICE_CPU, err)
-                      : cnn_error_set(err, "%s: no model: section",
-                                      o->manifest);
-    cnn_node_free(root);
-    if (status == 0)
-        status = cnn_model_allocate(model, 1, err);
-    model->context.threads = o->threads;
-    return status;
+    if (cpu_clock)
+        bench_use_cpu_clock();
+    return 0;
 }
 
 /* Times one engine on the image; *seconds its wall time. */
@@ -115,12 +68,12 @@ static int time_engine(struct cnn_analysis *a, occlusion_engine engine,
     float *logits = malloc((size_t)classes * sizeof *logits);
     if (!logits)
         return cnn_error_set(err, "out of memory");
-    double started = now_seconds();
+    double started = bench_now_seconds();
     int status = cnn_analysis_forward_from(a, 0, image, 1, last, logits, err);
     if (status == 0)
         status = engine(a, c, image, fill, occlusion_arg_max(logits, classes),
                         map, err);
-    *seconds = now_seconds() - started;
+    *seconds = bench_now_seconds() - started;
     free(logits);
     return status;
 }
@@ -194,7 +147,8 @@ int main(int argc, char **argv)
     if (status == 0)
         status = cnn_registry_load_default(registry, &err);
     if (status == 0)
-        status = build_model(&model, registry, &o, &err);
+        status = bench_load_model(&model, registry, o.manifest, o.threads,
+                                  &err);
     struct cnn_analysis_setup setup = {.directory = "/nonexistent",
                                        .variant = "bench",
                                        .model = &model,

@@ -18,8 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_common.h"
 #include "cnnlab/cnnlab.h"
 #include "cnnlab/node.h"
 #include "cnnlab/registry.h"
@@ -49,28 +49,16 @@ struct layer_times {
     double loss, optimizer;
 };
 
-/* Wall time, or with --cpu-clock the process's CPU time: on a machine
- * shared with other work, CPU time of a 1-thread run still compares
- * kernels fairly. */
-static clockid_t bench_clock = CLOCK_MONOTONIC;
-
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(bench_clock, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* cnn_model_forward, with each layer timed (the model was prepared for
  * this batch by an untimed cnn_model_forward). */
 static int timed_forward(struct cnn_model *model, int n, int training,
                          double *seconds, struct cnn_error *err)
 {
     for (int i = 0; i < model->layer_count; i++) {
-        double started = now_seconds();
+        double started = bench_now_seconds();
         if (cnn_model_forward_layer(model, i, n, training, err) < 0)
             return -1;
-        seconds[i] += now_seconds() - started;
+        seconds[i] += bench_now_seconds() - started;
     }
     model->batch = n;
     return 0;
@@ -80,10 +68,10 @@ static int timed_backward(struct cnn_model *model, double *seconds,
                           struct cnn_error *err)
 {
     for (int i = model->layer_count - 1; i >= 0; i--) {
-        double started = now_seconds();
+        double started = bench_now_seconds();
         if (cnn_model_backward_layer(model, i, model->batch, err) < 0)
             return -1;
-        seconds[i] += now_seconds() - started;
+        seconds[i] += bench_now_seconds() - started;
     }
     return 0;
 }
@@ -118,7 +106,7 @@ static int train_step(struct trainer *t, int n, struct layer_times *times,
         return -1;
     struct cnn_tensor logits = cnn_model_output(model);
     struct cnn_tensor dlogits = cnn_model_output_gradient(model);
-    double started = now_seconds();
+    double started = bench_now_seconds();
     struct cnn_loss_totals totals = {.first_bad_batch = -1};
     const struct cnn_loss_batch batch = {&logits, t->labels, &dlogits,
                                          &totals, NULL};
@@ -126,69 +114,45 @@ static int train_step(struct trainer *t, int n, struct layer_times *times,
                          err) < 0)
         return -1;
     if (times)
-        times->loss += now_seconds() - started;
+        times->loss += bench_now_seconds() - started;
     status = times ? timed_backward(model, times->backward, err)
                    : cnn_model_backward(model, err);
     if (status < 0)
         return -1;
     model->context.step = ++t->step;
-    started = now_seconds();
+    started = bench_now_seconds();
     const struct cnn_optimizer_step update = {
         model->parameters, model->gradients, t->optimizer_state,
         model->parameter_count, t->step, 1.0};
     status = t->optimizer_kernels->step(&model->context,
                                         &t->optimizer_settings, &update, err);
     if (times)
-        times->optimizer += now_seconds() - started;
+        times->optimizer += bench_now_seconds() - started;
     return status;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
     *o = (struct options){64, 50, 5, 2, 0, 0, NULL};
-    for (int i = 1; i < argc; i++) {
-        int *target = NULL;
-        if (strcmp(argv[i], "--layers") == 0) {
-            o->layers = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--infer") == 0) {
-            o->infer = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--cpu-clock") == 0) {
-            bench_clock = CLOCK_PROCESS_CPUTIME_ID;
-            continue;
-        }
-        if (strcmp(argv[i], "--batch") == 0)
-            target = &o->batch;
-        else if (strcmp(argv[i], "--steps") == 0)
-            target = &o->steps;
-        else if (strcmp(argv[i], "--warmup") == 0)
-            target = &o->warmup;
-        else if (strcmp(argv[i], "--threads") == 0)
-            target = &o->threads;
-        else if (strcmp(argv[i], "--manifest") == 0 && i + 1 < argc) {
-            o->manifest = argv[++i];
-            continue;
-        }
-        if (!target || i + 1 >= argc) {
-            fprintf(stderr, "train-steps: unknown or incomplete option %s\n"
-                    "usage: train-steps [--batch N] [--steps N] [--warmup N]"
-                    " [--threads N] [--manifest FILE] [--layers]\n"
-                    "       [--cpu-clock] [--infer]\n", argv[i]);
-            return -1;
-        }
-        char *end;
-        long value = strtol(argv[++i], &end, 10);
-        if (*end || value < 0 || value > 1000000 ||
-            (value == 0 && target != &o->warmup)) {
-            fprintf(stderr, "train-steps: %s %s: expected a positive "
-                    "integer\n", argv[i - 1], argv[i]);
-            return -1;
-        }
-        *target = (int)value;
-    }
+    int cpu_clock = 0;
+    const struct bench_option options[] = {
+        {"--batch", BENCH_INTEGER, &o->batch, 1},
+        {"--steps", BENCH_INTEGER, &o->steps, 1},
+        {"--warmup", BENCH_INTEGER, &o->warmup, 0},
+        {"--threads", BENCH_INTEGER, &o->threads, 1},
+        {"--manifest", BENCH_TEXT, &o->manifest, 0},
+        {"--layers", BENCH_FLAG, &o->layers, 0},
+        {"--infer", BENCH_FLAG, &o->infer, 0},
+        {"--cpu-clock", BENCH_FLAG, &cpu_clock, 0},
+    };
+    if (bench_parse_options(argc, argv, options,
+                            (int)(sizeof options / sizeof *options),
+                            "train-steps [--batch N] [--steps N] "
+                            "[--warmup N] [--threads N] [--manifest FILE] "
+                            "[--layers] [--cpu-clock] [--infer]") < 0)
+        return -1;
+    if (cpu_clock)
+        bench_use_cpu_clock();
     return 0;
 }
 
@@ -331,10 +295,10 @@ int main(int argc, char **argv)
         status = step(&t, o.batch, NULL, &err);
     double seconds = 0;
     if (status == 0) {
-        double started = now_seconds();
+        double started = bench_now_seconds();
         for (int i = 0; status == 0 && i < o.steps; i++)
             status = step(&t, o.batch, NULL, &err);
-        seconds = now_seconds() - started;
+        seconds = bench_now_seconds() - started;
     }
     if (status == 0) {
         printf("cnnlab %s batch %d steps %d threads %d: %.1f images/s "
@@ -351,10 +315,10 @@ int main(int argc, char **argv)
         times.backward = calloc((size_t)t.model.layer_count, sizeof(double));
         if (!times.forward || !times.backward)
             status = cnn_error_set(&err, "out of memory");
-        double started = now_seconds();
+        double started = bench_now_seconds();
         for (int i = 0; status == 0 && i < o.steps; i++)
             status = step(&t, o.batch, &times, &err);
-        seconds = now_seconds() - started;
+        seconds = bench_now_seconds() - started;
         if (status == 0) {
             print_layers(&t, &times, o.steps);
             printf("%-8s %-10s %10.3f (whole step, while timing layers)\n",
