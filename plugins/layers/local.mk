@@ -15,6 +15,7 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/linear.c \
 	plugins/layers/maxpool2d.c \
 	plugins/layers/avgpool2d.c \
+	plugins/layers/pool_window.c plugins/layers/pool_window.h \
 	plugins/layers/relu.c \
 	plugins/layers/leaky_relu.c \
 	plugins/layers/python_float.c \

@@ -8,6 +8,7 @@
 
 #include "cnnlab/builtin_layers.h"
 #include "onednn.h"
+#include "pool_window.h"
 
 static const struct cnn_param_spec maxpool2d_params[] = {
     {"kernel", CNN_PARAM_INT_PAIR, NULL, 1, 1024, NULL,
@@ -19,85 +20,40 @@ static const struct cnn_param_spec maxpool2d_params[] = {
      "-inf padding on each side: p or [ph, pw], at most half the kernel"},
 };
 
-/* floor((size + 2 pad - kernel) / stride) + 1, or 0 when it does not fit. */
-static int maxpool2d_output_size(int size, int kernel, int stride, int pad)
+/* The window's fields of the settings. */
+static struct pool_window window_of(const struct cnn_maxpool2d_settings *c)
 {
-    long room = (long)size + 2L * pad - kernel;
-    return room < 0 ? 0 : (int)(room / stride + 1);
+    return (struct pool_window){c->kernel_h, c->kernel_w, c->stride_h,
+                                c->stride_w, c->pad_h, c->pad_w};
 }
 
 static int maxpool2d_setup(struct cnn_layer *layer, struct cnn_error *err)
 {
-    const struct cnn_params *p = &layer->params;
-    struct cnn_maxpool2d_settings c;
-
-    cnn_param_pair(p, "kernel", &c.kernel_h, &c.kernel_w);
-    cnn_param_pair(p, "stride", &c.stride_h, &c.stride_w);
-    cnn_param_pair(p, "padding", &c.pad_h, &c.pad_w);
-    if (c.stride_h == 0)
-        c.stride_h = c.kernel_h;
-    if (c.stride_w == 0)
-        c.stride_w = c.kernel_w;
-    /* PyTorch's rule: a window must never lie wholly in the padding. */
-    if (c.pad_h > c.kernel_h / 2 || c.pad_w > c.kernel_w / 2)
-        return cnn_error_at(err, layer->mark,
-                            "layer %s (maxpool2d): padding (%d, %d) is more "
-                            "than half the kernel (%d, %d); use padding at "
-                            "most (%d, %d) or a larger kernel",
-                            layer->name, c.pad_h, c.pad_w, c.kernel_h,
-                            c.kernel_w, c.kernel_h / 2, c.kernel_w / 2);
-
-    int out_h = maxpool2d_output_size(layer->input.h, c.kernel_h, c.stride_h,
-                                      c.pad_h);
-    int out_w = maxpool2d_output_size(layer->input.w, c.kernel_w, c.stride_w,
-                                      c.pad_w);
-    if (out_h < 1 || out_w < 1)
-        return cnn_layer_shape_error(
-            layer, err,
-            "the kernel (%d, %d) is larger than the %dx%d input plus "
-            "padding (%d, %d); the largest kernel that fits is (%d, %d)",
-            c.kernel_h, c.kernel_w, layer->input.h, layer->input.w, c.pad_h,
-            c.pad_w, layer->input.h + 2 * c.pad_h,
-            layer->input.w + 2 * c.pad_w);
-    layer->output = (struct cnn_shape){layer->input.c, out_h, out_w};
-
+    struct pool_window w;
+    if (pool_window_setup(layer, "maxpool2d", &w, err) < 0)
+        return -1;
+    struct cnn_maxpool2d_settings c = {w.kernel_h, w.kernel_w, w.stride_h,
+                                     w.stride_w, w.pad_h, w.pad_w};
     return cnn_layer_keep_state(layer, &c, sizeof c, err);
-}
-
-/* PyTorch prints what the module was given: one int for a square window. */
-static void format_pair(char *buf, size_t size, int first, int second)
-{
-    if (first == second)
-        snprintf(buf, size, "%d", first);
-    else
-        snprintf(buf, size, "(%d, %d)", first, second);
 }
 
 static int maxpool2d_describe(const struct cnn_layer *layer, char *buf,
                               size_t size)
 {
-    const struct cnn_maxpool2d_settings *c = layer->state;
-    char kernel[32], stride[32], padding[32];
-    format_pair(kernel, sizeof kernel, c->kernel_h, c->kernel_w);
-    format_pair(stride, sizeof stride, c->stride_h, c->stride_w);
-    format_pair(padding, sizeof padding, c->pad_h, c->pad_w);
+    struct pool_window w = window_of(layer->state);
+    struct pool_window_text t;
+    pool_window_describe(&w, &t);
     return snprintf(buf, size,
                     "MaxPool2d(kernel_size=%s, stride=%s, padding=%s, "
                     "dilation=1, ceil_mode=False)",
-                    kernel, stride, padding);
+                    t.kernel, t.stride, t.padding);
 }
 
 static void maxpool2d_geometry(const struct cnn_layer *layer,
                                struct cnn_geometry *g)
 {
-    const struct cnn_maxpool2d_settings *c = layer->state;
-    *g = (struct cnn_geometry){
-        .kind = CNN_GEOMETRY_WINDOW,
-        .kernel_h = c->kernel_h, .kernel_w = c->kernel_w,
-        .stride_h = c->stride_h, .stride_w = c->stride_w,
-        .pad_h = c->pad_h, .pad_w = c->pad_w,
-        .dilation_h = 1, .dilation_w = 1,
-    };
+    struct pool_window w = window_of(layer->state);
+    pool_window_geometry(&w, g);
 }
 
 /* CPU kernels: direct loops over the caller's NCHW planes, split among
