@@ -58,6 +58,21 @@ static int by_name(const void *a, const void *b)
 /* The entries of `directory` but hidden ones, directories or regular
  * files as `want_directories` says, by cnn_pages_name_compare. A missing
  * directory has none. */
+/* Appends a copy of `name` to names. */
+static int names_add(struct names *names, const char *name,
+                     struct cnn_error *err)
+{
+    char **grown = realloc(names->items,
+                           (size_t)(names->count + 1) * sizeof *grown);
+    char *copy = grown ? strdup(name) : NULL;
+    if (grown)
+        names->items = grown;
+    if (!copy)
+        return cnn_error_set(err, "out of memory");
+    names->items[names->count++] = copy;
+    return 0;
+}
+
 static int list_names(const char *directory, int want_directories,
                       struct names *names, struct cnn_error *err)
 {
@@ -80,15 +95,7 @@ static int list_names(const char *directory, int want_directories,
         free(path);
         if (!wanted)
             continue;
-        char **grown =
-            realloc(names->items, (size_t)(names->count + 1) * sizeof *grown);
-        char *copy = grown ? strdup(entry->d_name) : NULL;
-        if (grown)
-            names->items = grown;
-        if (!copy)
-            status = cnn_error_set(err, "out of memory");
-        else
-            names->items[names->count++] = copy;
+        status = names_add(names, entry->d_name, err);
     }
     closedir(dir);
     if (status < 0)
@@ -468,96 +475,119 @@ static int rebuild_table(struct cnn_report_experiment *e,
     return 0;
 }
 
+/* The directories of experiment e with runs of a manifest other than its
+ * table's (a variant not in the table). */
+static int other_manifest_variants(const struct cnn_report_experiment *e,
+                                   struct names *others,
+                                   struct cnn_error *err)
+{
+    struct names directories;
+    if (list_names(e->directory, 1, &directories, err) < 0)
+        return -1;
+    int status = 0;
+    for (int i = 0; status == 0 && i < directories.count; i++) {
+        int listed = 0;
+        for (int r = 0; r < e->table.row_count; r++)
+            listed |=
+                strcmp(e->table.rows[r].variant, directories.items[i]) == 0;
+        struct cnn_report_variant variant;
+        if (listed)
+            continue;
+        if (read_variant(e->directory, e->name, directories.items[i],
+                         &variant, err) < 0) {
+            status = -1;
+            break;
+        }
+        const char *manifest = variant_manifest(&variant);
+        if (manifest && (!e->manifest || strcmp(manifest, e->manifest) != 0))
+            status = names_add(others, directories.items[i], err);
+        variant_free(&variant);
+    }
+    names_free(&directories);
+    return status;
+}
+
+/* The variants of `others` from others->items[first] on that were made
+ * by the same manifest as it, into group (names borrowed from others,
+ * marked in done); *manifest a copy of that manifest's path. */
+static int manifest_group(const struct cnn_report_experiment *owner,
+                          const struct names *others, int first, char *done,
+                          struct names *group, char **manifest,
+                          struct cnn_error *err)
+{
+    *manifest = NULL;
+    group->count = 0;
+    int status = 0;
+    for (int j = first; status == 0 && j < others->count; j++) {
+        struct cnn_report_variant variant;
+        status = read_variant(owner->directory, owner->name, others->items[j],
+                              &variant, err);
+        const char *m = status == 0 ? variant_manifest(&variant) : NULL;
+        if (m && (!*manifest || strcmp(m, *manifest) == 0)) {
+            if (!*manifest)
+                *manifest = strdup(m);
+            group->items[group->count++] = others->items[j];
+            done[j] = 1;
+        }
+        if (status == 0)
+            variant_free(&variant);
+    }
+    if (status == 0 && !*manifest)
+        status = cnn_error_set(err, "out of memory");
+    return status;
+}
+
+/* The experiment of one manifest's group of variants, run in the
+ * directory of list->items[index], after the others. */
+static int add_group_experiment(struct experiment_list *list, int index,
+                                const char *results, char *manifest,
+                                struct names *group, struct cnn_error *err)
+{
+    struct cnn_report_experiment *e =
+        new_experiment(list, results, list->items[index].name, err);
+    if (!e) {
+        free(manifest);
+        return -1;
+    }
+    e->manifest = manifest;
+    order_as_manifest(manifest, group);
+    const char *owner = list->items[index].manifest;
+    e->shared_with = owner ? strdup(owner) : NULL;
+    if (!list->items[index].shared_with)
+        list->items[index].shared_with = strdup(manifest);
+    int status = rebuild_table(e, group, err);
+    if (status == 0)
+        status = read_variants(e, err);
+    if (status == 0)
+        e->description = experiment_description(e);
+    return status;
+}
+
 /* The variant directories of e's directory that its table does not list,
  * grouped by the manifest their runs record; each other manifest becomes
  * an experiment of its own. */
 static int read_other_manifests(struct experiment_list *list, int index,
                                 const char *results, struct cnn_error *err)
 {
-    struct names directories;
-    if (list_names(list->items[index].directory, 1, &directories, err) < 0)
-        return -1;
     struct names others = {0}, group = {0};
-    int status = 0;
-    /* Every directory with runs of a manifest other than the table's. */
-    for (int i = 0; status == 0 && i < directories.count; i++) {
-        const struct cnn_report_experiment *e = &list->items[index];
-        int listed = 0;
-        for (int r = 0; r < e->table.row_count; r++)
-            listed |=
-                strcmp(e->table.rows[r].variant, directories.items[i]) == 0;
-        struct cnn_report_variant variant;
-        if (listed || read_variant(e->directory, e->name, directories.items[i],
-                                   &variant, err) < 0) {
-            status = listed ? 0 : -1;
-            continue;
-        }
-        const char *manifest = variant_manifest(&variant);
-        if (manifest && (!e->manifest || strcmp(manifest, e->manifest) != 0)) {
-            char **grown = realloc(others.items,
-                                   (size_t)(others.count + 1) * sizeof *grown);
-            char *copy = grown ? strdup(directories.items[i]) : NULL;
-            if (grown)
-                others.items = grown;
-            if (!copy)
-                status = cnn_error_set(err, "out of memory");
-            else
-                others.items[others.count++] = copy;
-        }
-        variant_free(&variant);
-    }
-    names_free(&directories);
-    /* One experiment per manifest, in the order the names came. */
+    int status = other_manifest_variants(&list->items[index], &others, err);
     char *done = others.count ? calloc((size_t)others.count, 1) : NULL;
+    group.items = others.count ? calloc((size_t)others.count,
+                                        sizeof *group.items)
+                               : NULL;
+    if (status == 0 && others.count && (!done || !group.items))
+        status = cnn_error_set(err, "out of memory");
     for (int i = 0; status == 0 && i < others.count; i++) {
         if (done[i])
             continue;
-        char *manifest = NULL;
-        group.count = 0;
-        free(group.items);
-        group.items = calloc((size_t)others.count, sizeof *group.items);
-        if (!group.items) {
-            status = cnn_error_set(err, "out of memory");
-            break;
-        }
-        for (int j = i; status == 0 && j < others.count; j++) {
-            struct cnn_report_variant variant;
-            status = read_variant(list->items[index].directory,
-                                  list->items[index].name, others.items[j],
-                                  &variant, err);
-            const char *m = status == 0 ? variant_manifest(&variant) : NULL;
-            if (m && (!manifest || strcmp(m, manifest) == 0)) {
-                if (!manifest)
-                    manifest = strdup(m);
-                group.items[group.count++] = others.items[j];
-                done[j] = 1;
-            }
-            if (status == 0)
-                variant_free(&variant);
-        }
-        if (status < 0 || !manifest) {
+        char *manifest;
+        status = manifest_group(&list->items[index], &others, i, done, &group,
+                                &manifest, err);
+        if (status < 0)
             free(manifest);
-            status = status < 0 ? -1 : cnn_error_set(err, "out of memory");
-            break;
-        }
-        struct cnn_report_experiment *e =
-            new_experiment(list, results, list->items[index].name, err);
-        if (!e) {
-            free(manifest);
-            status = -1;
-            break;
-        }
-        e->manifest = manifest;
-        order_as_manifest(manifest, &group);
-        const char *owner = list->items[index].manifest;
-        e->shared_with = owner ? strdup(owner) : NULL;
-        if (!list->items[index].shared_with)
-            list->items[index].shared_with = strdup(manifest);
-        status = rebuild_table(e, &group, err);
-        if (status == 0)
-            status = read_variants(e, err);
-        if (status == 0)
-            e->description = experiment_description(e);
+        else
+            status = add_group_experiment(list, index, results, manifest,
+                                          &group, err);
     }
     free(group.items); /* the names belong to `others` */
     free(done);
