@@ -169,10 +169,10 @@ static void safetensors_seeds(const char *corpus)
     float bias[3] = {1.0f, 2.0f, 3.0f};
     float scalar = 42.0f;
     struct cnn_st_tensor tensors[] = {
-        {"conv1.weight", 4, {1, 1, 2, 3}, weights},
-        {"conv1.bias", 1, {3}, bias},
-        {"step", 0, {0}, &scalar},
-        {"empty", 2, {0, 5}, bias},
+        {"conv1.weight", 4, {1, 1, 2, 3}, {weights}, CNN_ST_F32},
+        {"conv1.bias", 1, {3}, {bias}, CNN_ST_F32},
+        {"step", 0, {0}, {&scalar}, CNN_ST_F32},
+        {"empty", 2, {0, 5}, {bias}, CNN_ST_F32},
     };
     struct cnn_st_metadata metadata[] = {{"format", "pt"},
                                          {"epoch", "3"}};

@@ -43,6 +43,19 @@ static float touch_values(const struct cnn_st_tensor *tensor)
     return sum;
 }
 
+/* cnn_safetensors_read_into or, for an I64 tensor, _read_i64_into. */
+static int read_as_stored(const struct cnn_safetensors *file,
+                          const struct cnn_st_tensor *tensor, int ndim,
+                          const int64_t *dims, int64_t *values,
+                          struct cnn_error *err)
+{
+    if (tensor->dtype == CNN_ST_I64)
+        return cnn_safetensors_read_i64_into(file, tensor->name, ndim, dims,
+                                             values, err);
+    return cnn_safetensors_read_into(file, tensor->name, ndim, dims,
+                                     (float *)(void *)values, err);
+}
+
 static void check_tensor(const struct cnn_safetensors *file,
                          const struct cnn_st_tensor *tensor)
 {
@@ -55,17 +68,19 @@ static void check_tensor(const struct cnn_safetensors *file,
     (void)sum;
 
     size_t count = element_count(tensor);
-    float *values = malloc(count ? count * sizeof *values : 1);
+    size_t size = cnn_st_dtype_size(tensor->dtype);
+    /* int64_t: room for either dtype's values, aligned for both. */
+    int64_t *values = malloc(count ? count * sizeof *values : 1);
     if (!values)
         fuzz_fail("out of memory");
     struct cnn_error err = {0};
-    int status = cnn_safetensors_read_into(file, tensor->name, tensor->ndim,
-                                           tensor->dims, values, &err);
+    int status = read_as_stored(file, tensor, tensor->ndim, tensor->dims,
+                                values, &err);
     fuzz_check_error(status, &err, "cnn_safetensors_read_into");
     if (status != 0)
         fuzz_fail("'%s' cannot be read with its own shape: %s",
                   tensor->name, err.message);
-    if (count && memcmp(values, tensor->data, count * sizeof *values) != 0)
+    if (count && memcmp(values, tensor->data, count * size) != 0)
         fuzz_fail("cnn_safetensors_read_into copied other bytes for '%s'",
                   tensor->name);
 
@@ -74,9 +89,8 @@ static void check_tensor(const struct cnn_safetensors *file,
         int64_t dims[4] = {1, 1, 1, 1};
         memcpy(dims + 1, tensor->dims, (size_t)tensor->ndim * sizeof *dims);
         cnn_error_clear(&err);
-        status = cnn_safetensors_read_into(file, tensor->name,
-                                           tensor->ndim + 1, dims, values,
-                                           &err);
+        status = read_as_stored(file, tensor, tensor->ndim + 1, dims,
+                                values, &err);
         if (status == 0)
             fuzz_fail("'%s' was read with another shape", tensor->name);
         fuzz_check_error(status, &err, "cnn_safetensors_read_into");
@@ -115,8 +129,9 @@ static void check_round_trip(const struct cnn_safetensors *file)
             || memcmp(again->dims, tensors[i].dims,
                       (size_t)again->ndim * sizeof *again->dims)
                    != 0
+            || again->dtype != tensors[i].dtype
             || memcmp(again->data, tensors[i].data,
-                      element_count(again) * sizeof(float))
+                      element_count(again) * cnn_st_dtype_size(again->dtype))
                    != 0)
             fuzz_fail("tensor %d ('%s') reads back changed", i,
                       tensors[i].name);

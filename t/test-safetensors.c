@@ -43,11 +43,11 @@ static void fill_reference(void)
 }
 
 static const struct cnn_st_tensor reference[] = {
-    {"conv1.weight", 4, {2, 3, 2, 2}, conv_weight},
-    {"conv1.bias", 1, {2}, conv_bias},
-    {"scalar", 0, {0}, scalar_value},
-    {"empty", 2, {0, 3}, NULL},
-    {"fc.weight", 2, {3, 4}, fc_weight},
+    {"conv1.weight", 4, {2, 3, 2, 2}, {conv_weight}, CNN_ST_F32},
+    {"conv1.bias", 1, {2}, {conv_bias}, CNN_ST_F32},
+    {"scalar", 0, {0}, {scalar_value}, CNN_ST_F32},
+    {"empty", 2, {0, 3}, {NULL}, CNN_ST_F32},
+    {"fc.weight", 2, {3, 4}, {fc_weight}, CNN_ST_F32},
 };
 #define REFERENCE_COUNT 5
 
@@ -252,7 +252,7 @@ static void test_exact_bytes(void)
     char path[512];
     struct cnn_error err = {0};
     static const float values[2] = {1.0f, 2.0f};
-    const struct cnn_st_tensor tensor = {"a", 1, {2}, values};
+    const struct cnn_st_tensor tensor = {"a", 1, {2}, {values}, CNN_ST_F32};
     const struct cnn_st_metadata metadata = {"k", "v"};
     const char *json = "{\"__metadata__\":{\"k\":\"v\"},\"a\":{\"dtype\":"
                        "\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
@@ -347,6 +347,7 @@ static void test_rejections(void)
                     "\"data_offsets\":[0,4]}}", 4);
     snprintf(message, sizeof message,
              "'%s': tensor 'conv1.weight' has dtype F16; cnnlab reads F32 "
+             "(and I64 for integer buffers such as num_batches_tracked) "
              "only", path);
     rejects(path, message, "dtype F16");
     write_raw(path, "{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
@@ -518,7 +519,7 @@ static void test_read_into_errors(const char *reference_path)
         exit(2);
     for (int i = 0; i < MANY; i++) {
         snprintf(names[i], sizeof names[i], "block%03d.conv.weight", i);
-        many[i] = (struct cnn_st_tensor){names[i], 0, {0}, &one};
+        many[i] = (struct cnn_st_tensor){names[i], 0, {0}, {&one}, CNN_ST_F32};
     }
     is_int(cnn_safetensors_write(path, many, MANY, NULL, 0, &err), 0,
            "write 300 tensors");
@@ -544,8 +545,8 @@ static void test_write_errors(const char *reference_path)
     path_in_dir(path, sizeof path, "write-errors.safetensors");
     static const float values[4] = {1, 2, 3, 4};
     struct cnn_st_tensor two[2] = {
-        {"w", 1, {4}, values},
-        {"w", 1, {4}, values},
+        {"w", 1, {4}, {values}, CNN_ST_F32},
+        {"w", 1, {4}, {values}, CNN_ST_F32},
     };
     is_int(cnn_safetensors_write(path, two, 2, NULL, 0, &err), -1,
            "two tensors with one name are refused");
@@ -553,15 +554,16 @@ static void test_write_errors(const char *reference_path)
     two[1].name = "__metadata__";
     is_int(cnn_safetensors_write(path, two, 2, NULL, 0, &err), -1,
            "a tensor named __metadata__ is refused");
-    two[1] = (struct cnn_st_tensor){"v", 5, {1, 1, 1, 1}, values};
+    two[1] = (struct cnn_st_tensor){"v", 5, {1, 1, 1, 1},
+        {values}, CNN_ST_F32};
     is_int(cnn_safetensors_write(path, two, 2, NULL, 0, &err), -1,
            "five dimensions are refused");
     like(err.message, "'v' has 5 dimensions", "  naming the tensor");
-    two[1] = (struct cnn_st_tensor){"v", 2, {2, -2}, values};
+    two[1] = (struct cnn_st_tensor){"v", 2, {2, -2}, {values}, CNN_ST_F32};
     is_int(cnn_safetensors_write(path, two, 2, NULL, 0, &err), -1,
            "a negative dimension is refused");
     like(err.message, "shape [2, -2]", "  showing the shape");
-    two[1] = (struct cnn_st_tensor){"v", 1, {4}, NULL};
+    two[1] = (struct cnn_st_tensor){"v", 1, {4}, {NULL}, CNN_ST_F32};
     is_int(cnn_safetensors_write(path, two, 2, NULL, 0, &err), -1,
            "missing data is refused");
     const struct cnn_st_metadata twice[2] = {{"k", "1"}, {"k", "2"}};
@@ -584,7 +586,7 @@ static void test_write_errors(const char *reference_path)
     float *big = calloc(BIG, sizeof *big);
     if (!big)
         exit(2);
-    const struct cnn_st_tensor huge = {"huge", 1, {BIG}, big};
+    const struct cnn_st_tensor huge = {"huge", 1, {BIG}, {big}, CNN_ST_F32};
     signal(SIGXFSZ, SIG_IGN);
     if (getrlimit(RLIMIT_FSIZE, &old_limit) == 0) {
         limit = old_limit;
@@ -606,6 +608,65 @@ static void test_write_errors(const char *reference_path)
     signal(SIGXFSZ, SIG_DFL);
     free(big);
     free(before);
+}
+
+/* I64 tensors (batch norm's num_batches_tracked, as PyTorch saves it):
+ * written with dtype I64 and 8 bytes a value, read back by
+ * read_i64_into, and never mistaken for floats either way. */
+static void test_int64(void)
+{
+    char path[512];
+    struct cnn_error err = {0};
+    static const float weight[3] = {0.5f, -1.0f, 2.0f};
+    static const int64_t counts[2] = {7, (int64_t)1 << 40};
+    static const int64_t scalar = -3;
+    struct cnn_st_tensor tensors[3] = {
+        {"0.weight", 1, {3}, {weight}, CNN_ST_F32},
+        {"0.counts", 1, {2}, {NULL}, CNN_ST_I64},
+        {"0.num_batches_tracked", 0, {0}, {NULL}, CNN_ST_I64},
+    };
+    tensors[1].i64 = counts;
+    tensors[2].i64 = &scalar;
+    path_in_dir(path, sizeof path, "int64.safetensors");
+    is_int(cnn_safetensors_write(path, tensors, 3, NULL, 0, &err), 0,
+           "write F32 and I64 tensors");
+    size_t size;
+    unsigned char *bytes = read_bytes(path, &size);
+    ok(bytes && strstr((const char *)bytes + 8,
+                       "\"0.counts\":{\"dtype\":\"I64\",\"shape\":[2],"
+                       "\"data_offsets\":[12,28]}") != NULL,
+       "the header says I64 with 8 bytes a value");
+    free(bytes);
+    struct cnn_safetensors *file = NULL;
+    if (cnn_safetensors_open(path, &file, &err) != 0) {
+        ok(0, "open it again (%s)", err.message);
+        return;
+    }
+    const struct cnn_st_tensor *got = cnn_safetensors_find(file, "0.counts");
+    ok(got && got->dtype == CNN_ST_I64 && got->i64[0] == 7 &&
+           got->i64[1] == ((int64_t)1 << 40),
+       "I64 values read back exactly");
+    int64_t into[2] = {0, 0}, one = 0;
+    const int64_t two[1] = {2};
+    is_int(cnn_safetensors_read_i64_into(file, "0.counts", 1, two, into,
+                                         &err),
+           0, "read_i64_into");
+    ok(into[0] == 7 && into[1] == ((int64_t)1 << 40), "  copies the values");
+    is_int(cnn_safetensors_read_i64_into(file, "0.num_batches_tracked", 0,
+                                         NULL, &one, &err),
+           0, "read_i64_into a scalar");
+    ok(one == -3, "  gets -3");
+    float floats[2];
+    is_int(cnn_safetensors_read_into(file, "0.counts", 1, two, floats, &err),
+           -1, "read_into (F32) of an I64 tensor fails");
+    like(err.message, "0.counts has dtype I64 in the file, the model keeps "
+         "it as F32", "  naming both dtypes");
+    const int64_t three[1] = {3};
+    is_int(cnn_safetensors_read_i64_into(file, "0.weight", 1, three, into,
+                                         &err),
+           -1, "read_i64_into of an F32 tensor fails");
+    like(err.message, "has dtype F32 in the file", "  naming the dtype");
+    cnn_safetensors_close(file);
 }
 
 int main(int argc, char **argv)
@@ -639,6 +700,7 @@ int main(int argc, char **argv)
     test_large_files();
     test_read_into_errors(reference_path);
     test_write_errors(reference_path);
+    test_int64();
 
     const char *names[] = {"reference", "none", "tiny", "cut", "bad",
                            "foreign", "sparse", "many", "write-errors"};

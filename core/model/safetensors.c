@@ -63,6 +63,32 @@ void cnn_st_floats_host_to_file_order(float *values, size_t count)
 #endif
 }
 
+/* The same for int64 values (I64 tensors). */
+static void int64s_host_to_file_order(int64_t *values, size_t count)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    for (size_t i = 0; i < count; i++) {
+        uint64_t bits;
+        memcpy(&bits, &values[i], sizeof bits);
+        bits = __builtin_bswap64(bits);
+        memcpy(&values[i], &bits, sizeof bits);
+    }
+#else
+    (void)values;
+    (void)count;
+#endif
+}
+
+size_t cnn_st_dtype_size(enum cnn_st_dtype dtype)
+{
+    return dtype == CNN_ST_I64 ? 8 : 4;
+}
+
+const char *cnn_st_dtype_name(enum cnn_st_dtype dtype)
+{
+    return dtype == CNN_ST_I64 ? "I64" : "F32";
+}
+
 static uint64_t get_u64_le(const unsigned char in[8])
 {
     uint64_t value = 0;
@@ -237,7 +263,8 @@ static const char *check_integer(const json_t *value, int64_t lo, int64_t hi,
     return NULL;
 }
 
-/* An entry's dtype (F32 only) and shape, into `tensor`. */
+/* An entry's dtype (F32, or I64 for integer buffers) and shape, into
+ * `tensor`. */
 static int parse_dtype_and_shape(const char *path, const char *name,
                                  json_t *entry, struct cnn_st_tensor *tensor,
                                  struct cnn_error *err)
@@ -246,10 +273,15 @@ static int parse_dtype_and_shape(const char *path, const char *name,
     if (!json_is_string(dtype))
         return cnn_error_set(err, "'%s': tensor '%s' has %s dtype", path,
                              name, dtype ? "a non-string" : "no");
-    if (strcmp(json_string_value(dtype), "F32") != 0)
+    if (strcmp(json_string_value(dtype), "F32") == 0)
+        tensor->dtype = CNN_ST_F32;
+    else if (strcmp(json_string_value(dtype), "I64") == 0)
+        tensor->dtype = CNN_ST_I64;
+    else
         return cnn_error_set(err,
                              "'%s': tensor '%s' has dtype %s; cnnlab reads "
-                             "F32 only",
+                             "F32 (and I64 for integer buffers such as "
+                             "num_batches_tracked) only",
                              path, name, json_string_value(dtype));
 
     json_t *shape = json_object_get(entry, "shape");
@@ -311,7 +343,7 @@ static int parse_offsets(const struct cnn_safetensors *file,
     return 0;
 }
 
-/* The shape's F32 values fill the byte range exactly. */
+/* The shape's values fill the byte range exactly. */
 static int check_size(const char *path, const struct cnn_st_tensor *tensor,
                       const uint64_t range[2], struct cnn_error *err)
 {
@@ -324,15 +356,19 @@ static int check_size(const char *path, const struct cnn_st_tensor *tensor,
                              path, tensor->name,
                              cnn_st_format_shape(text, sizeof text,
                                                  tensor->ndim, tensor->dims));
-    if ((uint64_t)elements * sizeof(float) != range[1] - range[0])
+    uint64_t size = cnn_st_dtype_size(tensor->dtype);
+    if ((uint64_t)elements > UINT64_MAX / size ||
+        (uint64_t)elements * size != range[1] - range[0])
         return cnn_error_set(err,
-                             "'%s': tensor '%s' has shape %s (%lld F32 "
+                             "'%s': tensor '%s' has shape %s (%lld %s "
                              "values, %lld bytes) but data_offsets [%lld, "
                              "%lld] hold %lld bytes",
                              path, tensor->name,
                              cnn_st_format_shape(text, sizeof text,
                                                  tensor->ndim, tensor->dims),
-                             (long long)elements, (long long)elements * 4,
+                             (long long)elements,
+                             cnn_st_dtype_name(tensor->dtype),
+                             (long long)elements * (long long)size,
                              (long long)range[0], (long long)range[1],
                              (long long)(range[1] - range[0]));
     return 0;
@@ -423,14 +459,15 @@ static int check_overlaps(const struct cnn_safetensors *file,
 }
 
 /* Points each tensor at its bytes (aligned, in host order). A tensor whose
- * offset is not a multiple of 4 gets its own copy. */
+ * offset is not a multiple of its value size gets its own copy. */
 static int place_data(struct cnn_safetensors *file, const struct span *ranges,
                       struct cnn_error *err)
 {
     for (int i = 0; i < file->count; i++) {
         uint64_t begin = ranges[i].begin, bytes = ranges[i].end - begin;
+        size_t size = cnn_st_dtype_size(file->tensors[i].dtype);
         float *values = (float *)(void *)(file->data + begin);
-        if (begin % sizeof(float) != 0) {
+        if (begin % size != 0) {
             float *copy = malloc(bytes ? (size_t)bytes : 1);
             if (!copy)
                 return cnn_error_set(err,
@@ -440,7 +477,11 @@ static int place_data(struct cnn_safetensors *file, const struct span *ranges,
             file->copies[i] = copy;
             values = copy;
         }
-        cnn_st_floats_host_to_file_order(values, (size_t)bytes / sizeof(float));
+        if (file->tensors[i].dtype == CNN_ST_I64)
+            int64s_host_to_file_order((int64_t *)(void *)values,
+                                      (size_t)bytes / size);
+        else
+            cnn_st_floats_host_to_file_order(values, (size_t)bytes / size);
         file->tensors[i].data = values;
     }
     return 0;
@@ -585,22 +626,34 @@ static void list_names(const struct cnn_safetensors *file, char *buf,
     }
 }
 
-int cnn_safetensors_read_into(const struct cnn_safetensors *file,
-                              const char *name, int ndim,
-                              const int64_t *dims, float *out,
-                              struct cnn_error *err)
+/* The tensor `name` when it is of `dtype` and shape ndim/dims; NULL with
+ * the error naming what differs. */
+static const struct cnn_st_tensor *find_checked(
+    const struct cnn_safetensors *file, const char *name,
+    enum cnn_st_dtype dtype, int ndim, const int64_t *dims,
+    struct cnn_error *err)
 {
     const struct cnn_st_tensor *tensor = cnn_safetensors_find(file, name);
     if (!tensor) {
-        if (file->count == 0)
-            return cnn_error_set(err,
-                                 "'%s' has no tensor '%s' (it has no tensors "
-                                 "at all)",
-                                 file->path, name);
+        if (file->count == 0) {
+            cnn_error_set(err,
+                          "'%s' has no tensor '%s' (it has no tensors at "
+                          "all)",
+                          file->path, name);
+            return NULL;
+        }
         char names[1024];
         list_names(file, names, sizeof names);
-        return cnn_error_set(err, "'%s' has no tensor '%s' (it has: %s)",
-                             file->path, name, names);
+        cnn_error_set(err, "'%s' has no tensor '%s' (it has: %s)",
+                      file->path, name, names);
+        return NULL;
+    }
+    if (tensor->dtype != dtype) {
+        cnn_error_set(err, "'%s': %s has dtype %s in the file, the model "
+                      "keeps it as %s",
+                      file->path, name, cnn_st_dtype_name(tensor->dtype),
+                      cnn_st_dtype_name(dtype));
+        return NULL;
     }
     int same = ndim == tensor->ndim;
     for (int i = 0; same && i < ndim; i++)
@@ -611,16 +664,44 @@ int cnn_safetensors_read_into(const struct cnn_safetensors *file,
             snprintf(expected, sizeof expected, "%d dimensions", ndim);
         else
             cnn_st_format_shape(expected, sizeof expected, ndim, dims);
-        return cnn_error_set(err,
-                             "'%s': %s has shape %s in the file, the model "
-                             "expects %s",
-                             file->path, name,
-                             cnn_st_format_shape(in_file, sizeof in_file,
+        cnn_error_set(err,
+                      "'%s': %s has shape %s in the file, the model "
+                      "expects %s",
+                      file->path, name,
+                      cnn_st_format_shape(in_file, sizeof in_file,
                                           tensor->ndim, tensor->dims),
-                             expected);
+                      expected);
+        return NULL;
     }
+    return tensor;
+}
+
+int cnn_safetensors_read_into(const struct cnn_safetensors *file,
+                              const char *name, int ndim,
+                              const int64_t *dims, float *out,
+                              struct cnn_error *err)
+{
+    const struct cnn_st_tensor *tensor = find_checked(file, name, CNN_ST_F32,
+                                                      ndim, dims, err);
+    if (!tensor)
+        return -1;
     int64_t elements = cnn_st_element_count(tensor->ndim, tensor->dims);
     if (elements > 0)
         memcpy(out, tensor->data, (size_t)elements * sizeof(float));
+    return 0;
+}
+
+int cnn_safetensors_read_i64_into(const struct cnn_safetensors *file,
+                                  const char *name, int ndim,
+                                  const int64_t *dims, void *out,
+                                  struct cnn_error *err)
+{
+    const struct cnn_st_tensor *tensor = find_checked(file, name, CNN_ST_I64,
+                                                      ndim, dims, err);
+    if (!tensor)
+        return -1;
+    int64_t elements = cnn_st_element_count(tensor->ndim, tensor->dims);
+    if (elements > 0)
+        memcpy(out, tensor->i64, (size_t)elements * sizeof(int64_t));
     return 0;
 }

@@ -10,11 +10,22 @@
 
 #include "cnnlab/error.h"
 
+/* The dtypes cnnlab reads and writes: F32 for parameters, I64 for the
+ * integer buffers PyTorch keeps as int64 (num_batches_tracked). */
+enum cnn_st_dtype {
+    CNN_ST_F32, /* the default: a zeroed field */
+    CNN_ST_I64,
+};
+
 struct cnn_st_tensor {
     const char *name;
     int ndim;            /* 0..4 (0: a scalar) */
     int64_t dims[4];
-    const float *data;   /* product(dims) floats, F32 */
+    union {
+        const float *data;  /* F32: product(dims) floats */
+        const int64_t *i64; /* I64: product(dims) int64 values */
+    };
+    enum cnn_st_dtype dtype;
 };
 
 struct cnn_st_metadata {
@@ -32,7 +43,7 @@ int cnn_safetensors_write(const char *path,
                           int metadata_count, struct cnn_error *err);
 
 /* A file read into memory and validated: header length within the file,
- * valid JSON, every tensor F32 with 0-4 non-negative dims whose byte size
+ * valid JSON, every tensor F32 or I64 with 0-4 non-negative dims whose byte size
  * matches its offsets, offsets inside the data area, no two tensors
  * overlapping. Errors name the file and what is wrong. */
 struct cnn_safetensors;
@@ -52,12 +63,22 @@ const char *cnn_safetensors_metadata(const struct cnn_safetensors *file,
                                      const char *key);
 
 /* Copies the tensor `name` into `out` (count floats) after checking that
- * it exists and has exactly `ndim`/`dims`; the error says what differs
- * ("conv1.weight: shape [64, 3, 5, 5] in the file, [32, 3, 5, 5] in the
- * model"). */
+ * it exists, is F32 and has exactly `ndim`/`dims`; the error says what
+ * differs ("conv1.weight: shape [64, 3, 5, 5] in the file, [32, 3, 5, 5]
+ * in the model"). */
 int cnn_safetensors_read_into(const struct cnn_safetensors *file,
                               const char *name, int ndim,
                               const int64_t *dims, float *out,
                               struct cnn_error *err);
+/* The same for an I64 tensor into `out` (count int64 values, written with
+ * memcpy: `out` may be a float buffer's slots). */
+int cnn_safetensors_read_i64_into(const struct cnn_safetensors *file,
+                                  const char *name, int ndim,
+                                  const int64_t *dims, void *out,
+                                  struct cnn_error *err);
+
+/* Bytes per value of `dtype`. */
+size_t cnn_st_dtype_size(enum cnn_st_dtype dtype);
+const char *cnn_st_dtype_name(enum cnn_st_dtype dtype);
 
 #endif

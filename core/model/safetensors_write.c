@@ -42,6 +42,24 @@ static int write_floats_le(FILE *stream, const float *values, size_t count)
 #endif
 }
 
+/* The same for int64 values (I64 tensors). */
+static int write_int64s_le(FILE *stream, const int64_t *values, size_t count)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    for (size_t i = 0; i < count; i++) {
+        uint64_t bits;
+        memcpy(&bits, &values[i], sizeof bits);
+        bits = __builtin_bswap64(bits);
+        if (fwrite(&bits, sizeof bits, 1, stream) != 1)
+            return -1;
+    }
+    return 0;
+#else
+    return count == 0 || fwrite(values, sizeof *values, count, stream) == count
+               ? 0
+               : -1;
+#endif
+}
 
 /* ---- writing ------------------------------------------------------- */
 
@@ -60,7 +78,7 @@ static json_t *tensor_entry(const struct cnn_st_tensor *tensor,
             json_array_append_new(offsets, json_integer((json_int_t)begin)) ||
             json_array_append_new(offsets, json_integer((json_int_t)end));
     if (!failed)
-        failed = json_object_set_new(entry, "dtype", json_string("F32")) ||
+        failed = json_object_set_new(entry, "dtype", json_string(cnn_st_dtype_name(tensor->dtype))) ||
                  json_object_set(entry, "shape", shape) ||
                  json_object_set(entry, "data_offsets", offsets);
     json_decref(shape);
@@ -142,7 +160,12 @@ static int add_tensors(json_t *root, const char *path,
                                  path, name,
                                  cnn_st_format_shape(shape, sizeof shape,
                                               tensor->ndim, tensor->dims));
-        uint64_t bytes = (uint64_t)elements * sizeof(float);
+        if (tensor->dtype != CNN_ST_F32 && tensor->dtype != CNN_ST_I64)
+            return cnn_error_set(err,
+                                 "cannot write '%s': tensor '%s' has an "
+                                 "unknown dtype %d",
+                                 path, name, (int)tensor->dtype);
+        uint64_t bytes = (uint64_t)elements * cnn_st_dtype_size(tensor->dtype);
         if (bytes > 0 && !tensor->data)
             return cnn_error_set(err,
                                  "cannot write '%s': tensor '%s' has no data",
@@ -179,7 +202,10 @@ static int write_contents(FILE *stream, const char *header, size_t length,
     for (int i = 0; i < count; i++) {
         size_t elements = (size_t)cnn_st_element_count(tensors[i].ndim,
                                                 tensors[i].dims);
-        if (write_floats_le(stream, tensors[i].data, elements) != 0)
+        int failed = tensors[i].dtype == CNN_ST_I64
+                         ? write_int64s_le(stream, tensors[i].i64, elements)
+                         : write_floats_le(stream, tensors[i].data, elements);
+        if (failed)
             return -1;
     }
     return 0;

@@ -144,7 +144,8 @@ uint64_t cnn_train_state_checksum(const char *state, const char *manifest,
 static struct cnn_st_tensor vector(const char *name, const float *data,
                                    size_t count)
 {
-    struct cnn_st_tensor t = {name, 1, {(int64_t)count, 0, 0, 0}, data};
+    struct cnn_st_tensor t = {name, 1, {(int64_t)count, 0, 0, 0},
+        {data}, CNN_ST_F32};
     return t;
 }
 
