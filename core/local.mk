@@ -41,7 +41,7 @@ libcnnlab_internal_la_SOURCES = \
 	core/plugin/registry_internal.h \
 	core/model/checkpoint.c core/model/checkpoint.h core/model/device.c \
 	core/model/device.h core/model/layer_util.c core/model/model.c \
-	core/model/model.h core/model/model_freeze.c \
+	core/model/model.h core/model/model_freeze.c core/model/model_buffers.c \
 	core/model/model_graph.c core/model/model_weights.c \
 	core/model/model_weights.h core/model/receptive_field.c \
 	core/model/safetensors.c core/model/safetensors.h \

@@ -69,6 +69,23 @@ static int share_tensors(struct cnn_layer *copy, const struct cnn_layer *own,
         copy->tensors[i].data = own->tensors[i].data;
         copy->tensors[i].grad = own->tensors[i].grad;
     }
+    /* Buffers (running statistics) likewise: an inference forward on the
+     * crop reads the model's. */
+    if (copy->buffer_count != own->buffer_count)
+        return cnn_error_set(err, "layer %s (%s): set up on a crop it "
+                             "declares %d buffers instead of %d",
+                             own->name, own->type->name, copy->buffer_count,
+                             own->buffer_count);
+    for (int i = 0; i < own->buffer_count; i++) {
+        if (copy->buffers[i].count != own->buffers[i].count ||
+            copy->buffers[i].dtype != own->buffers[i].dtype)
+            return cnn_error_set(err, "layer %s (%s): set up on a crop its "
+                                 "buffer %s differs from the model's",
+                                 own->name, own->type->name,
+                                 own->buffers[i].name);
+        copy->buffers[i].offset = own->buffers[i].offset;
+        copy->buffers[i].data = own->buffers[i].data;
+    }
     return 0;
 }
 

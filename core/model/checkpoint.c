@@ -1,7 +1,8 @@
 /* cnnlab — a model's parameters as a safetensors file, one tensor per
- * layer tensor, named "<index>.<tensor>" ("0.weight") by the layer's
- * position in the manifest's list: the state_dict keys of the equivalent
- * torch.nn.Sequential, so PyTorch loads the file directly. */
+ * layer tensor and buffer, named "<index>.<tensor>" ("0.weight",
+ * "1.running_mean") by the layer's position in the manifest's list: the
+ * state_dict keys of the equivalent torch.nn.Sequential, so PyTorch loads
+ * the file directly. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@ static int tensor_count(const struct cnn_model *model)
 {
     int count = 0;
     for (int i = 0; i < model->layer_count; i++)
-        count += model->layers[i].tensor_count;
+        count += cnn_layer_stored_count(&model->layers[i]);
     return count;
 }
 
@@ -32,15 +33,17 @@ int cnn_model_save(const struct cnn_model *model, const char *path,
     }
     int k = 0;
     for (int i = 0; i < model->layer_count; i++)
-        for (int t = 0; t < model->layers[i].tensor_count; t++, k++) {
-            const struct cnn_param_tensor *tensor =
-                &model->layers[i].tensors[t];
-            snprintf(names[k], sizeof names[k], "%d.%s", i, tensor->name);
+        for (int t = 0; t < cnn_layer_stored_count(&model->layers[i]);
+             t++, k++) {
+            struct cnn_stored_tensor tensor =
+                cnn_layer_stored(&model->layers[i], t);
+            snprintf(names[k], sizeof names[k], "%d.%s", i, tensor.name);
             tensors[k].name = names[k];
-            tensors[k].ndim = tensor->ndim;
-            for (int d = 0; d < tensor->ndim; d++)
-                tensors[k].dims[d] = tensor->dims[d];
-            tensors[k].data = model->host_parameters + tensor->offset;
+            tensors[k].ndim = tensor.ndim;
+            for (int d = 0; d < tensor.ndim; d++)
+                tensors[k].dims[d] = tensor.dims[d];
+            tensors[k].data = model->host_parameters + tensor.offset;
+            tensors[k].dtype = tensor.i64 ? CNN_ST_I64 : CNN_ST_F32;
         }
     char epoch_text[32];
     snprintf(epoch_text, sizeof epoch_text, "%d", epoch);
@@ -61,9 +64,12 @@ static int check_finite(const struct cnn_model *model, const char *path,
                         struct cnn_error *err)
 {
     for (int i = 0; i < model->layer_count; i++)
-        for (int t = 0; t < model->layers[i].tensor_count; t++) {
-            const struct cnn_param_tensor *tensor =
-                &model->layers[i].tensors[t];
+        for (int t = 0; t < cnn_layer_stored_count(&model->layers[i]); t++) {
+            struct cnn_stored_tensor stored =
+                cnn_layer_stored(&model->layers[i], t);
+            const struct cnn_stored_tensor *tensor = &stored;
+            if (tensor->i64)
+                continue; /* integers are always finite */
             const float *values = model->host_parameters + tensor->offset;
             size_t bad = 0, first = 0;
             for (size_t k = 0; k < tensor->count; k++)
@@ -103,18 +109,22 @@ int cnn_model_load_except(struct cnn_model *model, const char *path,
                                path, cnn_safetensors_count(file), expected);
     for (int i = 0; status == 0 && i < model->layer_count; i++)
         for (int t = 0; status == 0 && i != keep_layer &&
-                        t < model->layers[i].tensor_count;
+                        t < cnn_layer_stored_count(&model->layers[i]);
              t++) {
-            struct cnn_param_tensor *tensor = &model->layers[i].tensors[t];
+            struct cnn_stored_tensor tensor =
+                cnn_layer_stored(&model->layers[i], t);
             char name[CNN_LAYER_NAME_MAX + CNN_TENSOR_NAME_MAX + 2];
             int64_t dims[4];
-            snprintf(name, sizeof name, "%d.%s", i, tensor->name);
-            for (int d = 0; d < tensor->ndim; d++)
-                dims[d] = tensor->dims[d];
-            status = cnn_safetensors_read_into(file, name, tensor->ndim, dims,
-                                               model->host_parameters +
-                                                   tensor->offset,
-                                               err);
+            snprintf(name, sizeof name, "%d.%s", i, tensor.name);
+            for (int d = 0; d < tensor.ndim; d++)
+                dims[d] = tensor.dims[d];
+            float *into = model->host_parameters + tensor.offset;
+            status = tensor.i64
+                         ? cnn_safetensors_read_i64_into(file, name,
+                                                         tensor.ndim, dims,
+                                                         into, err)
+                         : cnn_safetensors_read_into(file, name, tensor.ndim,
+                                                     dims, into, err);
             if (status < 0)
                 cnn_error_prefix(err, "layer %s (%s): ",
                                  model->layers[i].name,

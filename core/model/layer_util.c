@@ -19,7 +19,8 @@ int cnn_layer_add_tensor(struct cnn_layer *layer, const char *name, int ndim,
     if (ndim < 1 || ndim > 4)
         return cnn_error_set(err, "layer %s: tensor '%s' has %d dims (1-4)",
                              layer->name, name, ndim);
-    if (strlen(name) >= CNN_TENSOR_NAME_MAX || cnn_layer_tensor(layer, name))
+    if (strlen(name) >= CNN_TENSOR_NAME_MAX || cnn_layer_tensor(layer, name) ||
+        cnn_layer_buffer(layer, name))
         return cnn_error_set(err, "layer %s: bad or repeated tensor name '%s'",
                              layer->name, name);
     struct cnn_param_tensor *t = &layer->tensors[layer->tensor_count];
@@ -38,6 +39,56 @@ int cnn_layer_add_tensor(struct cnn_layer *layer, const char *name, int ndim,
     t->bound = bound;
     layer->tensor_count++;
     return 0;
+}
+
+int cnn_layer_add_buffer(struct cnn_layer *layer, const char *name,
+                         enum cnn_buffer_dtype dtype, int ndim,
+                         const int *dims, enum cnn_init init,
+                         struct cnn_error *err)
+{
+    if (layer->buffer_count >= CNN_LAYER_BUFFERS_MAX)
+        return cnn_error_set(err, "layer %s declares more than %d buffers",
+                             layer->name, CNN_LAYER_BUFFERS_MAX);
+    if (ndim < 0 || ndim > 4 || (ndim > 0 && !dims))
+        return cnn_error_set(err, "layer %s: buffer '%s' has %d dims (0-4)",
+                             layer->name, name, ndim);
+    if (dtype != CNN_BUFFER_F32 && dtype != CNN_BUFFER_I64)
+        return cnn_error_set(err, "layer %s: buffer '%s' has an unknown "
+                             "dtype %d", layer->name, name, (int)dtype);
+    /* Running statistics start at 0 or 1; a random start would be a
+     * parameter's. */
+    if (init != CNN_INIT_ZEROS && init != CNN_INIT_ONES)
+        return cnn_error_set(err, "layer %s: buffer '%s' must start at zeros "
+                             "or ones", layer->name, name);
+    if (!name || !*name || strlen(name) >= CNN_TENSOR_NAME_MAX ||
+        cnn_layer_tensor(layer, name) || cnn_layer_buffer(layer, name))
+        return cnn_error_set(err, "layer %s: bad or repeated buffer name "
+                             "'%s'", layer->name, name ? name : "(null)");
+    struct cnn_layer_buffer *b = &layer->buffers[layer->buffer_count];
+    memset(b, 0, sizeof *b);
+    snprintf(b->name, sizeof b->name, "%s", name);
+    b->dtype = dtype;
+    b->ndim = ndim;
+    b->count = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (dims[i] <= 0)
+            return cnn_error_set(err, "layer %s: buffer '%s' dim %d is %d",
+                                 layer->name, name, i, dims[i]);
+        b->dims[i] = dims[i];
+        b->count *= (size_t)dims[i];
+    }
+    b->init = init;
+    layer->buffer_count++;
+    return 0;
+}
+
+struct cnn_layer_buffer *cnn_layer_buffer(struct cnn_layer *layer,
+                                          const char *name)
+{
+    for (int i = 0; i < layer->buffer_count; i++)
+        if (strcmp(layer->buffers[i].name, name) == 0)
+            return &layer->buffers[i];
+    return NULL;
 }
 
 int cnn_layer_add_weight_and_bias(struct cnn_layer *layer, int ndim,

@@ -309,6 +309,9 @@ int cnn_model_allocate(struct cnn_model *model, uint64_t seed,
             tensor->data = model->parameters + tensor->offset;
             tensor->grad = model->gradients + tensor->offset;
         }
+    /* Buffers draw nothing from the RNG: declaring one leaves every
+     * parameter's initial values as they were. */
+    cnn_model_init_buffers(model);
     return cnn_model_parameters_from_host(model, err);
 }
 

@@ -48,6 +48,10 @@ struct cnn_model {
      * nothing frozen trainable_count is parameter_count. */
     unsigned char *frozen;         /* layer_count */
     size_t trainable_count;
+    /* The layers' buffers (batch norm's running statistics) sit after
+     * every parameter tensor, from this offset on: the parameters proper
+     * are the first buffer_offset floats (model_buffers.c). */
+    size_t buffer_offset;
 
     int capacity;                  /* samples the buffers below hold */
     float *input_buffer;           /* device: capacity * input size */
@@ -92,9 +96,36 @@ int cnn_model_take_core_keys(const struct cnn_layer_type *type,
                              struct cnn_node **rest, int *trainable,
                              struct cnn_mark *trainable_mark,
                              struct cnn_error *err);
-/* Sets every tensor's offset, trainable layers' first, and
- * trainable_count; returns the floats in all. */
+/* Sets every tensor's offset, trainable layers' first, then every
+ * buffer's, and trainable_count and buffer_offset; returns the floats in
+ * all. */
 size_t cnn_model_place_tensors(struct cnn_model *model);
+
+/* Sets every buffer's offset from `offset` on (F32 buffers first, then
+ * the I64 ones at an even offset) and buffer_offset; returns where they
+ * end (model_buffers.c). */
+size_t cnn_model_place_buffers(struct cnn_model *model, size_t offset);
+/* Writes every buffer's initial values into host_parameters and points
+ * its data at `parameters` (the device's copy). */
+void cnn_model_init_buffers(struct cnn_model *model);
+/* Whether the host copy holds only finite parameters and F32 buffer
+ * values (int64 buffers are not floats). */
+int cnn_model_host_finite(const struct cnn_model *model);
+
+/* What a checkpoint holds of a layer: its parameter tensors, then its
+ * buffers, each saved as "<layer index>.<name>". */
+struct cnn_stored_tensor {
+    const char *name;  /* "weight", "running_mean" */
+    int ndim;          /* 0 for a scalar buffer */
+    const int *dims;
+    size_t count;      /* values */
+    int i64;           /* 1: int64 values, two floats each in the buffer */
+    int buffer;        /* 1: a buffer, not a parameter */
+    size_t offset;     /* floats into host_parameters */
+};
+int cnn_layer_stored_count(const struct cnn_layer *layer);
+struct cnn_stored_tensor cnn_layer_stored(const struct cnn_layer *layer,
+                                          int k);
 
 /* Freezes the layers `names` lists (train.freeze), each written at
  * marks[i] (marks may be NULL): training leaves their parameters as they

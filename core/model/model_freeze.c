@@ -210,5 +210,7 @@ size_t cnn_model_place_tensors(struct cnn_model *model)
         if (!frozen)
             model->trainable_count = total;
     }
-    return total;
+    /* Buffers after the frozen tensors: outside the optimizer's prefix,
+     * as frozen parameters are, so nothing steps them. */
+    return cnn_model_place_buffers(model, total);
 }

@@ -83,22 +83,28 @@ static void add_difference(struct differences *d, const char *fmt, ...)
     va_end(ap);
 }
 
+static const char *shape_of(char *buf, size_t size, int ndim,
+                            const int *model_dims)
+{
+    int64_t dims[4];
+    for (int d = 0; d < ndim; d++)
+        dims[d] = model_dims[d];
+    return cnn_st_format_shape(buf, size, ndim, dims);
+}
+
 static const char *model_shape(char *buf, size_t size,
                                const struct cnn_param_tensor *tensor)
 {
-    int64_t dims[4];
-    for (int d = 0; d < tensor->ndim; d++)
-        dims[d] = tensor->dims[d];
-    return cnn_st_format_shape(buf, size, tensor->ndim, dims);
+    return shape_of(buf, size, tensor->ndim, tensor->dims);
 }
 
-static int same_shape(const struct cnn_st_tensor *stored,
-                      const struct cnn_param_tensor *tensor)
+static int same_shape(const struct cnn_st_tensor *stored, int ndim,
+                      const int *dims)
 {
-    if (stored->ndim != tensor->ndim)
+    if (stored->ndim != ndim)
         return 0;
-    for (int d = 0; d < tensor->ndim; d++)
-        if (stored->dims[d] != tensor->dims[d])
+    for (int d = 0; d < ndim; d++)
+        if (stored->dims[d] != dims[d])
             return 0;
     return 1;
 }
@@ -112,20 +118,27 @@ static int compare_model_tensors(const struct cnn_model *model, int layers,
     int count = 0;
     for (int i = 0; i < layers; i++) {
         const struct cnn_layer *layer = &model->layers[i];
-        for (int t = 0; t < layer->tensor_count; t++, count++) {
-            const struct cnn_param_tensor *tensor = &layer->tensors[t];
+        for (int t = 0; t < cnn_layer_stored_count(layer); t++, count++) {
+            struct cnn_stored_tensor tensor = cnn_layer_stored(layer, t);
             char name[WEIGHT_NAME_MAX], want[96], have[96];
-            snprintf(name, sizeof name, "%d.%s", i, tensor->name);
+            snprintf(name, sizeof name, "%d.%s", i, tensor.name);
             const struct cnn_st_tensor *stored =
                 cnn_safetensors_find(file, name);
-            model_shape(want, sizeof want, tensor);
+            enum cnn_st_dtype dtype = tensor.i64 ? CNN_ST_I64 : CNN_ST_F32;
+            shape_of(want, sizeof want, tensor.ndim, tensor.dims);
             if (!stored)
                 add_difference(d,
                                "the file has no '%s' (the %s of layer %s "
                                "(%s), %s)",
-                               name, tensor->name, layer->name,
+                               name, tensor.name, layer->name,
                                layer->type->name, want);
-            else if (!same_shape(stored, tensor))
+            else if (stored->dtype != dtype)
+                add_difference(d, "'%s' (layer %s (%s)) is %s in the file, "
+                               "%s in the model",
+                               name, layer->name, layer->type->name,
+                               cnn_st_dtype_name(stored->dtype),
+                               cnn_st_dtype_name(dtype));
+            else if (!same_shape(stored, tensor.ndim, tensor.dims))
                 add_difference(
                     d, "'%s' (layer %s (%s)) is %s in the file, %s in the "
                     "model",
@@ -141,10 +154,10 @@ static int compare_model_tensors(const struct cnn_model *model, int layers,
 static int model_has(const struct cnn_model *model, const char *name)
 {
     for (int i = 0; i < model->layer_count; i++)
-        for (int t = 0; t < model->layers[i].tensor_count; t++) {
+        for (int t = 0; t < cnn_layer_stored_count(&model->layers[i]); t++) {
             char own[WEIGHT_NAME_MAX];
             snprintf(own, sizeof own, "%d.%s", i,
-                     model->layers[i].tensors[t].name);
+                     cnn_layer_stored(&model->layers[i], t).name);
             if (strcmp(own, name) == 0)
                 return 1;
         }

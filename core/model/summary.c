@@ -221,7 +221,10 @@ int cnn_summary_print_module(const struct cnn_model *model, FILE *out,
             break;
         }
         char attribute[CNN_LAYER_NAME_MAX + 16];
-        if (layer->tensor_count > 0) {
+        /* A module with buffers has state of its own (batch norm's
+         * running statistics): never shared, even without parameters. */
+        int own_state = layer->tensor_count > 0 || layer->buffer_count > 0;
+        if (own_state) {
             snprintf(attribute, sizeof attribute, "%s", layer->name);
         } else {
             const char *prefix = layer->type->name_prefix
@@ -241,7 +244,7 @@ int cnn_summary_print_module(const struct cnn_model *model, FILE *out,
         }
         fprintf(out, "%s  (%s): %s", listed++ ? "\n" : "Net(\n", attribute,
                 repr);
-        if (layer->tensor_count > 0)
+        if (own_state)
             free(repr);
     }
     for (int s = 0; s < shared_count; s++)

@@ -13,7 +13,8 @@
  * stand for functions the equivalent Net calls in forward (F.relu, ...):
  * they appear in neither printout and take no number.
  *
- * Attribute names of Net: a layer with parameters keeps its model name
+ * Attribute names of Net: a layer with parameters or buffers (batch
+ * norm) keeps its model name
  * (conv1, conv2, fc1, ...); parameterless modules with the same repr are
  * one shared attribute, as the PyTorch tutorial's `self.pool`: the first
  * configuration of a kind is named by the type's prefix ("pool"), the next

@@ -677,7 +677,9 @@ int cnn_run_variant(const struct cnn_registry *registry,
                                       &config.device_options, err);
     if (status == 0)
         status = cnn_model_allocate(&model, config.seed, err);
-    summary->parameters = (long)model.parameter_count;
+    /* The parameters proper: buffers (running statistics) are no
+     * parameters, as in PyTorch's count. */
+    summary->parameters = (long)model.buffer_offset;
     if (status == 0 && !options->force &&
         cnn_run_dir_is_complete(summary->directory, variant->resolved)) {
         summary->skipped = 1;

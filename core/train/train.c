@@ -184,14 +184,6 @@ static int bad_loss_error(const struct cnn_loss_totals *totals, int epoch,
     return not_finite_error(what, kept_epoch, err);
 }
 
-static int all_finite(const float *values, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        if (!isfinite(values[i]))
-            return 0;
-    return 1;
-}
-
 /* After an epoch: weights turned NaN by its last update (whose loss was
  * still finite) or a validation loss that is not finite must not become
  * the selected, saved weights. Needs the host copy of the parameters. */
@@ -201,7 +193,7 @@ static int check_epoch_finite(const struct cnn_model *model,
                               struct cnn_error *err)
 {
     char what[128];
-    if (!all_finite(model->host_parameters, model->parameter_count))
+    if (!cnn_model_host_finite(model))
         snprintf(what, sizeof what,
                  "the weights became NaN or infinite during epoch %d", epoch);
     else if (!isfinite(metrics->val_loss))

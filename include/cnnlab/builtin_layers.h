@@ -128,6 +128,30 @@ struct cnn_leaky_relu_settings {
                      0.01 */
 };
 
+/* batchnorm2d and batchnorm1d (ABI 3.2): PyTorch's nn.BatchNorm2d over
+ * (n, c, h, w), statistics per channel over n, h and w, and
+ * nn.BatchNorm1d over (n, c) (a linear layer's output, [c, 1, 1] per
+ * sample), statistics per feature over n; track_running_stats always.
+ * Buffers (layer.h): "running_mean" and "running_var" (c floats, 0 and
+ * 1 at first) and "num_batches_tracked" (an int64 scalar). A training
+ * forward normalises with the batch's mean and biased variance and
+ * updates running = (1 - momentum) * running + momentum * batch, with
+ * the unbiased variance (count / (count - 1)) for running_var, and adds
+ * 1 to num_batches_tracked; an evaluation forward normalises with the
+ * running statistics. */
+struct cnn_batchnorm_settings {
+    double eps;      /* `eps`: added to the variance; 1e-5 */
+    double momentum; /* `momentum`: the running statistics' update
+                        weight, 0 to 1; 0.1 */
+    int affine;      /* `affine`: 1 when there are "weight" (gamma, ones
+                        at first) and "bias" (beta, zeros) tensors of c
+                        values; true */
+    int relu;        /* `activation`: 1 for relu, fused after the affine
+                        step; none */
+    int spatial;     /* 1 for batchnorm2d (h and w are part of each
+                        channel's statistics), 0 for batchnorm1d */
+};
+
 /* layer->state when `layer` is of type `type` and set up, else NULL with
  * the error. The accessors below are this with the type named. */
 static inline const void *cnn_builtin_layer_settings(
@@ -201,6 +225,18 @@ cnn_dropout_settings_of(const struct cnn_layer *layer, struct cnn_error *err)
 {
     return (const struct cnn_dropout_settings *)cnn_builtin_layer_settings(
         layer, "dropout", err);
+}
+
+/* Either batch norm type: the kernels of both read the same settings. */
+static inline const struct cnn_batchnorm_settings *
+cnn_batchnorm_settings_of(const struct cnn_layer *layer,
+                          struct cnn_error *err)
+{
+    const char *name = layer && layer->type ? layer->type->name : "";
+    return (const struct cnn_batchnorm_settings *)cnn_builtin_layer_settings(
+        layer, strcmp(name, "batchnorm1d") == 0 ? "batchnorm1d"
+                                                : "batchnorm2d",
+        err);
 }
 
 #ifdef __cplusplus

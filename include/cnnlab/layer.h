@@ -65,6 +65,39 @@ struct cnn_geometry {
     int dilation_h, dilation_w;
 };
 
+/* ABI 3.2. A layer's state that is not a parameter: batch norm's running
+ * statistics, PyTorch's buffers. Setup declares them (cnn_layer_add_buffer);
+ * the core places them after every parameter tensor in the model's flat
+ * buffer, so they live on the model's device, are copied to and from the
+ * host with the parameters and are saved by checkpoints and the training
+ * state under "<index>.<name>" as PyTorch's state_dict names buffers; yet
+ * they get no gradient, no optimizer state and no weight decay, and no
+ * parameter count includes them. Kernels update them in a training
+ * forward. */
+enum cnn_buffer_dtype {
+    CNN_BUFFER_F32, /* float values */
+    CNN_BUFFER_I64, /* int64_t values (num_batches_tracked: PyTorch's
+                       state_dict holds it as int64) */
+};
+
+#define CNN_LAYER_BUFFERS_MAX 4
+
+struct cnn_layer_buffer {
+    char name[CNN_TENSOR_NAME_MAX]; /* "running_mean" */
+    enum cnn_buffer_dtype dtype;
+    int ndim;                       /* 0: a scalar */
+    int dims[4];
+    size_t count;                   /* values: product of dims (1 for a
+                                       scalar) */
+    enum cnn_init init;             /* CNN_INIT_ZEROS or CNN_INIT_ONES */
+    size_t offset;                  /* floats into the flat buffer (core);
+                                       an I64 buffer's is even and each
+                                       value takes two floats */
+    void *data;                     /* set by the core: the values, on the
+                                       model's device (float * or
+                                       int64_t *, by dtype) */
+};
+
 struct cnn_layer_type;
 
 /* One layer of a model. */
@@ -82,6 +115,11 @@ struct cnn_layer {
                            (the built-in layers' settings:
                            <cnnlab/builtin_layers.h>) */
     void *kernel_state; /* the device kernels' own; release frees */
+    /* ABI 3.2, after every 3.1 field so that a 3.1 module finds those
+     * where it always did (the core allocates struct cnn_layer, never a
+     * module). */
+    int buffer_count;
+    struct cnn_layer_buffer buffers[CNN_LAYER_BUFFERS_MAX];
 };
 
 /* Called by setup to declare a parameter tensor. dims has ndim entries. */
@@ -95,6 +133,18 @@ int cnn_layer_add_tensor(struct cnn_layer *layer, const char *name, int ndim,
 int cnn_layer_add_weight_and_bias(struct cnn_layer *layer, int ndim,
                                   const int *dims, double fan_in, int bias,
                                   struct cnn_error *err);
+
+/* ABI 3.2. Called by setup to declare a buffer (see struct
+ * cnn_layer_buffer): ndim 0 to 4 (dims may be NULL for 0), init
+ * CNN_INIT_ZEROS or CNN_INIT_ONES. A name must not repeat a parameter
+ * tensor's. */
+int cnn_layer_add_buffer(struct cnn_layer *layer, const char *name,
+                         enum cnn_buffer_dtype dtype, int ndim,
+                         const int *dims, enum cnn_init init,
+                         struct cnn_error *err);
+/* Finds a declared buffer by name, or NULL. */
+struct cnn_layer_buffer *cnn_layer_buffer(struct cnn_layer *layer,
+                                          const char *name);
 
 /* Keeps a copy of `size` bytes of configuration as layer->state (replacing
  * an earlier one); cnn_layer_free_state, usable as a type's destroy, frees

@@ -46,9 +46,17 @@ extern "C" {
  * for analyses (cnn_analysis_gradient, analysis.h), and a layer's
  * backward may follow an inference forward (layer.h). A module built
  * against 3.1 may call cnn_param_word or cnn_analysis_gradient, or read
- * those fields, which a 3.0 cnnlab lacks, hence the minor. */
+ * those fields, which a 3.0 cnnlab lacks, hence the minor.
+ * 3.2: layer buffers, state that is saved but not trained (batch norm's
+ * running statistics): struct cnn_layer ends with buffer_count and
+ * buffers[] (struct cnn_layer_buffer), declared by cnn_layer_add_buffer
+ * and found with cnn_layer_buffer; the batchnorm2d and batchnorm1d
+ * layers and their settings (cnn_batchnorm_settings). The core allocates
+ * every struct cnn_layer, so a 3.1 module reads its fields where they
+ * were; a 3.2 module may call cnn_layer_add_buffer, which a 3.1 cnnlab
+ * lacks, hence the minor. */
 #define CNN_ABI_MAJOR 3
-#define CNN_ABI_MINOR 1
+#define CNN_ABI_MINOR 2
 
 struct cnn_registry;
 
