@@ -1,6 +1,7 @@
 /* Helpers for the layer tests (see layer-harness.h). */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,34 @@ int test_layer_make(struct test_layer *t, const char *type,
     va_end(ap);
     settings[count] = NULL;
     return test_layer_make_list(t, type, input, settings);
+}
+
+/* The buffers in one allocation of int64 slots (aligned for both
+ * dtypes), each at its declared start: zeros or ones. */
+static int make_buffers(struct test_layer *t)
+{
+    size_t slots = 0;
+    for (int i = 0; i < t->layer.buffer_count; i++)
+        slots += t->layer.buffers[i].count;
+    if (slots == 0)
+        return 0;
+    int64_t *memory = calloc(slots, sizeof *memory);
+    if (!memory)
+        return cnn_error_set(&t->err, "out of memory");
+    t->buffers = memory;
+    for (int i = 0; i < t->layer.buffer_count; i++) {
+        struct cnn_layer_buffer *b = &t->layer.buffers[i];
+        int one = b->init == CNN_INIT_ONES;
+        b->data = memory;
+        for (size_t k = 0; k < b->count; k++) {
+            if (b->dtype == CNN_BUFFER_I64)
+                memory[k] = one;
+            else
+                ((float *)(void *)memory)[k] = one ? 1.0f : 0.0f;
+        }
+        memory += b->count;
+    }
+    return 0;
 }
 
 int test_layer_make_list(struct test_layer *t, const char *type,
@@ -97,7 +126,7 @@ int test_layer_make_list(struct test_layer *t, const char *type,
         offset += p->count;
     }
     fill_uniform(t->values, t->parameter_count, -1.0f, 1.0f);
-    return 0;
+    return make_buffers(t);
 }
 
 void test_layer_free(struct test_layer *t)
@@ -109,6 +138,7 @@ void test_layer_free(struct test_layer *t)
     cnn_params_free(&t->layer.params);
     free(t->values);
     free(t->gradients);
+    free(t->buffers);
     memset(t, 0, sizeof *t);
 }
 

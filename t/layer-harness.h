@@ -25,6 +25,9 @@ struct test_layer {
     float *values;    /* every parameter tensor's data, one buffer */
     float *gradients; /* and their gradients */
     size_t parameter_count;
+    /* The layer's buffers (batch norm's running statistics), placed and
+     * initialised as the core does: float values, then int64 ones. */
+    void *buffers;
     struct cnn_error err; /* the last failure */
 };
 

@@ -52,3 +52,10 @@ t_test_layers_leaky_LDADD = $(CNN_TEST_LIBS)
 # leaky-relu in training: slope 0 trains to relu's bytes.
 TESTS += t/leaky-relu-train.sh
 EXTRA_DIST += t/leaky-relu-train.sh
+# Batch normalisation (issue 21): batchnorm2d and batchnorm1d against a
+# float64 reference, central differences, thread counts and refusals.
+check_PROGRAMS += t/test-layers-batchnorm
+TESTS += t/test-layers-batchnorm
+t_test_layers_batchnorm_SOURCES = t/test-layers-batchnorm.c t/tap.h \
+	t/layer-harness.c t/layer-harness.h
+t_test_layers_batchnorm_LDADD = $(CNN_TEST_LIBS)

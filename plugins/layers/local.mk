@@ -21,7 +21,8 @@ plugins_layers_la_SOURCES = \
 	plugins/layers/python_float.c \
 	plugins/layers/globalpool.c \
 	plugins/layers/flatten.c \
-	plugins/layers/dropout.c
+	plugins/layers/dropout.c \
+	plugins/layers/batchnorm.c plugins/layers/batchnorm_cpu.c
 plugins_layers_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 # No fused multiply-adds the compiler chooses: the same bits from every
 # clone and CPU (conv2d_winograd_general.c). The Winograd product kernel's

@@ -15,6 +15,8 @@ static const struct {
     {&cnn_layers_globalpool_type, &cnn_layers_globalpool_cpu},
     {&cnn_layers_flatten_type, &cnn_layers_flatten_cpu},
     {&cnn_layers_dropout_type, &cnn_layers_dropout_cpu},
+    {&cnn_layers_batchnorm2d_type, &cnn_layers_batchnorm2d_cpu},
+    {&cnn_layers_batchnorm1d_type, &cnn_layers_batchnorm1d_cpu},
 };
 
 static int layers_init(struct cnn_registry *registry, struct cnn_error *err)

@@ -259,5 +259,9 @@ extern const struct cnn_layer_type cnn_layers_flatten_type;
 extern const struct cnn_layer_kernels cnn_layers_flatten_cpu;
 extern const struct cnn_layer_type cnn_layers_dropout_type;
 extern const struct cnn_layer_kernels cnn_layers_dropout_cpu;
+extern const struct cnn_layer_type cnn_layers_batchnorm2d_type;
+extern const struct cnn_layer_kernels cnn_layers_batchnorm2d_cpu;
+extern const struct cnn_layer_type cnn_layers_batchnorm1d_type;
+extern const struct cnn_layer_kernels cnn_layers_batchnorm1d_cpu;
 
 #endif
