@@ -16,7 +16,9 @@
  *   logits.f32          eval-mode logits of the first batch (batch × classes)
  *   gradients.safetensors  every parameter's gradient of the first step
  *   losses.txt          each step's training loss (before its update)
- *   final.safetensors   the weights after STEPS steps
+ *   final.safetensors   the weights (and buffers: batch norm's running
+ *                       statistics) after STEPS steps
+ *   final-logits.f32    eval-mode logits of the first batch after them
  *
  *   parity-driver --gradients MANIFEST DIR [KEY=VALUE ...]
  *
@@ -136,10 +138,11 @@ int driver_write_model_json(const struct driver *d, struct cnn_error *err)
                     layer->type->params[k].name);
             write_param(out, &layer->params, &layer->type->params[k]);
         }
+        /* Parameters and buffers: the keys of the layer's state_dict. */
         fputs("}, \"tensors\": [", out);
-        for (int t = 0; t < layer->tensor_count; t++)
+        for (int t = 0; t < cnn_layer_stored_count(layer); t++)
             fprintf(out, "%s\"%d.%s\"", t ? ", " : "", i,
-                    layer->tensors[t].name);
+                    cnn_layer_stored(layer, t).name);
         fprintf(out, "]}%s\n", i + 1 < m->layer_count ? "," : "");
     }
     fputs(" ]}\n", out);
@@ -297,6 +300,20 @@ static int run(struct driver *d, struct cnn_error *err)
     snprintf(path, sizeof path, "%s/final.safetensors", d->directory);
     if (status == 0)
         status = cnn_model_save(m, path, d->steps, err);
+    /* Eval-mode logits of the first batch after training: batch norm's
+     * running statistics at work. */
+    use_batch(d, 0);
+    if (status == 0)
+        status = cnn_model_totals_reset(m, err);
+    if (status == 0)
+        status = cnn_train_step(m, &d->config.train, batch, 0, err);
+    logits = cnn_model_output(m);
+    if (status == 0)
+        status = driver_write_raw(d, "final-logits.f32", logits.data,
+                                  (size_t)batch *
+                                      cnn_shape_size(logits.shape) *
+                                      sizeof(float),
+                                  err);
     return status;
 }
 

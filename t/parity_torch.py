@@ -7,6 +7,9 @@ PyTorch from the same weights and batches must agree:
 
   logits       max |cnnlab - torch| <= 1e-5 * max |torch logit|
   gradients    per tensor, max |difference| <= 1e-4 * max |torch gradient|
+               (or 1e-4 * 1e-2 * the model's largest gradient, when that
+               is more: a bias before batch norm has a zero gradient but
+               for rounding)
   losses       every step, |difference| <= 1e-4 * |torch loss|
   weights      after the last step, per tensor, max |difference|
                <= 1e-4 * max |torch weight|
@@ -27,8 +30,19 @@ a fused `activation: relu` is a Conv2d/Linear subclass that applies it,
 cnnlab's linear flattens its input, `relu` is nn.ReLU, `globalpool` is
 nn.AdaptiveAvgPool2d(1) / nn.AdaptiveMaxPool2d(1), `flatten` nn.Flatten,
 `dropout` nn.Dropout (p=0 here: masks are not comparable), `maxpool2d`
-nn.MaxPool2d, `avgpool2d` nn.AvgPool2d, `leaky-relu` nn.LeakyReLU;
-`padding: same` is PyTorch's padding='same'.
+nn.MaxPool2d, `avgpool2d` nn.AvgPool2d, `leaky-relu` nn.LeakyReLU,
+`batchnorm2d`/`batchnorm1d` nn.BatchNorm2d/nn.BatchNorm1d (with the fused
+ReLU); `padding: same` is PyTorch's padding='same'.
+
+Batch norm's buffers travel with the weights (num_batches_tracked as
+I64): after the steps its running statistics must agree,
+
+  running_mean, running_var   per tensor, max |difference|
+                              <= 1e-4 * max |torch value|
+  num_batches_tracked         exactly,
+
+and so must the eval-mode logits of the first batch, which use them
+(1e-5, as the first logits).
 
     parity_torch.py DRIVER SRCDIR WORKDIR
 
@@ -53,6 +67,8 @@ LOGIT_TOLERANCE = 1e-5
 GRADIENT_TOLERANCE = 1e-4
 LOSS_TOLERANCE = 1e-4
 WEIGHT_TOLERANCE = 1e-4
+BUFFER_TOLERANCE = 1e-4
+ZERO_GRADIENT = 1e-2
 
 count = 0
 failures = 0
@@ -72,8 +88,12 @@ def ok(passed, what, detail=None):
 
 # ---- safetensors with json + numpy ------------------------------------
 
+DTYPES = {"F32": "<f4", "I64": "<i8"}
+
+
 def read_safetensors(path):
-    """{name: float32 array} in header order (and the metadata)."""
+    """{name: array} in header order (and the metadata): float32, or int64
+    for I64 tensors (batch norm's num_batches_tracked)."""
     with open(path, "rb") as stream:
         raw = stream.read()
     length = int.from_bytes(raw[:8], "little")
@@ -82,10 +102,11 @@ def read_safetensors(path):
     metadata = header.pop("__metadata__", None)
     tensors = {}
     for name, entry in header.items():
-        if entry["dtype"] != "F32":
+        if entry["dtype"] not in DTYPES:
             raise ValueError("%s: %s is %s" % (path, name, entry["dtype"]))
         begin, end = entry["data_offsets"]
-        tensors[name] = np.frombuffer(data[begin:end], dtype="<f4").reshape(
+        tensors[name] = np.frombuffer(
+            data[begin:end], dtype=DTYPES[entry["dtype"]]).reshape(
             entry["shape"]).copy()
     return tensors, metadata
 
@@ -96,8 +117,11 @@ def write_safetensors(path, tensors):
     multiple of 8."""
     header, blobs, offset = {}, [], 0
     for name in sorted(tensors):
-        blob = np.ascontiguousarray(tensors[name], dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
+        integer = np.asarray(tensors[name]).dtype == np.int64
+        blob = np.ascontiguousarray(
+            tensors[name], dtype="<i8" if integer else "<f4").tobytes()
+        header[name] = {"dtype": "I64" if integer else "F32",
+                        "shape": list(tensors[name].shape),
                         "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)
         offset += len(blob)
@@ -125,6 +149,30 @@ class Conv2d(nn.Conv2d):
 
 class Linear(nn.Linear):
     """cnnlab's linear: flattens its input, fused ReLU when asked."""
+
+    def __init__(self, *args, relu=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.relu = relu
+
+    def forward(self, x):
+        y = super().forward(x.flatten(1))
+        return torch.relu(y) if self.relu else y
+
+
+class BatchNorm2d(nn.BatchNorm2d):
+    """cnnlab's batchnorm2d, with its fused ReLU when activation: relu."""
+
+    def __init__(self, *args, relu=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.relu = relu
+
+    def forward(self, x):
+        y = super().forward(x)
+        return torch.relu(y) if self.relu else y
+
+
+class BatchNorm1d(nn.BatchNorm1d):
+    """cnnlab's batchnorm1d: features of (N, C) or (N, C, 1, 1)."""
 
     def __init__(self, *args, relu=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,6 +219,10 @@ def torch_module(layer, shape):
         return nn.Flatten()
     if kind == "dropout":
         return nn.Dropout(p["p"])
+    if kind in ("batchnorm2d", "batchnorm1d"):
+        module = BatchNorm2d if kind == "batchnorm2d" else BatchNorm1d
+        return module(shape[0], eps=p["eps"], momentum=p["momentum"],
+                      affine=p["affine"], relu=relu)
     raise ValueError("no PyTorch module for cnnlab layer %r" % kind)
 
 
@@ -210,9 +262,20 @@ def torch_initialised(name, driver, manifest, directory, overrides):
     described = run_driver(driver, manifest, directory + "-describe", 1,
                            overrides + ["model.weights=null"])
     torch.manual_seed(12345)
+    sequential = torch_sequential(described)
+    # PyTorch starts batch norm at cnnlab's own values (ones, zeros, a
+    # count of 0): other values show that each tensor is the one loaded.
+    with torch.no_grad():
+        for module in sequential.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                if module.affine:
+                    module.weight.uniform_(0.5, 1.5)
+                    module.bias.uniform_(-0.5, 0.5)
+                module.running_mean.uniform_(-0.2, 0.2)
+                module.running_var.uniform_(0.5, 2.0)
+                module.num_batches_tracked.fill_(7)
     state = {key: value.detach().numpy().copy()
-             for key, value in torch_sequential(described).state_dict()
-             .items()}
+             for key, value in sequential.state_dict().items()}
     cnnlab_names = [n for layer in described["layers"]
                     for n in layer["tensors"]]
     ok(sorted(state) == sorted(cnnlab_names),
@@ -288,9 +351,16 @@ def compare_model(name, driver, manifest, work, overrides, from_torch,
         if step == 0:
             gradients, _ = read_safetensors(
                 os.path.join(directory, "gradients.safetensors"))
+            # A gradient that is zero but for rounding (a bias followed by
+            # batch norm, whose mean subtraction removes it) is judged
+            # against the model's largest gradient, times ZERO_GRADIENT.
+            largest = max(float(p.grad.abs().max())
+                          for p in parameters.values())
             for key, parameter in parameters.items():
-                error = relative_error(gradients[key],
-                                       parameter.grad.numpy())
+                want = parameter.grad.numpy()
+                scale = max(float(np.max(np.abs(want))),
+                            ZERO_GRADIENT * largest)
+                error = float(np.max(np.abs(gradients[key] - want))) / scale
                 ok(error <= GRADIENT_TOLERANCE,
                    "%s: gradient of %s %s (max |diff| / max |grad| = %.2g "
                    "<= %g)" % (name, key, list(parameter.shape), error,
@@ -314,6 +384,40 @@ def compare_model(name, driver, manifest, work, overrides, from_torch,
     ok(errors[worst_key] <= WEIGHT_TOLERANCE,
        "%s: weights after %d steps (worst: %s, %.2g <= %g)"
        % (name, steps, worst_key, errors[worst_key], WEIGHT_TOLERANCE))
+
+    buffers = dict(model.named_buffers())
+    if buffers:
+        compare_buffers(name, steps, final, buffers)
+        model.eval()
+        with torch.no_grad():
+            want = model(torch.from_numpy(inputs[0])).reshape(batch,
+                                                              classes)
+        got = np.fromfile(os.path.join(directory, "final-logits.f32"),
+                          dtype="<f4").reshape(batch, classes)
+        error = relative_error(got, want.numpy())
+        ok(error <= LOGIT_TOLERANCE,
+           "%s: eval-mode logits after %d steps, from the running "
+           "statistics (%.2g <= %g)" % (name, steps, error,
+                                        LOGIT_TOLERANCE))
+
+
+def compare_buffers(name, steps, final, buffers):
+    """Batch norm's running statistics after the steps: the float ones
+    within BUFFER_TOLERANCE, num_batches_tracked exactly and as int64."""
+    errors = {key: relative_error(final[key], value.numpy())
+              for key, value in buffers.items()
+              if value.dtype != torch.int64}
+    worst_key = max(errors, key=errors.get)
+    ok(errors[worst_key] <= BUFFER_TOLERANCE,
+       "%s: running statistics after %d steps (worst: %s, %.2g <= %g)"
+       % (name, steps, worst_key, errors[worst_key], BUFFER_TOLERANCE))
+    counters = [key for key, value in buffers.items()
+                if value.dtype == torch.int64]
+    ok(all(final[key].dtype == np.int64 and
+           int(final[key]) == int(buffers[key]) for key in counters),
+       "%s: num_batches_tracked is int64 and PyTorch's (%s)"
+       % (name, ", ".join("%s=%d" % (key, int(final[key]))
+                          for key in counters)))
 
 
 # ---- the models -------------------------------------------------------
@@ -381,6 +485,22 @@ ADDED = [
     {"linear": {"out": 3}},
 ]
 
+# Batch normalisation (issue 21): conv → batchnorm2d with the fused ReLU,
+# one without affine, and linear → batchnorm1d, trained in train mode
+# (batch statistics, running statistics updated) and evaluated with the
+# running statistics.
+BATCHNORM = [
+    {"conv2d": {"out": 6, "kernel": 3, "bias": False}},
+    {"batchnorm2d": {"activation": "relu"}},
+    {"maxpool2d": {"kernel": 2}},
+    {"conv2d": {"out": 8, "kernel": 3, "padding": 1}},
+    {"batchnorm2d": {"affine": False, "momentum": 0.3, "eps": 1e-3}},
+    "relu",
+    {"linear": {"out": 10}},
+    {"batchnorm1d": {"activation": "relu"}},
+    {"linear": {"out": 4}},
+]
+
 
 def main():
     driver, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -398,6 +518,8 @@ def main():
     write_manifest(biggest, "report-max", [3, 24, 24], 4, 5, REPORT_MAX)
     added = os.path.join(work, "added", "manifest.yaml")
     write_manifest(added, "added", [3, 11, 10], 3, 4, ADDED)
+    batchnorm = os.path.join(work, "batchnorm", "manifest.yaml")
+    write_manifest(batchnorm, "batchnorm", [3, 12, 12], 4, 6, BATCHNORM)
     cases = [
         # name, manifest, overrides, PyTorch initialises, steps
         ("quickstart", os.path.join(source, "experiments", "quickstart.yaml"),
@@ -406,6 +528,11 @@ def main():
         ("report-max", biggest, common + ["model.weights=null"], False,
          STEPS),
         ("added", added, common, True, STEPS),
+        # PyTorch's BatchNorm state_dict (num_batches_tracked int64 and
+        # all) loads into cnnlab, and cnnlab's loads into PyTorch.
+        ("batchnorm", batchnorm, common, True, STEPS),
+        ("batchnorm-cnnlab-init", batchnorm,
+         common + ["model.weights=null"], False, STEPS),
         # REPORT-SPEC A.7 itself, at the smallest input its three pools
         # take (44x44) and for fewer steps: it costs ten times the others.
         ("best", os.path.join(source, "experiments", "part-a", "best.yaml"),
