@@ -11,7 +11,7 @@ dir="${CNNLAB_SRCDIR:-.}/experiments/part-c"
 expected_variants() {
     case "$1" in
     batch-size) echo "batch-4 batch-16 batch-64 batch-256" ;;
-    regularisation) echo "none dropout weight-decay augmentation all" ;;
+    regularisation) echo "none dropout weight-decay augmentation batch-norm all" ;;
     esac
 }
 
