@@ -147,4 +147,26 @@ output=$("$CNNLAB" check "$scratch/missing.yaml" 2>&1)
 is "$?" 2 "missing manifest file: exit status 2"
 like "$output" "missing.yaml" "missing manifest file: names it"
 
+# Batch norm (issue 21): an eps out of its range, eps 0, and batchnorm1d
+# on an image, each placed in the manifest.
+good_manifest | sed 's/    - relu/    - batchnorm2d: {eps: -1, activation: relu}/' \
+    > "$scratch/bn-eps.yaml"
+check bn-eps
+is "$status" 2 "batchnorm2d eps -1: exit status 2"
+like "$output" "bn-eps.yaml:8:" "batchnorm2d eps -1: names file and line"
+like "$output" "eps" "batchnorm2d eps -1: names the key"
+good_manifest | sed 's/    - relu/    - batchnorm2d: {eps: 0}/' \
+    > "$scratch/bn-eps0.yaml"
+check bn-eps0
+is "$status" 2 "batchnorm2d eps 0: exit status 2"
+like "$output" "bn-eps0.yaml:8:7: layer bn1 (batchnorm2d): eps must be above 0" \
+    "batchnorm2d eps 0: placed at the layer, saying why"
+good_manifest | sed 's/    - relu/    - batchnorm1d/' > "$scratch/bn-shape.yaml"
+check bn-shape
+is "$status" 2 "batchnorm1d on [4, 10, 10]: exit status 2"
+like "$output" "bn-shape.yaml:8:7: layer bn1 (batchnorm1d) cannot take input [4, 10, 10]" \
+    "batchnorm1d on an image: names the place, the layer and the shape"
+like "$output" "use batchnorm2d" "batchnorm1d on an image: says what fits"
+like "$output" "conv1" "batchnorm1d on an image: names the layer before it"
+
 done_testing

@@ -171,6 +171,23 @@ like "$(cat "$scratch/kill.stderr")" "resuming at the start of epoch" \
     "kill -9: resumes at an epoch's start"
 same_results ref-long kill "killed -9"
 
+# --- batch norm: its running statistics and num_batches_tracked are in
+# the training state, so a resumed run normalises, validates and saves
+# exactly as the uninterrupted one
+bn='model.layers=[{conv2d: {out: 8, kernel: 3, padding: 1, bias: false}}, {batchnorm2d: {activation: relu}}, {maxpool2d: {kernel: 2}}, flatten, {linear: {out: 16}}, {batchnorm1d: {activation: relu, momentum: 0.3}}, {linear: {out: 4}}]'
+run ref-bn "$bn"
+is "$status" 0 "reference run with batch norm completes"
+show_on_failure 0 ref-bn
+interrupted 17 bn "$bn"
+is "$status" 130 "batch norm: SIGINT after batch 17 exits 130"
+run bn "$bn" --resume
+is "$status" 0 "batch norm: --resume completes"
+show_on_failure 0 bn
+same_results ref-bn bn "batch norm, interrupted in epoch 2"
+grep -a -q '"1.num_batches_tracked":{"dtype":"I64"' \
+    "$scratch/bn/r/main/model.safetensors"
+ok $? "batch norm: model.safetensors holds the buffers (num_batches_tracked as I64)"
+
 # --- refusals: each leaves the interrupted run as it was
 interrupted 5 bad
 is "$status" 130 "a run to damage is interrupted"

@@ -13,7 +13,10 @@ Notation (REPORT-SPEC.md): conv(C,k) conv(C,k,s) conv(C,k,p=1) pool(k,s)
 pool (= pool(2,2)) gp fc(N). Every conv and hidden fc is followed by
 F.relu; gp is F.adaptive_avg_pool2d(x, 1) then a flatten. Attributes:
 conv1.., fc1.., and one shared `pool` per pooling configuration (pool,
-pool2, ...), as cnnlab names them."""
+pool2, ...), as cnnlab names them. Batch norm (issue 21): conv(C,k,b=0)
+has no bias; bn after a conv is nn.BatchNorm2d, bn1d after an fc
+nn.BatchNorm1d, each taking the F.relu that would follow the layer before
+it (conv → BN → ReLU); attributes bn1, bn2, ... in order."""
 import os
 import re
 import sys
@@ -46,7 +49,7 @@ class Net(nn.Module):
         super().__init__()
         self.plan = []
         pools = {}
-        convs = fcs = 0
+        convs = fcs = bns = 0
         for kind, positional, named in parse(notation):
             if kind == 'conv':
                 convs += 1
@@ -54,7 +57,8 @@ class Net(nn.Module):
                 stride = positional[2] if len(positional) > 2 else 1
                 setattr(self, name, nn.Conv2d(channels, positional[0],
                                               positional[1], stride,
-                                              named.get('p', 0)))
+                                              named.get('p', 0),
+                                              bias=bool(named.get('b', 1))))
                 channels = positional[0]
                 self.plan.append(('relu', name))
             elif kind == 'pool':
@@ -64,6 +68,13 @@ class Net(nn.Module):
                                      else 'pool%d' % (len(pools) + 1))
                     setattr(self, pools[config], nn.MaxPool2d(*config))
                 self.plan.append(('plain', pools[config]))
+            elif kind in ('bn', 'bn1d'):
+                bns += 1
+                name = 'bn%d' % bns
+                module = nn.BatchNorm2d if kind == 'bn' else nn.BatchNorm1d
+                setattr(self, name, module(channels))
+                self.plan[-1] = ('plain', self.plan[-1][1])
+                self.plan.append(('relu', name))
             elif kind == 'gp':
                 self.plan.append(('gp', None))
             elif kind == 'fc':

@@ -1,5 +1,6 @@
 #!/bin/sh
-# `cnnlab summary` on every REPORT-SPEC model of Part A: the parameter
+# `cnnlab summary` on every REPORT-SPEC model of Part A (and Part C's
+# batch norm model): the parameter
 # counts are the spec's, exactly; with /usr/bin/python3 and torch, the
 # whole printout (torchsummary's table with its four MB figures, and
 # print(net) of the equivalent nn.Module) equals the reference that
@@ -43,10 +44,24 @@ stride stride-3 1132193 conv(64,5,3) conv(128,5,3) conv(256,5,3) gp fc(256) fc(1
 best main 1285473 conv(64,3) conv(64,3) pool(3,2) conv(128,3) conv(128,3) pool(3,2) conv(256,3) conv(256,3) pool(3,2) gp fc(256) fc(256) fc(33)
 MODELS
 
+# Part C's batch norm model (issue 21): BatchNorm2d rows with 2 * C
+# parameters, as torchsummary counts them (its running statistics are
+# buffers, not parameters).
+cat >> "$scratch/models.txt" <<'MODELS'
+regularisation batch-norm 2969185 conv(64,5,b=0) bn pool conv(128,5,b=0) bn pool conv(256,5,b=0) bn pool conv(256,3,b=0) bn pool conv(512,3,p=1,b=0) bn gp fc(256) fc(128) fc(33)
+MODELS
+
+manifest_file() { # Part A's manifests, but Part C's regularisation
+    case "$1" in
+    regularisation) echo "$srcdir/experiments/part-c/$1.yaml" ;;
+    *) echo "$dir/$1.yaml" ;;
+    esac
+}
+
 # The parameter counts need no reference.
 while read -r manifest variant parameters notation; do
     out="$scratch/$manifest.$variant.txt"
-    "$CNNLAB" summary "$dir/$manifest.yaml" --variant "$variant" \
+    "$CNNLAB" summary "$(manifest_file "$manifest")" --variant "$variant" \
         > "$out" 2> "$scratch/stderr"
     ok $? "$manifest/$variant: summary succeeds"
     is "$(sed -n 's/^Total params: //p' "$out" | tr -d ,)" "$parameters" \
