@@ -97,6 +97,8 @@ extern const struct cnn_layer_kernels cuda_leaky_relu_kernels;
 extern const struct cnn_layer_kernels cuda_globalpool_kernels;
 extern const struct cnn_layer_kernels cuda_flatten_kernels;
 extern const struct cnn_layer_kernels cuda_dropout_kernels;
+extern const struct cnn_layer_kernels cuda_batchnorm2d_kernels;
+extern const struct cnn_layer_kernels cuda_batchnorm1d_kernels;
 extern const struct cnn_loss_kernels cuda_cross_entropy_kernels;
 extern const struct cnn_optimizer_kernels cuda_sgd_kernels;
 

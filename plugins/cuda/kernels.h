@@ -77,6 +77,35 @@ cudaError_t cuda_avgpool2d_backward(cudaStream_t stream,
                                     int count_include_pad, const float *dy,
                                     float *dx);
 
+/* Batch normalisation (batchnorm_kernels.cu) of n samples of `channels`
+ * planes of `plane` values, the CPU kernels' arithmetic
+ * (plugins/layers/batchnorm_cpu.c): each channel's sums in double, here
+ * by one block in a fixed tree (the same bits every run), the
+ * normalisation as x * alpha + shift with alpha and shift rounded to
+ * float per channel. `saved` (device, 4 * channels doubles) holds what a
+ * forward normalised with (mean, invstd) and the backward's sums. */
+struct cuda_batchnorm {
+    int n, channels;
+    size_t plane;
+    double eps, momentum;
+    int relu;
+    int training;              /* forward: batch statistics and running
+                                  update; backward: of such a forward */
+    const float *weight, *bias; /* NULL without affine */
+    float *weight_grad, *bias_grad;
+    float *running_mean, *running_var;
+    int64_t *tracked;          /* num_batches_tracked */
+    double *saved;
+};
+cudaError_t cuda_batchnorm_forward(cudaStream_t stream,
+                                   const struct cuda_batchnorm *b,
+                                   const float *x, float *y);
+/* dx may be NULL (then only the parameter gradients). */
+cudaError_t cuda_batchnorm_backward(cudaStream_t stream,
+                                    const struct cuda_batchnorm *b,
+                                    const float *x, const float *y,
+                                    const float *dy, float *dx);
+
 /* Global pooling of `planes` planes of `area` values to one value each. */
 cudaError_t cuda_globalpool_forward(cudaStream_t stream, int max,
                                     const float *x, float *y, size_t planes,

@@ -20,6 +20,7 @@ plugins_cuda_la_SOURCES = \
 	plugins/cuda/elementwise.c \
 	plugins/cuda/pooling.c \
 	plugins/cuda/avgpool2d.c plugins/cuda/avgpool2d_kernels.cu \
+	plugins/cuda/batchnorm.c plugins/cuda/batchnorm_kernels.cu \
 	plugins/cuda/loss.c \
 	plugins/cuda/sgd.c
 plugins_cuda_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) $(CUDA_CPPFLAGS)
@@ -48,7 +49,7 @@ am__v_NVCC_1 =
 CUDA_KERNEL_INCLUDES = plugins/cuda/kernels.h plugins/cuda/kernels_common.cuh \
 	plugins/cuda/backend_kernels.h plugins/cuda/weighted_kernels.h
 plugins/cuda/kernels.lo plugins/cuda/step_kernels.lo \
-plugins/cuda/avgpool2d_kernels.lo \
+plugins/cuda/avgpool2d_kernels.lo plugins/cuda/batchnorm_kernels.lo \
 plugins/cuda/backend_kernels.lo \
 plugins/cuda/weighted_kernels.lo: $(CUDA_KERNEL_INCLUDES)
 EXTRA_DIST += scripts/nvcc-wrapper scripts/gpu-pack scripts/gpu-check

@@ -10,7 +10,8 @@ static const struct cnn_layer_kernels *const cuda_layer_kernels[] = {
     &cuda_maxpool2d_kernels,  &cuda_relu_kernels,
     &cuda_globalpool_kernels, &cuda_flatten_kernels,
     &cuda_dropout_kernels,    &cuda_avgpool2d_kernels,
-    &cuda_leaky_relu_kernels,
+    &cuda_leaky_relu_kernels, &cuda_batchnorm2d_kernels,
+    &cuda_batchnorm1d_kernels,
 };
 
 static int cuda_init(struct cnn_registry *registry, struct cnn_error *err)
