@@ -1,6 +1,7 @@
 # tests: core (module loader, model, training, manifests, CLI)
 TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
-check_LTLIBRARIES += t/abi-major.la t/abi-minor.la t/abi-two.la t/no-entry.la \
+check_LTLIBRARIES += t/abi-major.la t/abi-minor.la t/abi-older.la \
+	t/abi-two.la t/no-entry.la \
 	t/init-fails.la t/dup-first.la t/dup-second.la
 t_abi_major_la_SOURCES = t/plugins/abi-major.c
 t_abi_major_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
@@ -11,6 +12,9 @@ t_abi_two_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_abi_minor_la_SOURCES = t/plugins/abi-minor.c
 t_abi_minor_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_abi_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+t_abi_older_la_SOURCES = t/plugins/abi-older.c
+t_abi_older_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
+t_abi_older_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 t_no_entry_la_SOURCES = t/plugins/no-entry.c
 t_no_entry_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 t_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)

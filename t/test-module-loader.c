@@ -41,6 +41,14 @@ int main(void)
              CNN_ABI_MINOR);
     expect_refusal("abi-major", current, "wrong ABI major names versions");
     expect_refusal("abi-minor", "newer than", "newer ABI minor");
+    /* The previous minor loads (3.1 modules into a 3.2 cnnlab). */
+    struct cnn_registry *older = cnn_registry_new();
+    struct cnn_error older_err = {0};
+    ok(cnn_registry_load_module(older, module_path("abi-older"),
+                                &older_err) == 0,
+       "a module of the previous ABI minor (%d.%d) loads (%s)",
+       CNN_ABI_MAJOR, CNN_ABI_MINOR - 1, older_err.message);
+    cnn_registry_free(older);
     /* A 2.x module is refused with what to change (3.0: typed losses and
      * optimizers). */
     expect_refusal("abi-two", "ABI 2.3", "a 2.x module");
