@@ -59,3 +59,7 @@ TESTS += t/test-layers-batchnorm
 t_test_layers_batchnorm_SOURCES = t/test-layers-batchnorm.c t/tap.h \
 	t/layer-harness.c t/layer-harness.h
 t_test_layers_batchnorm_LDADD = $(CNN_TEST_LIBS)
+# Batch norm in whole runs: checkpoints, eval, and the timing analysis
+# leaving the running statistics as it found them.
+TESTS += t/batchnorm-train.sh
+EXTRA_DIST += t/batchnorm-train.sh

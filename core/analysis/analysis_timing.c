@@ -86,9 +86,17 @@ int cnn_analysis_time_layers(struct cnn_analysis *analysis, int batch,
     if (!data || data->train.count == 0)
         return cnn_error_set(err, "timing layers needs training images, and "
                                   "the training split is empty");
+    /* Timing runs training forwards, which move batch norm's running
+     * statistics: they are put back after, so that the analyses after
+     * this one see the trained model's. */
+    float *kept = cnn_model_keep_buffers(model, err);
+    if (!kept)
+        return -1;
     int *indices = malloc((size_t)batch * sizeof *indices);
-    if (!indices)
+    if (!indices) {
+        free(kept);
         return cnn_error_set(err, "out of memory");
+    }
     /* The first images of the split, repeated when it holds fewer. */
     for (int i = 0; i < batch; i++)
         indices[i] = i % data->train.count;
@@ -116,6 +124,13 @@ int cnn_analysis_time_layers(struct cnn_analysis *analysis, int batch,
             status = loss_gradient(model, config, err);
         if (status == 0)
             status = timed_backward(model, batch, backward, err);
+    }
+    /* Restored on failure too (that error is the one reported). */
+    struct cnn_error restoring = {0};
+    if (cnn_model_restore_buffers(model, kept, &restoring) < 0 &&
+        status == 0) {
+        *err = restoring;
+        status = -1;
     }
     if (status < 0)
         return cnn_error_prefix(err, "timing layers at batch %d: ", batch);

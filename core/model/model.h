@@ -112,6 +112,14 @@ void cnn_model_init_buffers(struct cnn_model *model);
  * values (int64 buffers are not floats). */
 int cnn_model_host_finite(const struct cnn_model *model);
 
+/* A host copy of the buffers (the floats from buffer_offset on), or NULL
+ * with the error; cnn_model_restore_buffers puts them back on the device
+ * and frees the copy. For whoever runs training forwards that must not
+ * count (per-layer timing): they would move the running statistics. */
+float *cnn_model_keep_buffers(struct cnn_model *model, struct cnn_error *err);
+int cnn_model_restore_buffers(struct cnn_model *model, float *kept,
+                              struct cnn_error *err);
+
 /* What a checkpoint holds of a layer: its parameter tensors, then its
  * buffers, each saved as "<layer index>.<name>". */
 struct cnn_stored_tensor {

@@ -4,6 +4,7 @@
  * each layer. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/model.h"
@@ -90,4 +91,35 @@ struct cnn_stored_tensor cnn_layer_stored(const struct cnn_layer *layer,
     return (struct cnn_stored_tensor){b->name, b->ndim, b->dims, b->count,
                                       b->dtype == CNN_BUFFER_I64, 1,
                                       b->offset};
+}
+
+float *cnn_model_keep_buffers(struct cnn_model *model, struct cnn_error *err)
+{
+    size_t floats = model->parameter_count - model->buffer_offset;
+    float *kept = malloc((floats + 1) * sizeof *kept);
+    if (!kept) {
+        cnn_error_set(err, "out of memory keeping the running statistics");
+        return NULL;
+    }
+    if (cnn_model_parameters_to_host(model, err) < 0) {
+        free(kept);
+        return NULL;
+    }
+    memcpy(kept, model->host_parameters + model->buffer_offset,
+           floats * sizeof *kept);
+    return kept;
+}
+
+int cnn_model_restore_buffers(struct cnn_model *model, float *kept,
+                              struct cnn_error *err)
+{
+    if (!kept)
+        return 0;
+    /* The parameters on the host are the device's (kept downloaded
+     * them, and nothing stepped since): the upload changes only the
+     * buffers. */
+    memcpy(model->host_parameters + model->buffer_offset, kept,
+           (model->parameter_count - model->buffer_offset) * sizeof *kept);
+    free(kept);
+    return cnn_model_parameters_from_host(model, err);
 }
