@@ -78,7 +78,7 @@ rewrite 's/\[2304,2316\]/[2292,2304]/' overlap.safetensors
 refused overlap.safetensors "overlapping offsets" "overlap"
 rewrite 's/"F32"/"F16"/' dtype.safetensors
 refused dtype.safetensors "dtype F16" \
-    "tensor '1.weight' has dtype F16; cnnlab reads F32 only"
+    "tensor '1.weight' has dtype F16; cnnlab reads F32 (and I64 for integer buffers such as num_batches_tracked) only"
 rewrite 's/\[3,192\]/[4,144]/' shape.safetensors
 refused shape.safetensors "a tensor of another shape" \
     "'1.weight' (layer fc1 (linear)) is [4, 144] in the file, [3, 192] in the model"

@@ -194,7 +194,8 @@ with open(half, "wb") as stream:
 run = subprocess.run([helper, "--read", half], capture_output=True,
                      text=True)
 ok(run.returncode != 0
-   and "tensor 'conv1.weight' has dtype F16; cnnlab reads F32 only"
+   and "tensor 'conv1.weight' has dtype F16; cnnlab reads F32 (and I64 "
+   "for integer buffers such as num_batches_tracked) only"
    in run.stderr and half in run.stderr,
    "an F16 file is refused with a clear message", run.stderr)
 
