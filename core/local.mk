@@ -34,6 +34,7 @@ libcnnlab_internal_la_SOURCES = \
 	core/config/params_node.h core/config/schedule.c \
 	core/config/schedule.h core/config/table_settings.c \
 	core/config/table_settings.h core/config/augment_settings.c \
+	core/config/labels_setting.c core/config/labels_setting.h \
 	core/config/augment_settings.h \
 	core/plugin/component_settings.c core/plugin/module_loader.c \
 	core/plugin/openmp_env.c \

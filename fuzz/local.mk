@@ -23,7 +23,8 @@ fuzz_fuzz_safetensors_LDFLAGS = $(FUZZER_LINK) $(CNN_PROGRAM_LDFLAGS)
 fuzz_fuzz_safetensors_LDADD = $(CNN_INTERNAL_LIBS)
 
 fuzz_fuzz_idx_SOURCES = fuzz/idx.c $(FUZZ_COMMON) \
-	plugins/loaders/idx.c plugins/loaders/resize.c
+	plugins/loaders/idx.c plugins/loaders/resize.c \
+	plugins/loaders/label_subset.c
 fuzz_fuzz_idx_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/loaders
 fuzz_fuzz_idx_LDFLAGS = $(FUZZER_LINK) $(CNN_PROGRAM_LDFLAGS)
 fuzz_fuzz_idx_LDADD = $(CNN_INTERNAL_LIBS) -lz $(LIBM)
@@ -61,7 +62,8 @@ fuzz_replay_safetensors_CPPFLAGS = $(FUZZ_REPLAY_INCLUDES) \
 	-DFUZZ_TARGET='"safetensors"'
 fuzz_replay_safetensors_LDADD = $(CNN_INTERNAL_LIBS)
 fuzz_replay_idx_SOURCES = fuzz/replay.c fuzz/idx.c $(FUZZ_COMMON) \
-	plugins/loaders/idx.c plugins/loaders/resize.c
+	plugins/loaders/idx.c plugins/loaders/resize.c \
+	plugins/loaders/label_subset.c
 fuzz_replay_idx_CPPFLAGS = $(FUZZ_REPLAY_INCLUDES) -DFUZZ_TARGET='"idx"'
 fuzz_replay_idx_LDADD = $(CNN_INTERNAL_LIBS) -lz $(LIBM)
 fuzz_replay_jpeg_SOURCES = fuzz/replay.c fuzz/jpeg.c $(FUZZ_COMMON) \

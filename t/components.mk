@@ -12,3 +12,9 @@ t_test_loaders_SOURCES = t/test-loaders.c $(TEST_UTIL_SOURCES)
 t_test_loaders_LDADD = $(CNN_TEST_LIBS) -lz
 t_test_synthetic_SOURCES = t/test-synthetic.c $(TEST_UTIL_SOURCES)
 t_test_synthetic_LDADD = $(CNN_TEST_LIBS)
+# A loader's labels: subset (idx on IDX files it writes, synthetic).
+check_PROGRAMS += t/test-loader-labels
+TESTS += t/test-loader-labels t/loader-labels.sh
+EXTRA_DIST += t/loader-labels.sh
+t_test_loader_labels_SOURCES = t/test-loader-labels.c $(TEST_UTIL_SOURCES)
+t_test_loader_labels_LDADD = $(CNN_TEST_LIBS)

@@ -291,6 +291,12 @@ static int parse_text(const struct cnn_param_spec *spec, const char *text,
                       struct cnn_error *err)
 {
     memset(out, 0, sizeof *out);
+    /* A number list's default may be empty, as a name list's may (a
+     * loader's `labels`: every class); a manifest's list holds one or
+     * more. */
+    if (!from_manifest && spec->type == CNN_PARAM_FLOAT_LIST &&
+        strcmp(text, "[]") == 0)
+        return 0;
     switch (spec->type) {
     case CNN_PARAM_NAME_LIST:
         out->count = 1;
@@ -503,9 +509,10 @@ int cnn_params_check_required(const struct cnn_params *params,
                               struct cnn_error *err)
 {
     for (int i = 0; params && i < params->count; i++) {
-        if (params->values[i].count > 0)
-            continue;
         const struct cnn_param_spec *spec = &params->specs[i];
+        /* A default of no elements (a number list's "[]") is a value. */
+        if (params->values[i].count > 0 || spec->default_value)
+            continue;
         char described[512];
         const char *what =
             cnn_param_type_description(spec, described, sizeof described);

@@ -33,7 +33,7 @@ value_for_getter(const struct cnn_params *params, const char *name,
         abort();
     }
     const struct cnn_param_value *value = &params->values[index];
-    if (value->count == 0) {
+    if (value->count == 0 && !spec->default_value) {
         fprintf(stderr,
                 "cnnlab: plugin bug: %s(\"%s\"): required parameter '%s' has "
                 "no value (cnn_params_check_required was not called)\n",
@@ -198,7 +198,7 @@ void cnn_params_format(const struct cnn_params *params, char *buf,
         const struct cnn_param_spec *spec = &params->specs[i];
         const struct cnn_param_value *value = &params->values[i];
         append(buf, size, &used, "%s%s=", i ? ", " : "", spec->name);
-        if (value->count == 0) {
+        if (value->count == 0 && !spec->default_value) {
             append(buf, size, &used, "(unset)");
             continue;
         }

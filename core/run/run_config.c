@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/labels_setting.h"
 #include "config/params_node.h"
 #include "run/run_config.h"
 
@@ -212,6 +213,10 @@ static int parse_data(struct cnn_run_config *config,
             &config->loader_params, config->loader->params,
             config->loader->param_count, loader_part, data->mark, component,
             err);
+    if (status == 0)
+        status = cnn_labels_setting_check(data, config->loader->params,
+                                          config->loader->param_count,
+                                          component, err);
     if (status == 0)
         status = cnn_augment_settings_parse(cnn_node_get(data, "augment"),
                                             &config->train.augmentation, err);

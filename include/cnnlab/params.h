@@ -24,7 +24,8 @@ enum cnn_param_type {
     CNN_PARAM_INT_PAIR,   /* k or [kh, kw]: a scalar is used for both;
                              ABI 3.1: also one of spec->choices, when
                              set ("same": cnn_param_word) */
-    CNN_PARAM_FLOAT_LIST, /* [a, b, ...] (a scalar is a list of one) */
+    CNN_PARAM_FLOAT_LIST, /* [a, b, ...] (a scalar is a list of one); the
+                             default may be empty ("[]": count 0) */
     /* ABI 2.2: distinct names, [a, b, ...] (a sequence, flow or block), or
      * one text of names between commas or spaces ("a, b"). A manifest's
      * list names at least one; the default may be empty ("[]"). */

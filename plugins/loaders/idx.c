@@ -22,6 +22,7 @@
 
 #include "cnnlab/input_file.h"
 #include "cnnlab/rng.h"
+#include "label_subset.h"
 #include "loaders.h"
 #include "resize.h"
 
@@ -60,12 +61,17 @@ static const struct cnn_param_spec idx_params[] = {
      "as stored (28 × 28)"},
     {"channels", CNN_PARAM_CHOICE, "1", 0, 0, "1|3",
      "1: gray; 3: the gray plane repeated as RGB"},
+    LOADERS_LABELS_SPEC(9, "keep only the images of these classes, "
+                           "renumbered 0, 1, ... in this order and named "
+                           "after them (left out: all 10); val and "
+                           "data.limit count the images kept"),
 };
 
 /* What the loaded images become: channels x size x size (size 0: the
- * files' own rows x cols). */
+ * files' own rows x cols), of the classes `labels:` keeps, renumbered. */
 struct idx_output {
     int size, channels;
+    const struct loaders_label_subset *subset;
 };
 
 static const char *const fashion_names[IDX_CLASSES] = {
@@ -387,8 +393,9 @@ static int compare_ints(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Copies the items listed in `order` (or the first `count` when NULL),
- * resized and repeated to the output's shape when it differs. */
+/* Copies the items listed in `order`, resized and repeated to the
+ * output's shape when it differs, their labels renumbered as `labels:`
+ * says. */
 static int fill_split(struct cnn_dataset *set, const struct idx_file *images,
                       const struct idx_file *labels, const int *order,
                       int count, const struct idx_output *output,
@@ -412,14 +419,15 @@ static int fill_split(struct cnn_dataset *set, const struct idx_file *images,
     }
     size_t image_size = cnn_shape_size(shape);
     for (int i = 0; i < count; i++) {
-        int source = order ? order[i] : i;
+        int source = order[i];
         const uint8_t *from = images->bytes + (size_t)source * images->item_size;
         uint8_t *to = set->pixels + (size_t)i * image_size;
         if (as_stored)
             memcpy(to, from, images->item_size);
         else
             loaders_resize_gray(&resizer, from, shape.c, to);
-        set->labels[i] = labels->bytes[source];
+        set->labels[i] =
+            loaders_label_subset_map(output->subset, labels->bytes[source]);
     }
     if (!as_stored)
         loaders_resizer_free(&resizer);
@@ -446,29 +454,56 @@ static int contains_fashion(const char *text)
     return 0;
 }
 
+/* The items of a file whose labels `labels:` keeps, in file order (every
+ * item without it); *count says how many. */
+static int *kept_items(const struct idx_file *labels,
+                       const struct loaders_label_subset *subset, int *count,
+                       struct cnn_error *err)
+{
+    int *items = malloc((size_t)labels->count * sizeof *items);
+    if (items == NULL) {
+        cnn_error_set(err, "idx: out of memory reading '%s'", labels->path);
+        return NULL;
+    }
+    *count = 0;
+    for (int i = 0; i < labels->count; i++)
+        if (loaders_label_subset_map(subset, labels->bytes[i]) >= 0)
+            items[(*count)++] = i;
+    return items;
+}
+
+/* What follows an image count when `labels:` keeps some classes. */
+static const char *kept_words(const struct idx_output *output)
+{
+    return output->subset->count ? " of the classes data.labels keeps" : "";
+}
+
 /* The training file split into train and val: the first `val` of a seeded
- * shuffle become val; each part is kept in file order. */
+ * shuffle of the kept images become val; each part is kept in file order.
+ * Without `labels:` every image is kept and the shuffle is the one it
+ * always was. */
 static int split_training(struct cnn_data *data, const struct idx_file *images,
                           const struct idx_file *labels, int val,
                           const struct cnn_load_request *request,
                           const struct idx_output *output,
                           struct cnn_error *err)
 {
-    if (val >= images->count)
+    int count;
+    int *order = kept_items(labels, output->subset, &count, err);
+    if (order == NULL)
+        return -1;
+    if (val >= count) {
+        free(order);
         return cnn_error_set(err,
                              "idx: val = %d leaves no training images: '%s' "
-                             "holds %d; set data.val below %d",
-                             val, images->path, images->count, images->count);
-    int *order = malloc((size_t)images->count * sizeof *order);
-    if (order == NULL)
-        return cnn_error_set(err, "idx: out of memory splitting '%s'",
-                             images->path);
-    for (int i = 0; i < images->count; i++)
-        order[i] = i;
+                             "holds %d%s; set data.val below %d",
+                             val, images->path, count, kept_words(output),
+                             count);
+    }
     struct cnn_rng rng;
     cnn_rng_seed_stream(&rng, request->seed, IDX_SPLIT_STREAM);
-    cnn_rng_shuffle(&rng, order, (size_t)images->count);
-    int train = images->count - val;
+    cnn_rng_shuffle(&rng, order, (size_t)count);
+    int train = count - val;
     qsort(order, (size_t)val, sizeof *order, compare_ints);
     qsort(order + val, (size_t)train, sizeof *order, compare_ints);
     int status = fill_split(&data->val, images, labels, order,
@@ -518,20 +553,19 @@ static int load_files(const char *root, int val,
                        err)
         != 0)
         return -1;
-    return fill_split(&data->test, test_images, &files[3], NULL,
-                      capped(test_images->count, request->limit), output,
-                      err);
+    int count;
+    int *order = kept_items(&files[3], output->subset, &count, err);
+    if (order == NULL)
+        return -1;
+    int status = fill_split(&data->test, test_images, &files[3], order,
+                            capped(count, request->limit), output, err);
+    free(order);
+    return status;
 }
 
-static int idx_load(const struct cnn_params *params,
-                    const struct cnn_load_request *request,
-                    struct cnn_data *data, struct cnn_error *err)
+/* data.root must be a directory. */
+static int idx_check_root(const char *root, struct cnn_error *err)
 {
-    const char *root = cnn_param_string(params, "root");
-    int val = (int)cnn_param_int(params, "val");
-    const char *classes = cnn_param_string(params, "classes");
-    struct idx_output output = {(int)cnn_param_int(params, "size"),
-                                atoi(cnn_param_string(params, "channels"))};
     struct stat info;
     if (root == NULL || root[0] == '\0')
         return cnn_error_set(err, "idx: data.root is empty: %s",
@@ -544,7 +578,14 @@ static int idx_load(const struct cnn_params *params,
                              "idx: data root '%s' is not a directory: set "
                              "data.root to the directory holding the IDX files",
                              root);
+    return 0;
+}
 
+static int idx_load_checked(const char *root, int val, const char *classes,
+                            const struct cnn_load_request *request,
+                            const struct idx_output *output,
+                            struct cnn_data *data, struct cnn_error *err)
+{
     const char *const *names = digit_names;
     if (strcmp(classes, "fashion-mnist") == 0
         || (strcmp(classes, "auto") == 0 && contains_fashion(root)))
@@ -552,13 +593,41 @@ static int idx_load(const struct cnn_params *params,
 
     struct idx_file files[4];
     memset(files, 0, sizeof files);
-    int status = load_files(root, val, request, &output, data, files, err);
+    int status = load_files(root, val, request, output, data, files, err);
     for (int i = 0; i < 4; i++)
         free(files[i].bytes);
+    const char *kept_names[IDX_CLASSES];
+    loaders_label_subset_names(output->subset, names, IDX_CLASSES,
+                               kept_names);
     if (status == 0)
-        status = cnn_data_set_classes(data, IDX_CLASSES, names, err);
+        status = cnn_data_set_classes(
+            data, loaders_label_subset_classes(output->subset, IDX_CLASSES),
+            kept_names, err);
     if (status != 0)
         cnn_data_free(data);
+    return status;
+}
+
+static int idx_load(const struct cnn_params *params,
+                    const struct cnn_load_request *request,
+                    struct cnn_data *data, struct cnn_error *err)
+{
+    const char *root = cnn_param_string(params, "root");
+    int val = (int)cnn_param_int(params, "val");
+    const char *classes = cnn_param_string(params, "classes");
+    struct loaders_label_subset subset;
+    struct idx_output output = {(int)cnn_param_int(params, "size"),
+                                atoi(cnn_param_string(params, "channels")),
+                                &subset};
+    /* A mistake in the manifest before one about the files. */
+    if (loaders_label_subset_parse(params, IDX_CLASSES, "idx", &subset, err)
+        != 0)
+        return -1;
+    int status = idx_check_root(root, err);
+    if (status == 0)
+        status = idx_load_checked(root, val, classes, request, &output, data,
+                                  err);
+    loaders_label_subset_free(&subset);
     return status;
 }
 

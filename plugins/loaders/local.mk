@@ -6,6 +6,7 @@ plugins_loaders_la_SOURCES = \
 	plugins/loaders/loaders.h \
 	plugins/loaders/resize.c plugins/loaders/resize.h \
 	plugins/loaders/idx.c \
+	plugins/loaders/label_subset.c plugins/loaders/label_subset.h \
 	plugins/loaders/synthetic.c \
 	plugins/loaders/jpeg_decode.c plugins/loaders/jpeg_decode.h \
 	plugins/loaders/imagefolder.c plugins/loaders/imagefolder.h \

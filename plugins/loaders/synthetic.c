@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cnnlab/rng.h"
+#include "label_subset.h"
 #include "loaders.h"
 
 #define SYNTHETIC_CHANNELS_MAX 4
@@ -32,11 +33,18 @@ static const struct cnn_param_spec synthetic_params[] = {
     {"test", CNN_PARAM_INT, "128", 0, 1000000, NULL, "test images"},
     {"noise", CNN_PARAM_FLOAT, "0.1", 0, 1, NULL,
      "standard deviation of the pixel noise (1 = full range)"},
+    LOADERS_LABELS_SPEC(999, "make the images of these classes only (each "
+                             "below classes), renumbered 0, 1, ... in this "
+                             "order, named class-<k> by their own k; "
+                             "train, val and test count those images"),
 };
 
 struct synthetic_settings {
     int classes, channels, height, width;
     double noise;
+    /* The classes the splits are made of (`labels:`), renumbered; every
+     * class keeps its own pattern, so two subsets are two tasks. */
+    const struct loaders_label_subset *subset;
 };
 
 /* What makes class k itself. */
@@ -136,8 +144,9 @@ static void draw_image(uint8_t *pixels, const struct class_pattern *p,
 }
 
 /* One split of `count` images (the first `kept` of them are made): labels
- * balanced over the classes in a seeded order, each image from its own
- * stream so that a limit keeps the same images. */
+ * balanced over the classes (those `labels:` keeps) in a seeded order,
+ * each image from its own stream so that a limit keeps the same images.
+ * A kept class draws the pattern of its original label. */
 static int make_split(struct cnn_dataset *set, int split, int count, int kept,
                       const struct synthetic_settings *s,
                       const struct class_pattern *patterns, uint64_t seed,
@@ -152,8 +161,9 @@ static int make_split(struct cnn_dataset *set, int split, int count, int kept,
     if (labels == NULL)
         return cnn_error_set(err, "synthetic: out of memory for %d labels",
                              count);
+    int classes = loaders_label_subset_classes(s->subset, s->classes);
     for (int i = 0; i < count; i++)
-        labels[i] = i % s->classes;
+        labels[i] = i % classes;
     struct cnn_rng rng;
     cnn_rng_seed_stream(&rng, seed, SYNTHETIC_LABEL_STREAM + (uint64_t)split);
     cnn_rng_shuffle(&rng, labels, (size_t)count);
@@ -163,21 +173,27 @@ static int make_split(struct cnn_dataset *set, int split, int count, int kept,
                             SYNTHETIC_IMAGE_STREAM + ((uint64_t)split << 32)
                                 + (uint64_t)i);
         set->labels[i] = labels[i];
-        draw_image(set->pixels + (size_t)i * image_size, &patterns[labels[i]],
+        int original = s->subset->count ? s->subset->labels[labels[i]]
+                                        : labels[i];
+        draw_image(set->pixels + (size_t)i * image_size, &patterns[original],
                    s, s->classes, &rng);
     }
     free(labels);
     return 0;
 }
 
+/* "class-<k>" by the original label k, so that a subset's names say
+ * which classes it kept. */
 static int set_class_names(struct cnn_data *data, int classes,
+                           const struct loaders_label_subset *subset,
                            struct cnn_error *err)
 {
     enum { NAME_MAX_LENGTH = 16 };
     char *text = malloc((size_t)classes * NAME_MAX_LENGTH);
     const char **names = malloc((size_t)classes * sizeof *names);
+    const char **kept = malloc((size_t)classes * sizeof *kept);
     int status = -1;
-    if (text == NULL || names == NULL) {
+    if (text == NULL || names == NULL || kept == NULL) {
         cnn_error_set(err, "synthetic: out of memory for %d class names",
                       classes);
     } else {
@@ -186,8 +202,11 @@ static int set_class_names(struct cnn_data *data, int classes,
             snprintf(text + (size_t)k * NAME_MAX_LENGTH, NAME_MAX_LENGTH,
                      "class-%d", k);
         }
-        status = cnn_data_set_classes(data, classes, names, err);
+        loaders_label_subset_names(subset, names, classes, kept);
+        status = cnn_data_set_classes(
+            data, loaders_label_subset_classes(subset, classes), kept, err);
     }
+    free(kept);
     free(names);
     free(text);
     return status;
@@ -221,10 +240,18 @@ static int synthetic_load(const struct cnn_params *params,
                              s.classes, s.channels, s.height, s.width,
                              counts[0], counts[1], counts[2]);
 
+    struct loaders_label_subset subset;
+    if (loaders_label_subset_parse(params, s.classes, "synthetic", &subset,
+                                   err)
+        != 0)
+        return -1;
+    s.subset = &subset;
     struct class_pattern *patterns =
         malloc((size_t)s.classes * sizeof *patterns);
-    if (patterns == NULL)
+    if (patterns == NULL) {
+        loaders_label_subset_free(&subset);
         return cnn_error_set(err, "synthetic: out of memory");
+    }
     for (int k = 0; k < s.classes; k++)
         patterns[k] = pattern_of(k, &s);
 
@@ -236,7 +263,8 @@ static int synthetic_load(const struct cnn_params *params,
                             patterns, request->seed, err);
     free(patterns);
     if (status == 0)
-        status = set_class_names(data, s.classes, err);
+        status = set_class_names(data, s.classes, &subset, err);
+    loaders_label_subset_free(&subset);
     if (status != 0)
         cnn_data_free(data);
     return status;
