@@ -27,7 +27,8 @@ libcnnlab_internal_la_SOURCES = \
 	core/base/path.h core/base/rng.c \
 	core/base/tensor.c \
 	core/config/did_you_mean.c core/config/manifest.c \
-	core/config/manifest.h core/config/manifest_from.c core/config/node.c \
+	core/config/manifest.h core/config/manifest_from.c \
+	core/config/manifest_sibling.c core/config/node.c \
 	core/config/node_load.c core/config/node_merge.c \
 	core/config/node_write.c core/config/params.c core/config/params_get.c \
 	core/config/params_names.c core/config/params_node.c \

@@ -9,8 +9,8 @@ t_test_statistics_LDADD = $(CNN_TEST_LIBS)
 # Repeated runs (seeds:, repeats:): a run per variant and seed, the same
 # split for every seed, and skipping, --resume, --jobs, the Slurm array,
 # the table and the pages per seed.
-TESTS += t/seeds.sh
-EXTRA_DIST += t/seeds.sh
+TESTS += t/seeds.sh t/weights-variant.sh
+EXTRA_DIST += t/seeds.sh t/weights-variant.sh
 # The table with seeds: n, mean ± std recomputed from the runs, a missing
 # seed, table.compare's interval and McNemar's test against scipy.
 TESTS += t/table-seeds.sh

@@ -76,7 +76,14 @@ static void print_plan(const struct cnn_manifest *manifest,
         printf(", at most %ld images per split", config->limit);
     printf("\n  model: input [%d, %d, %d]\n", model->input.c, model->input.h,
            model->input.w);
-    if (variant->source)
+    if (variant->source && variant->source->sibling)
+        printf("  weights from variant %s%s: %s/%s/%s%s/model.safetensors\n",
+               variant->source->variant,
+               variant->source->repeated ? ", the same seed" : "",
+               out_directory, variant->source->experiment,
+               variant->source->variant,
+               variant->source->repeated ? "/seed-<s>" : "");
+    else if (variant->source)
         printf("  model from %s (variant %s), weights %s/%s/%s/"
                "model.safetensors\n",
                variant->source->path, variant->source->variant,

@@ -49,6 +49,13 @@ int cnn_sweep_plan_make(struct cnn_sweep_plan *plan,
                         struct cnn_error *err);
 void cnn_sweep_plan_free(struct cnn_sweep_plan *plan);
 
+/* The planned run whose weights run `v` starts from (`model: {weights:
+ * {variant: V}}`, the same seed), which must be complete before `v`
+ * starts; -1 when it starts from none or from one the plan leaves out
+ * (complete already). Indices into manifest->variants. */
+int cnn_sweep_plan_dependency(const struct cnn_manifest *manifest,
+                              const struct cnn_sweep_plan *plan, int v);
+
 /* "<out>/<experiment>/<variant>", or "<out>/<experiment>" for a NULL
  * variant; malloc'd, NULL when out of memory. */
 char *cnn_sweep_directory(const struct cnn_cli_options *options,

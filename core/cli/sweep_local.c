@@ -34,7 +34,9 @@ struct worker {
 
 struct outcome {
     int started;
+    int finished;
     int exit_status;       /* as the shell says it: 128 + N for signal N */
+    int blocked;           /* not started: the run it starts from failed */
 };
 
 /* The cores to share: CNNLAB_THREADS when set (run_config.c has checked
@@ -173,27 +175,63 @@ static void finish(const char *variant, struct worker *worker,
                 variant, outcome->exit_status);
     else if (!quiet)
         fprintf(stderr, "[%s] done\n", variant);
+    outcome->finished = 1;
     worker->pid = 0;
     worker->fd = -1;
 }
 
+/* The next planned run that may start: in plan order, the first not yet
+ * started whose starting weights are trained (its sibling finished
+ * well). A run whose sibling failed is never started; it is reported
+ * once, here. -1: none may start now. */
+static int next_run(const struct cnn_manifest *manifest,
+                    const struct cnn_sweep_plan *plan,
+                    struct outcome *outcomes)
+{
+    for (int k = 0; k < plan->count; k++) {
+        int v = plan->variants[k];
+        if (outcomes[v].started || outcomes[v].blocked)
+            continue;
+        int d = cnn_sweep_plan_dependency(manifest, plan, v);
+        if (d < 0)
+            return v;
+        if (outcomes[d].blocked ||
+            (outcomes[d].finished && outcomes[d].exit_status != 0)) {
+            outcomes[v].blocked = 1;
+            fprintf(stderr,
+                    "[%s] not run: it starts from the weights of %s, "
+                    "which did not complete\n",
+                    manifest->variants[v].path, manifest->variants[d].path);
+            k = -1; /* what waited on this one is blocked too */
+            continue;
+        }
+        if (!outcomes[d].finished)
+            continue; /* waits; a later run may start meanwhile */
+        return v;
+    }
+    return -1;
+}
+
 /* Starts workers into free slots, passes their output on and collects
- * them, until every planned variant has run or a stop was asked for. */
+ * them, until every planned variant has run or a stop was asked for. A
+ * run that starts from another's weights waits until that one is done. */
 static void run_workers(const struct cnn_cli_options *options,
                         const struct cnn_manifest *manifest,
                         const struct cnn_sweep_plan *plan,
                         const char *program, struct worker *workers,
                         int slots, struct outcome *outcomes)
 {
-    int next = 0, running = 0, forwarded = 0;
+    int running = 0, forwarded = 0;
     struct pollfd fds[CNN_SWEEP_JOBS_MAX];
     int slot_of[CNN_SWEEP_JOBS_MAX];
-    while (running > 0 || (next < plan->count && !cnn_cli_stop_signal())) {
-        for (int s = 0;
-             s < slots && next < plan->count && !cnn_cli_stop_signal(); s++) {
+    int next = next_run(manifest, plan, outcomes);
+    while (running > 0 || (next >= 0 && !cnn_cli_stop_signal())) {
+        for (int s = 0; s < slots && !cnn_cli_stop_signal(); s++) {
             if (workers[s].pid)
                 continue;
-            int v = plan->variants[next++];
+            int v = next_run(manifest, plan, outcomes);
+            if (v < 0)
+                break;
             struct cnn_error err = {0};
             workers[s].variant = v;
             outcomes[v].started = 1;
@@ -235,6 +273,7 @@ static void run_workers(const struct cnn_cli_options *options,
                 running--;
             }
         }
+        next = next_run(manifest, plan, outcomes);
     }
 }
 
@@ -295,7 +334,8 @@ static int print_summary(const struct cnn_cli_options *options,
         const char *word = NULL;
         incomplete += !r.complete;
         if (!r.complete)
-            word = !outcomes[i].started ? "not run"
+            word = outcomes[i].blocked    ? "not run (its weights failed)"
+                   : !outcomes[i].started ? "not run"
                    : outcomes[i].exit_status == 130 ? "interrupted"
                                                    : "failed";
         if (word)

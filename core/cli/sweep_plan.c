@@ -69,6 +69,19 @@ void cnn_sweep_plan_free(struct cnn_sweep_plan *plan)
     plan->count = 0;
 }
 
+int cnn_sweep_plan_dependency(const struct cnn_manifest *manifest,
+                              const struct cnn_sweep_plan *plan, int v)
+{
+    const struct cnn_model_source *source = manifest->variants[v].source;
+    if (!source || !source->sibling)
+        return -1;
+    for (int k = 0; k < plan->count; k++)
+        if (strcmp(manifest->variants[plan->variants[k]].path,
+                   source->run) == 0)
+            return plan->variants[k];
+    return -1;
+}
+
 char **cnn_sweep_worker_argv(const char *program,
                              const struct cnn_cli_options *options,
                              const char *variant, const char *seed)

@@ -334,6 +334,35 @@ static int submit(const struct cnn_cli_options *options,
     return 0;
 }
 
+/* A Slurm array starts its tasks in any order, at once: a run that
+ * starts from another planned run's weights would find them missing and
+ * train them itself, beside the task that does. Such a plan is refused,
+ * saying what to submit first. 0: none. */
+static int dependent_runs(const struct cnn_cli_options *options,
+                          const struct cnn_manifest *manifest,
+                          const struct cnn_sweep_plan *plan)
+{
+    for (int k = 0; k < plan->count; k++) {
+        int v = plan->variants[k];
+        int d = cnn_sweep_plan_dependency(manifest, plan, v);
+        if (d < 0)
+            continue;
+        fprintf(stderr,
+                "cnnlab: %s starts from the weights of %s, which this "
+                "array would train at the same time: submit variant %s "
+                "first (`cnnlab run %s --variant %s --executor slurm%s%s`), "
+                "then the rest once it is complete (complete runs are left "
+                "out), or run them with --jobs N, which waits for it\n",
+                manifest->variants[v].path, manifest->variants[d].path,
+                manifest->variants[d].name, options->manifest,
+                manifest->variants[d].name, options->profile ? " --profile "
+                                                            : "",
+                options->profile ? options->profile : "");
+        return 1;
+    }
+    return 0;
+}
+
 int cnn_sweep_submit_slurm(const struct cnn_cli_options *options,
                            const struct cnn_manifest *manifest)
 {
@@ -347,6 +376,8 @@ int cnn_sweep_submit_slurm(const struct cnn_cli_options *options,
         cnn_sweep_plan_make(&plan, options, manifest, &err) < 0) {
         cnn_cli_report(&err);
         status = CNN_EXIT_RUN_FAILED;
+    } else if (dependent_runs(options, manifest, &plan)) {
+        status = CNN_EXIT_USAGE;
     } else if (plan.count == 0) {
         fprintf(stderr, "cnnlab: every %s of %s has complete results in "
                         "%s: nothing to submit (--force reruns them)\n",

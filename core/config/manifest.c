@@ -694,7 +694,12 @@ struct cnn_model_source *cnn_model_source_clone(
     copy->experiment = strdup(source->experiment);
     copy->variant = strdup(source->variant);
     copy->run = strdup(source->run);
-    if (!copy->path || !copy->experiment || !copy->variant || !copy->run) {
+    copy->resolved = source->resolved ? cnn_node_clone(source->resolved)
+                                      : NULL;
+    copy->next = cnn_model_source_clone(source->next);
+    if (!copy->path || !copy->experiment || !copy->variant || !copy->run ||
+        (source->resolved && !copy->resolved) ||
+        (source->next && !copy->next)) {
         cnn_model_source_free(copy);
         return NULL;
     }
@@ -827,6 +832,8 @@ int cnn_manifest_load_chain(struct cnn_manifest *manifest, const char *path,
     if (cnn_manifest_resolve_sources(manifest, chain, err) < 0)
         goto fail;
     if (expand_seeds(manifest, err) < 0)
+        goto fail;
+    if (cnn_manifest_resolve_siblings(manifest, err) < 0)
         goto fail;
     return 0;
 fail:

@@ -20,6 +20,14 @@ struct cnn_model_source {
     int repeated;             /* 1: `seed` says which of its seeds */
     uint64_t seed;
     struct cnn_mark mark;     /* the `from:` value, for errors */
+    /* `model: {weights: {variant: V}}` (manifest_sibling.c): the weights
+     * of variant V of this experiment, the same seed; the model is this
+     * variant's own. `resolved` is V's run as this manifest resolved it
+     * (with the overrides), `next` where V's own weights come from: what
+     * runs V when its checkpoint is missing. */
+    int sibling;
+    struct cnn_node *resolved;
+    struct cnn_model_source *next;
 };
 
 /* One run of the experiment. Without `seeds:`/`repeats:` a variant is one
@@ -117,6 +125,13 @@ int cnn_manifest_variant_names(const struct cnn_manifest *manifest);
 /* "1, 2, 3" (cut with "..." when it does not fit). */
 void cnn_manifest_format_seeds(const struct cnn_manifest *manifest,
                                char *text, size_t size);
+
+/* Resolves `model: {weights: {variant: V}}` in every run of a loaded
+ * manifest (manifest_sibling.c; cnn_manifest_load calls it once the
+ * seeds are expanded): V must be another variant listed before this one,
+ * and the run's source becomes V's run of the same seed (a sibling). */
+int cnn_manifest_resolve_siblings(struct cnn_manifest *manifest,
+                                  struct cnn_error *err);
 
 /* Duplicates a model.from record (NULL gives NULL, as does no memory:
  * check `source` against it). */

@@ -30,6 +30,8 @@ void cnn_model_source_free(struct cnn_model_source *source)
     free(source->experiment);
     free(source->variant);
     free(source->run);
+    cnn_node_free(source->resolved);
+    cnn_model_source_free(source->next);
     free(source);
 }
 
@@ -303,19 +305,25 @@ static struct cnn_node *sourced_model(const struct cnn_node *model,
                                   variant);
     else
         cnn_node_free(variant);
-    const struct cnn_node *seed_node = cnn_node_get(model, "seed");
-    if (status == 0 && seed_node) {
-        struct cnn_node *seed = cnn_node_clone(seed_node);
-        status = seed ? cnn_node_map_set(result, "seed",
-                                         cnn_node_key_mark(model, "seed"),
-                                         seed)
+    /* seed and new_head are this manifest's: which run, and whether its
+     * head starts afresh. */
+    static const char *const own[2] = {"seed", "new_head"};
+    for (int k = 0; k < 2 && status == 0; k++) {
+        const struct cnn_node *node = cnn_node_get(model, own[k]);
+        if (!node)
+            continue;
+        struct cnn_node *copy = cnn_node_clone(node);
+        status = copy ? cnn_node_map_set(result, own[k],
+                                         cnn_node_key_mark(model, own[k]),
+                                         copy)
                       : -1;
     }
     for (int i = 0; status == 0 && i < source_model->count; i++) {
         const char *key = source_model->keys[i];
         /* The weights are the source's results, not its starting point. */
         if (!strcmp(key, "from") || !strcmp(key, "variant") ||
-            !strcmp(key, "seed") || !strcmp(key, "weights"))
+            !strcmp(key, "seed") || !strcmp(key, "weights") ||
+            !strcmp(key, "new_head"))
             continue;
         struct cnn_node *value = cnn_node_clone(source_model->items[i]);
         status = value ? cnn_node_map_set(result, key,
@@ -352,7 +360,8 @@ static int check_model_keys(const struct cnn_node *model,
     for (int i = 0; i < model->count; i++)
         if (strcmp(model->keys[i], "from") &&
             strcmp(model->keys[i], "variant") &&
-            strcmp(model->keys[i], "seed"))
+            strcmp(model->keys[i], "seed") &&
+            strcmp(model->keys[i], "new_head"))
             return cnn_error_at(err, model->key_marks[i],
                                 "model.from takes the model (input, "
                                 "layers) and its weights from %s: remove "

@@ -190,21 +190,28 @@ int cnn_model_build(struct cnn_model *model,
         if (strcmp(model_node->keys[i], "input") &&
             strcmp(model_node->keys[i], "layers") &&
             strcmp(model_node->keys[i], "weights") &&
+            strcmp(model_node->keys[i], "new_head") &&
             strcmp(model_node->keys[i], "from") &&
             strcmp(model_node->keys[i], "variant") &&
             strcmp(model_node->keys[i], "seed")) {
             static const char *const known[] = {"input", "layers", "weights",
-                                                "from", "variant", "seed"};
+                                                "new_head", "from", "variant",
+                                                "seed"};
             const char *guess = cnn_did_you_mean(model_node->keys[i], known,
-                                                 6);
+                                                 7);
             return cnn_error_at(err, model_node->key_marks[i],
                                 "unknown key 'model.%s'%s%s%s (known: "
-                                "input, layers, weights, from, variant, "
-                                "seed)",
+                                "input, layers, weights, new_head, from, "
+                                "variant, seed)",
                                 model_node->keys[i],
                                 guess ? "; did you mean '" : "",
                                 guess ? guess : "", guess ? "'?" : "");
         }
+    int new_head;
+    /* Checked here, so that `cnnlab check` reports it; the runner reads
+     * it again when it loads the starting weights. */
+    if (cnn_model_new_head_wanted(model_node, &new_head, err) < 0)
+        return -1;
     /* The file itself is read when the run starts (model_weights.c): an
      * earlier variant of the same manifest may be what writes it. */
     char weights_path[4096];

@@ -31,10 +31,14 @@ int cnn_model_weights_path(const struct cnn_node *model_node, char *path,
     const struct cnn_node *value = cnn_node_get(model_node, "weights");
     if (!value || is_null(value))
         return 0;
+    if (value->kind == CNN_NODE_MAP)
+        return 0; /* {variant: V}: manifest_sibling.c checked it */
     if (value->kind != CNN_NODE_SCALAR)
         return cnn_error_at(err, value->mark,
                             "model.weights must name a safetensors file "
-                            "(e.g. weights: pretrained.safetensors), got %s",
+                            "(e.g. weights: pretrained.safetensors) or a "
+                            "variant of this experiment ({variant: "
+                            "pretrain}), got %s",
                             cnn_node_kind_name(value->kind));
     const char *name = value->text;
     /* Nodes of a manifest carry its file name and a line; those of a
@@ -289,12 +293,21 @@ int cnn_model_load_start_weights(struct cnn_model *model, const char *path,
         return -1;
     int keep = -1;
     int status = check_fits(model, file, path, err);
+    int last = head_layer(model);
+    /* Asked for: the head starts afresh whether or not the file's fits;
+     * everything else must fit as always. */
+    if (status == 0 && head && head->requested && head->allowed &&
+        last >= 0) {
+        keep = head->layer = last;
+        snprintf(head->detail, sizeof head->detail,
+                 "model.new_head: true (the file's head fits, and is not "
+                 "used)");
+    }
     /* Fine-tuning on another class count: the checkpoint's head cannot
      * serve, the rest can. Only the head, only its outputs: anything else
      * means another model and stays an error. */
     char detail[sizeof head->detail];
-    int last = status < 0 ? head_layer(model) : -1;
-    if (last >= 0 &&
+    if (status < 0 && last >= 0 &&
         only_head_differs(model, file, last, detail, sizeof detail)) {
         if (head && head->allowed) {
             keep = head->layer = last;
@@ -309,6 +322,30 @@ int cnn_model_load_start_weights(struct cnn_model *model, const char *path,
     if (status == 0)
         status = cnn_model_load_except(model, path, keep, err);
     return status;
+}
+
+int cnn_model_new_head_wanted(const struct cnn_node *model_node, int *wanted,
+                              struct cnn_error *err)
+{
+    *wanted = 0;
+    const struct cnn_node *value = cnn_node_get(model_node, "new_head");
+    if (!value)
+        return 0;
+    if (cnn_node_to_bool(value, wanted, err) < 0)
+        return cnn_error_at(err, value->mark,
+                            "model.new_head is true or false, got '%s'",
+                            value->kind == CNN_NODE_SCALAR ? value->text
+                                                           : "a collection");
+    const struct cnn_node *weights = cnn_node_get(model_node, "weights");
+    int has_weights = weights && !is_null(weights);
+    if (*wanted && !has_weights && !cnn_node_get(model_node, "from"))
+        return cnn_error_at(err, value->mark,
+                            "model.new_head starts the head afresh while "
+                            "the other layers start from saved weights, "
+                            "but this model has none: add model.weights "
+                            "(a file, or {variant: V}) or model.from, or "
+                            "remove model.new_head");
+    return 0;
 }
 
 int cnn_model_load_node_weights(struct cnn_model *model,

@@ -14,8 +14,10 @@
 /* The file that `model_node`'s `weights` key names, resolved into `path`
  * (size bytes): a name written in a manifest is relative to that
  * manifest's directory; one given on the command line (model.weights=FILE)
- * to the current directory. `path` is "" when there is no such key. Fails,
- * naming the place, when the value is not a file name. */
+ * to the current directory. `path` is "" when there is no such key, and
+ * for `{variant: V}`, another variant's weights, which the manifest
+ * resolves (manifest_sibling.c). Fails, naming the place, when the value
+ * is neither. */
 int cnn_model_weights_path(const struct cnn_node *model_node, char *path,
                            size_t size, struct cnn_error *err);
 
@@ -31,6 +33,9 @@ int cnn_model_load_weights(struct cnn_model *model, const char *path,
  * initialisation because the file's has another output count, or -1. */
 struct cnn_new_head {
     int allowed;
+    /* `model.new_head: true`: the head starts afresh even when the file's
+     * fits it (a new task with the same class count). */
+    int requested;
     int layer;
     char detail[256]; /* "'6.weight' is [5, 128] in the file, [10, 128] in
                          the model" */
@@ -47,6 +52,12 @@ struct cnn_new_head {
 int cnn_model_load_start_weights(struct cnn_model *model, const char *path,
                                  struct cnn_new_head *head,
                                  struct cnn_error *err);
+
+/* `model.new_head` (a bool, false when absent) into *wanted. true needs
+ * starting weights (model.weights or model.from): an error at the key
+ * otherwise, and for a value that is not true or false. */
+int cnn_model_new_head_wanted(const struct cnn_node *model_node, int *wanted,
+                              struct cnn_error *err);
 
 /* cnn_model_load_start_weights for the file `model_node` names, if any (no
  * key: nothing happens; head may be NULL: the file must fit exactly);

@@ -121,6 +121,72 @@ static int ensure_checkpoint(const struct cnn_registry *registry,
     return status;
 }
 
+/* The variant a sibling record names, as this manifest resolved it: what
+ * runs when its checkpoint is missing (--variant left it out of the
+ * manifest, or its results were removed). Its own starting weights come
+ * from its record's `next`. */
+static int run_sibling(const struct cnn_registry *registry,
+                       const struct cnn_manifest *manifest,
+                       const struct cnn_model_source *record,
+                       const struct cnn_run_options *options,
+                       struct cnn_error *err)
+{
+    struct cnn_variant sibling = {
+        .name = record->variant, .resolved = record->resolved,
+        .source = record->next, .repeated = record->repeated,
+        .seed = record->seed, .path = record->run};
+    struct cnn_run_options sibling_options = *options;
+    sibling_options.force = 1;
+    struct cnn_run_summary summary;
+    /* The manifest's name, path and profile are the sibling's too. */
+    return cnn_run_variant(registry, manifest,
+                           &sibling, &sibling_options, &summary, err);
+}
+
+/* For `weights: {variant: V}`: V's checkpoint of this seed, trained
+ * first when it is missing; a note when it was trained for another
+ * resolved manifest (an earlier --profile or override). */
+static int ensure_sibling(const struct cnn_registry *registry,
+                          const struct cnn_manifest *manifest,
+                          const struct cnn_variant *variant,
+                          const struct cnn_run_options *options,
+                          const char *weights, struct cnn_error *err)
+{
+    const struct cnn_model_source *record = variant->source;
+    char text[2048], directory[1024];
+    if (cnn_path_format(directory, sizeof directory, err, "%s/%s/%s",
+                        options->out_directory, record->experiment,
+                        record->run) < 0)
+        return cnn_error_prefix(err, "model.weights: ");
+    if (is_file(weights)) {
+        if (!cnn_run_dir_is_trained(directory, record->resolved)) {
+            snprintf(text, sizeof text,
+                     "%s/%s: model.weights: %s was not trained as this run "
+                     "resolves variant %s (another --profile, overrides, "
+                     "or an edit since); using its weights anyway (`cnnlab "
+                     "run %s --variant %s --force` retrains it)",
+                     manifest->name, variant->path, directory,
+                     record->variant, manifest->path, record->variant);
+            note(options, text);
+        }
+        return 0;
+    }
+    snprintf(text, sizeof text,
+             "%s/%s: model.weights: %s is missing: training variant %s "
+             "first",
+             manifest->name, variant->path, weights, record->run);
+    note(options, text);
+    if (run_sibling(registry, manifest, record, options, err) < 0)
+        return cnn_error_prefix(err, "model.weights: training %s first "
+                                     "failed: ",
+                                record->run);
+    if (!is_file(weights))
+        return cnn_error_at(err, record->mark,
+                            "model.weights: variant %s ran but left no %s",
+                            record->run, weights);
+    return 0;
+}
+
 int cnn_run_load_start_weights(const struct cnn_registry *registry,
                                const struct cnn_manifest *manifest,
                                const struct cnn_variant *variant,
@@ -130,21 +196,35 @@ int cnn_run_load_start_weights(const struct cnn_registry *registry,
                                struct cnn_new_head *head,
                                struct cnn_error *err)
 {
+    if (cnn_model_new_head_wanted(model_node, &head->requested, err) < 0)
+        return -1;
+    if (head->requested && !head->allowed)
+        return cnn_error_at(err, cnn_node_get(model_node, "new_head")->mark,
+                            "model.new_head starts the head afresh to "
+                            "fine-tune it, but this run trains nothing "
+                            "(train.epochs: 0): set train.epochs, or "
+                            "remove model.new_head");
     if (!variant->source)
         return cnn_model_load_node_weights(model, model_node, head, err);
+    const struct cnn_model_source *source = variant->source;
     char weights[4096];
-    if (cnn_run_source_weights(variant->source, options->out_directory,
-                               weights, sizeof weights, err) < 0 ||
-        ensure_checkpoint(registry, manifest, variant, options, weights,
-                          err) < 0)
+    if (cnn_run_source_weights(source, options->out_directory, weights,
+                               sizeof weights, err) < 0 ||
+        (source->sibling
+             ? ensure_sibling(registry, manifest, variant, options, weights,
+                              err)
+             : ensure_checkpoint(registry, manifest, variant, options,
+                                 weights, err)) < 0)
         return -1;
     if (cnn_model_load_start_weights(model, weights, head, err) == 0)
         return 0;
     struct cnn_error unplaced = *err;
-    return cnn_error_at(err, variant->source->mark,
-                        "model.from: %s (variant %s): %s",
-                        variant->source->path, variant->source->variant,
-                        unplaced.message);
+    if (source->sibling)
+        return cnn_error_at(err, source->mark,
+                            "model.weights: variant %s's weights: %s",
+                            source->run, unplaced.message);
+    return cnn_error_at(err, source->mark, "model.from: %s (variant %s): %s",
+                        source->path, source->variant, unplaced.message);
 }
 
 void cnn_run_note_new_head(const struct cnn_run_options *options,
@@ -155,12 +235,20 @@ void cnn_run_note_new_head(const struct cnn_run_options *options,
         return;
     const struct cnn_layer *layer = &model->layers[head->layer];
     char text[1024];
-    snprintf(text, sizeof text,
-             "%s: the starting weights' head does not fit this model's "
-             "class count (%s): layer %s (%s) starts from the seed's "
-             "initialisation, every other layer from the weights (a new "
-             "head for fine-tuning; run.json records it as new_head)",
-             label, head->detail, layer->name, layer->type->name);
+    if (head->requested)
+        snprintf(text, sizeof text,
+                 "%s: model.new_head: layer %s (%s) starts from the seed's "
+                 "initialisation, every other layer from the weights "
+                 "(run.json records it as new_head)",
+                 label, layer->name, layer->type->name);
+    else
+        snprintf(text, sizeof text,
+                 "%s: the starting weights' head does not fit this model's "
+                 "class count (%s): layer %s (%s) starts from the seed's "
+                 "initialisation, every other layer from the weights (a "
+                 "new head for fine-tuning; run.json records it as "
+                 "new_head)",
+                 label, head->detail, layer->name, layer->type->name);
     note(options, text);
 }
 
@@ -190,14 +278,19 @@ int cnn_run_record_source(struct cnn_run_dir *dir,
     if (cnn_run_source_weights(source, out_directory, weights,
                                sizeof weights, err) < 0)
         return -1;
-    json_t *record = json_pack("{s:s, s:s, s:s, s:s}", "manifest",
-                               source->path, "experiment",
-                               source->experiment, "variant",
-                               source->variant, "weights", weights);
+    json_t *record =
+        source->sibling
+            ? json_pack("{s:s, s:s}", "variant", source->variant, "weights",
+                        weights)
+            : json_pack("{s:s, s:s, s:s, s:s}", "manifest", source->path,
+                        "experiment", source->experiment, "variant",
+                        source->variant, "weights", weights);
     if (record && source->repeated)
         json_object_set_new(record, "seed",
                             json_integer((json_int_t)source->seed));
-    return cnn_run_dir_set(dir, "model_from", record, err);
+    return cnn_run_dir_set(dir, source->sibling ? "weights_from"
+                                                : "model_from",
+                           record, err);
 }
 
 int cnn_run_untrained(struct cnn_model *model, const struct cnn_data *data,
