@@ -9,4 +9,5 @@ nobase_dist_pkgdata_DATA = experiments/quickstart.yaml \
 	experiments/part-b/occlusion.yaml experiments/part-b/filters.yaml \
 	experiments/part-b/ablation.yaml experiments/part-b/attribution.yaml \
 	experiments/part-c/batch-size.yaml \
-	experiments/part-c/regularisation.yaml
+	experiments/part-c/regularisation.yaml \
+	experiments/part-c/transfer.yaml experiments/part-c/kernel-size.yaml

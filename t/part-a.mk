@@ -16,5 +16,7 @@ EXTRA_DIST += t/part-a-smoke.sh t/summary.sh t/summary-reference.py \
 	experiments/part-a/best.yaml
 # Part C: the study's future work (experiments/part-c).
 TESTS += t/part-c-smoke.sh
-EXTRA_DIST += t/part-c-smoke.sh experiments/part-c/batch-size.yaml \
+EXTRA_DIST += t/part-c-smoke.sh t/part-c-transfer.sh \
+	experiments/part-c/batch-size.yaml experiments/part-c/transfer.yaml \
+	experiments/part-c/kernel-size.yaml \
 	experiments/part-c/regularisation.yaml

@@ -2,7 +2,9 @@
 # Every Part C manifest (experiments/part-c: the study's future work)
 # validates under its default protocol and its fashion and smoke profiles,
 # and trains every variant to completion under --profile smoke, writing
-# its table.
+# its table; then what each manifest is about shows in its outputs
+# (transfer: the fine-tunings start from pretrain's weights of their seed,
+# the frozen convs stay bit for bit, the tasks are other classes).
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
 
 dir="${CNNLAB_SRCDIR:-.}/experiments/part-c"
@@ -12,10 +14,12 @@ expected_variants() {
     case "$1" in
     batch-size) echo "batch-4 batch-16 batch-64 batch-256" ;;
     regularisation) echo "none dropout weight-decay augmentation batch-norm all" ;;
+    transfer) echo "pretrain scratch fine-tune-frozen fine-tune-all" ;;
+    kernel-size) echo "kernel-3 kernel-5 kernel-7" ;;
     esac
 }
 
-for name in batch-size regularisation; do
+for name in batch-size regularisation transfer kernel-size; do
     manifest="$dir/$name.yaml"
     for profile in "" fashion smoke; do
         "$CNNLAB" check "$manifest" ${profile:+--profile "$profile"} \
@@ -34,9 +38,16 @@ for name in batch-size regularisation; do
     ok $status "$name: run --profile smoke succeeds"
     [ $status -eq 0 ] || sed 's/^/#   /' "$scratch/run.err"
     for variant in $(expected_variants "$name"); do
-        grep -q '"status": "complete"' \
-            "$scratch/results/$name/$variant/run.json" 2> /dev/null
-        ok $? "$name/$variant: completed"
+        # Every run of the variant: one, or one per seed.
+        complete=0 runs=0
+        for run in "$scratch/results/$name/$variant/run.json" \
+            "$scratch/results/$name/$variant"/seed-*/run.json; do
+            [ -e "$run" ] || continue
+            runs=$((runs + 1))
+            grep -q '"status": "complete"' "$run" && complete=$((complete + 1))
+        done
+        [ "$runs" -gt 0 ] && [ "$complete" -eq "$runs" ]
+        ok $? "$name/$variant: completed ($complete of $runs runs)"
     done
     test -s "$scratch/results/$name/table.md"
     ok $? "$name: the table is written"
@@ -76,5 +87,6 @@ else
     skip "regularisation/none --profile fashion: not augmented" \
         "Fashion-MNIST is not installed ($fashion)"
 fi
+. "${CNNLAB_SRCDIR:-.}/t/part-c-transfer.sh"
 rm -rf "$scratch/results"
 done_testing
