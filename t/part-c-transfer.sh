@@ -29,6 +29,8 @@ for variant in pretrain scratch fine-tune-frozen fine-tune-all; do
     like "$table" "| $variant " "transfer: the table has a row for $variant"
 done
 like "$table" "Δ test vs scratch" "transfer: the table compares to scratch"
+like "$(grep '^| pretrain ' "$transfer/table.md")" "other test images" \
+    "transfer: pretrain (task A) gets no difference to scratch (task B)"
 like "$(cat "$transfer/pretrain/seed-1/classwise.md")" "| class-4 |" \
     "transfer/pretrain: task A is classes 0-4"
 like "$(cat "$transfer/scratch/seed-1/classwise.md")" "| class-9 |" \

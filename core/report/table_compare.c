@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "base/json_input.h"
 #include "base/path.h"
 #include "cnnlab/input_file.h"
 #include "report/table.h"
@@ -94,6 +97,60 @@ static int read_predictions(const struct cnn_table *table,
     return status;
 }
 
+/* The fingerprint of a run's data (run.json's split.fingerprint) into
+ * `out`; "" when it has none (runs from before it). */
+static void split_fingerprint(const struct cnn_table *table,
+                              const struct cnn_table_row *row, char *out,
+                              size_t size)
+{
+    out[0] = '\0';
+    char *directory = cnn_path_join(table->directory, row->path);
+    char *path = directory ? cnn_path_join(directory, "run.json") : NULL;
+    json_t *info = path ? cnn_json_load_regular(path, 0, NULL) : NULL;
+    const char *text = json_string_value(
+        json_object_get(json_object_get(info, "split"), "fingerprint"));
+    if (text)
+        snprintf(out, size, "%s", text);
+    json_decref(info);
+    free(path);
+    free(directory);
+}
+
+/* 1 when two runs of a seed were tested on other images: their data's
+ * fingerprints differ (a variant on other classes: transfer.yaml's
+ * pretrain, whose labels may even read the same, renumbered), or their
+ * test-predictions.csv list other labels; 0 when nothing says so (a run
+ * from before those records included); -1 out of memory. */
+static int other_test_images(const struct cnn_table *table,
+                             const struct cnn_table_row *a,
+                             const struct cnn_table_row *b,
+                             struct cnn_error *err)
+{
+    char fingerprint[2][64];
+    split_fingerprint(table, a, fingerprint[0], sizeof fingerprint[0]);
+    split_fingerprint(table, b, fingerprint[1], sizeof fingerprint[1]);
+    if (fingerprint[0][0] && fingerprint[1][0] &&
+        strcmp(fingerprint[0], fingerprint[1]) != 0)
+        return 1;
+    int *labels[2] = {NULL, NULL}, *predicted[2] = {NULL, NULL};
+    long count[2] = {0, 0};
+    int read[2];
+    read[0] = read_predictions(table, a, &labels[0], &predicted[0],
+                               &count[0], err);
+    read[1] = read[0] < 0 ? -1
+                          : read_predictions(table, b, &labels[1],
+                                             &predicted[1], &count[1], err);
+    int differ = read[0] == 0 && read[1] == 0 &&
+                 (count[0] != count[1] ||
+                  memcmp(labels[0], labels[1],
+                         (size_t)count[0] * sizeof(int)) != 0);
+    for (int k = 0; k < 2; k++) {
+        free(labels[k]);
+        free(predicted[k]);
+    }
+    return read[0] < 0 || read[1] < 0 ? -1 : differ;
+}
+
 /* McNemar's exact test of `row` against the reference's run of its seed. */
 static int mcnemar(const struct cnn_table *table,
                    const struct cnn_table_row *reference,
@@ -146,7 +203,8 @@ static int compare_variant(struct cnn_table *table,
     double *a = malloc((size_t)summary->count * sizeof *a);
     double *b = malloc((size_t)summary->count * sizeof *b);
     const struct cnn_table_row *pair[2] = {NULL, NULL};
-    int n = 0, status = a && b ? 0 : cnn_error_set(err, "out of memory");
+    int n = 0, other_images = 0,
+        status = a && b ? 0 : cnn_error_set(err, "out of memory");
     for (int r = 0; status == 0 && r < summary->count; r++) {
         struct cnn_table_row *row = &table->rows[summary->first + r];
         const struct cnn_table_row *other =
@@ -155,6 +213,14 @@ static int compare_variant(struct cnn_table *table,
                 : NULL;
         if (!other)
             continue;
+        /* A difference of accuracies on other images measures nothing. */
+        int differ = other_test_images(table, other, row, err);
+        if (differ < 0)
+            status = -1;
+        if (differ) {
+            other_images = 1;
+            continue;
+        }
         row->test_difference = row->test - other->test;
         a[n] = other->test;
         b[n++] = row->test;
@@ -162,7 +228,9 @@ static int compare_variant(struct cnn_table *table,
         pair[1] = row;
     }
     compare->interval = cnn_stats_paired_interval(a, b, n, CONFIDENCE);
-    if (status == 0 && n >= 2) {
+    if (status == 0 && other_images) {
+        not_possible(compare, "other test images");
+    } else if (status == 0 && n >= 2) {
         compare->kind = CNN_TABLE_COMPARE_INTERVAL;
         compare->marked = compare->interval.excludes_zero;
     } else if (status == 0 && n == 1) {
