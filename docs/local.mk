@@ -6,7 +6,8 @@
 dist_doc_DATA = README.md docs/manifest.md docs/part-a.md docs/cluster.md \
 	docs/reference.md docs/plugin-guide.md docs/datasets.md \
 	docs/reliability.md docs/pages.md \
-	docs/part-b.md docs/tour.md docs/design.md docs/statistics.md
+	docs/part-b.md docs/part-c.md docs/tour.md docs/design.md \
+	docs/statistics.md
 
 # The pictures docs/part-b.md shows, beside it in $(docdir).
 partbdocdir = $(docdir)/part-b
