@@ -135,52 +135,28 @@ def write_safetensors(path, tensors):
 
 # ---- cnnlab layers as PyTorch modules ---------------------------------
 
-class Conv2d(nn.Conv2d):
-    """cnnlab's conv2d, with its fused ReLU when activation: relu."""
+def fused_relu(base, flatten=False):
+    """cnnlab's layer as PyTorch's `base`, with its fused ReLU when
+    activation: relu; `flatten`: its input flattened to (N, features)
+    first, as cnnlab's linear and batchnorm1d take (N, C, 1, 1)."""
 
-    def __init__(self, *args, relu=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.relu = relu
+    class Fused(base):
+        def __init__(self, *args, relu=False, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.relu = relu
 
-    def forward(self, x):
-        y = super().forward(x)
-        return torch.relu(y) if self.relu else y
+        def forward(self, x):
+            y = super().forward(x.flatten(1) if flatten else x)
+            return torch.relu(y) if self.relu else y
 
-
-class Linear(nn.Linear):
-    """cnnlab's linear: flattens its input, fused ReLU when asked."""
-
-    def __init__(self, *args, relu=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.relu = relu
-
-    def forward(self, x):
-        y = super().forward(x.flatten(1))
-        return torch.relu(y) if self.relu else y
+    Fused.__name__ = Fused.__qualname__ = base.__name__
+    return Fused
 
 
-class BatchNorm2d(nn.BatchNorm2d):
-    """cnnlab's batchnorm2d, with its fused ReLU when activation: relu."""
-
-    def __init__(self, *args, relu=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.relu = relu
-
-    def forward(self, x):
-        y = super().forward(x)
-        return torch.relu(y) if self.relu else y
-
-
-class BatchNorm1d(nn.BatchNorm1d):
-    """cnnlab's batchnorm1d: features of (N, C) or (N, C, 1, 1)."""
-
-    def __init__(self, *args, relu=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.relu = relu
-
-    def forward(self, x):
-        y = super().forward(x.flatten(1))
-        return torch.relu(y) if self.relu else y
+Conv2d = fused_relu(nn.Conv2d)
+Linear = fused_relu(nn.Linear, flatten=True)
+BatchNorm2d = fused_relu(nn.BatchNorm2d)
+BatchNorm1d = fused_relu(nn.BatchNorm1d, flatten=True)
 
 
 def torch_module(layer, shape):
