@@ -113,6 +113,16 @@ same out/s/a/seed-1/model.safetensors fresh/s/a/seed-1/model.safetensors
 ok $? "a rerun of seed 1: model.safetensors byte-identical"
 test ! -e fresh/s/a/seed-2 && test ! -e fresh/s/b
 ok $? "--seed 1 ran no other seed"
+# Its charts too: b/seed-2 run last of four in one process or alone
+# gives the same curves (cairo numbers an SVG's surfaces per process;
+# plot.c renumbers them from 1).
+run charts 'analyses=[curves]'
+run charts-alone --variant b --seed 2 'analyses=[curves]'
+for file in curves-loss.svg curves-accuracy.svg curves-loss.png \
+    curves-accuracy.png metrics.csv; do
+    same charts/s/b/seed-2/$file charts-alone/s/b/seed-2/$file
+    ok $? "b/seed-2 run last or alone: $file byte-identical"
+done
 # A seed's manifest.yaml reproduces its run on its own.
 "$CNNLAB" run --quiet --out alone out/s/a/seed-2/manifest.yaml > /dev/null 2>&1
 same out/s/a/seed-2/metrics.csv alone/s/main/metrics.csv

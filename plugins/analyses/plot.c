@@ -1,5 +1,6 @@
 /* cnnlab — line charts with cairo (see plot.h). Coordinates are in
  * pixels for PNG and points for SVG; the layout is the same. */
+#include <ctype.h>
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <math.h>
@@ -337,6 +338,50 @@ void plot_release_caches(void)
     cairo_debug_reset_static_data();
 }
 
+/* cairo numbers an SVG's surfaces ("surface160") with a counter of the
+ * whole process, so the same chart drawn after other charts came out
+ * with other bytes: a run's curves differed with how many runs the
+ * process had made before it. The ids (`id="surfaceN"`, `#surfaceN`) are
+ * renumbered 1 to 9 in the order they first appear (a chart has one or
+ * two), in place: a one-digit number is never longer than the one it
+ * replaces. A tenth id and later keep cairo's numbers. */
+static void number_surfaces_from_one(unsigned char *bytes, size_t *length)
+{
+    static const char prefix[] = "surface";
+    const size_t prefix_length = sizeof prefix - 1;
+    long seen[9];
+    int seen_count = 0;
+    size_t in = 0, out = 0;
+    while (in < *length) {
+        int is_id = (bytes[in] == '"' || bytes[in] == '#') &&
+                    in + 1 + prefix_length < *length &&
+                    memcmp(bytes + in + 1, prefix, prefix_length) == 0 &&
+                    isdigit(bytes[in + 1 + prefix_length]);
+        bytes[out++] = bytes[in++];
+        if (!is_id)
+            continue;
+        memmove(bytes + out, bytes + in, prefix_length);
+        out += prefix_length;
+        in += prefix_length;
+        size_t digits = in;
+        long number = 0;
+        while (in < *length && isdigit(bytes[in]) && number < 100000000L)
+            number = number * 10 + (bytes[in++] - '0');
+        int index = 0;
+        while (index < seen_count && seen[index] != number)
+            index++;
+        if (index == seen_count && seen_count < 9)
+            seen[seen_count++] = number;
+        if (index < seen_count) {
+            bytes[out++] = (unsigned char)('1' + index);
+        } else {
+            memmove(bytes + out, bytes + digits, in - digits);
+            out += in - digits;
+        }
+    }
+    *length = out;
+}
+
 int plot_render(const struct plot *plot, enum plot_format format, int width,
                 int height, unsigned char **bytes, size_t *length,
                 struct cnn_error *err)
@@ -366,6 +411,8 @@ int plot_render(const struct plot *plot, enum plot_format format, int width,
                              memory.failed ? "out of memory"
                                            : cairo_status_to_string(status));
     }
+    if (format == PLOT_SVG)
+        number_surfaces_from_one(memory.bytes, &memory.length);
     *bytes = memory.bytes;
     *length = memory.length;
     return 0;
