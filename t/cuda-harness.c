@@ -1,8 +1,11 @@
 /* Helpers for the CUDA tests (see cuda-harness.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cuda-harness.h"
+#include "tap.h"
 
 const struct cnn_device_type *gpu_device;
 struct cnn_context gpu_context = {.device = CNN_DEVICE_CUDA, .threads = 1,
@@ -111,6 +114,60 @@ void gpu_step_done(void)
     struct cnn_error err = {0};
     if (gpu_device->step_done(&gpu_context, &err))
         bail_out("step_done", &err);
+}
+
+int gpu_twin_make(struct gpu_twin *p, const char *type, struct cnn_shape in,
+                  const char *const *settings, const char *label)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->label, sizeof p->label, "%s", label);
+    if (test_layer_make_list(&p->cpu, type, in, settings) ||
+        test_layer_make_list(&p->gpu, type, in, settings)) {
+        diag("%s: %s%s", p->label, p->cpu.err.message, p->gpu.err.message);
+        return -1;
+    }
+    p->gpu.kernels = cnn_registry_layer_kernels(harness_registry, type,
+                                                CNN_DEVICE_CUDA);
+    if (!p->gpu.kernels) {
+        diag("no cuda kernels registered for %s", type);
+        return -1;
+    }
+    size_t bytes = p->cpu.parameter_count * sizeof(float);
+    p->values = gpu_alloc(bytes);
+    p->gradients = gpu_alloc(bytes);
+    if (bytes)
+        gpu_upload(p->values, p->cpu.values, bytes);
+    for (int i = 0; i < p->gpu.layer.tensor_count; i++) {
+        struct cnn_param_tensor *t = &p->gpu.layer.tensors[i];
+        t->data = p->values + t->offset;
+        t->grad = p->gradients + t->offset;
+    }
+    size_t slots = 0;
+    for (int i = 0; i < p->cpu.layer.buffer_count; i++)
+        slots += p->cpu.layer.buffers[i].count;
+    p->buffer_bytes = slots * sizeof(int64_t);
+    p->buffers = gpu_alloc(p->buffer_bytes);
+    if (p->buffer_bytes)
+        gpu_upload(p->buffers, p->cpu.buffers, p->buffer_bytes);
+    /* The same offsets from the start of the buffers as on the CPU. */
+    for (int i = 0; i < p->gpu.layer.buffer_count; i++) {
+        size_t offset = (size_t)((char *)p->cpu.layer.buffers[i].data -
+                                 (char *)p->cpu.buffers);
+        p->gpu.layer.buffers[i].data = (char *)p->buffers + offset;
+    }
+    return 0;
+}
+
+void gpu_twin_free(struct gpu_twin *p)
+{
+    if (p->values)
+        gpu_free(p->values);
+    if (p->gradients)
+        gpu_free(p->gradients);
+    if (p->buffers)
+        gpu_free(p->buffers);
+    test_layer_free(&p->cpu);
+    test_layer_free(&p->gpu);
 }
 
 struct check_result compare_floats(const float *got, const float *want,

@@ -36,6 +36,23 @@ void gpu_tensor_free(struct cnn_tensor *t);
 void gpu_reset_step(void);
 void gpu_step_done(void);
 
+/* One layer made twice from the same settings: `cpu` runs layers.so's
+ * kernels, `gpu` cuda.so's, with its parameters, gradients and buffers
+ * (batch norm's running statistics, one int64 slot a value as the
+ * harness lays them out) in device memory, starting as the CPU twin's. */
+struct gpu_twin {
+    struct test_layer cpu, gpu;
+    float *values, *gradients; /* device */
+    void *buffers;             /* device */
+    size_t buffer_bytes;
+    char label[160];           /* for the test lines */
+};
+
+/* 0, or -1 after a diag saying why. Free with gpu_twin_free either way. */
+int gpu_twin_make(struct gpu_twin *p, const char *type, struct cnn_shape in,
+                  const char *const *settings, const char *label);
+void gpu_twin_free(struct gpu_twin *p);
+
 /* compare() against float references. */
 struct check_result compare_floats(const float *got, const float *want,
                                    size_t count, double tolerance,

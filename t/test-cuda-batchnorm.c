@@ -35,67 +35,8 @@ static float *floats(size_t count)
     return v;
 }
 
-/* The layer on both devices: the GPU's parameters, gradients and buffers
- * (the harness's layout, one int64 slot a value) in device memory. */
-struct pair {
-    struct test_layer cpu, gpu;
-    float *values, *gradients;
-    void *buffers;
-    size_t buffer_bytes;
-    const char *label;
-};
-
-static int pair_make(struct pair *p, const char *type, struct cnn_shape in,
-                     const char *const *settings, const char *label)
-{
-    memset(p, 0, sizeof *p);
-    p->label = label;
-    if (test_layer_make_list(&p->cpu, type, in, settings) ||
-        test_layer_make_list(&p->gpu, type, in, settings)) {
-        diag("%s: %s%s", label, p->cpu.err.message, p->gpu.err.message);
-        return -1;
-    }
-    p->gpu.kernels = cnn_registry_layer_kernels(harness_registry, type,
-                                                CNN_DEVICE_CUDA);
-    if (!p->gpu.kernels) {
-        diag("no cuda kernels registered for %s", type);
-        return -1;
-    }
-    size_t bytes = p->cpu.parameter_count * sizeof(float);
-    p->values = gpu_alloc(bytes + sizeof(float));
-    p->gradients = gpu_alloc(bytes + sizeof(float));
-    if (bytes)
-        gpu_upload(p->values, p->cpu.values, bytes);
-    for (int i = 0; i < p->gpu.layer.tensor_count; i++) {
-        struct cnn_param_tensor *t = &p->gpu.layer.tensors[i];
-        t->data = p->values + t->offset;
-        t->grad = p->gradients + t->offset;
-    }
-    size_t slots = 0;
-    for (int i = 0; i < p->cpu.layer.buffer_count; i++)
-        slots += p->cpu.layer.buffers[i].count;
-    p->buffer_bytes = slots * sizeof(int64_t);
-    p->buffers = gpu_alloc(p->buffer_bytes);
-    gpu_upload(p->buffers, p->cpu.buffers, p->buffer_bytes);
-    for (int i = 0; i < p->gpu.layer.buffer_count; i++) {
-        size_t offset = (size_t)((char *)p->cpu.layer.buffers[i].data -
-                                 (char *)p->cpu.buffers);
-        p->gpu.layer.buffers[i].data = (char *)p->buffers + offset;
-    }
-    return 0;
-}
-
-static void pair_free(struct pair *p)
-{
-    gpu_free(p->values);
-    gpu_free(p->gradients);
-    gpu_free(p->buffers);
-    test_layer_free(&p->cpu);
-    test_layer_free(&p->gpu);
-}
-
 /* One forward and backward on each device, compared. */
-static void step(struct pair *p, int n, int training, int number)
+static void step(struct gpu_twin *p, int n, int training, int number)
 {
     struct cnn_shape in = p->cpu.layer.input;
     struct cnn_tensor x = tensor_new(n, in), dy = tensor_new(n, in);
@@ -158,7 +99,7 @@ static void step(struct pair *p, int n, int training, int number)
     tensor_free(&dx);
 }
 
-static void compare_buffers(struct pair *p)
+static void compare_buffers(struct gpu_twin *p)
 {
     unsigned char *got = malloc(p->buffer_bytes + 1);
     if (!got)
@@ -187,21 +128,21 @@ static void compare_buffers(struct pair *p)
 static void check_case(const char *type, struct cnn_shape in,
                        const char *const *settings, const char *label)
 {
-    struct pair p;
+    struct gpu_twin p;
     const int n = 5;
-    if (pair_make(&p, type, in, settings, label) ||
+    if (gpu_twin_make(&p, type, in, settings, label) ||
         p.gpu.kernels->prepare(&gpu_context, &p.gpu.layer, n, &p.gpu.err) ||
         test_layer_prepare(&p.cpu, n)) {
         ok(0, "%s: the layer is made and prepared (%s)", label,
            p.gpu.err.message);
-        pair_free(&p);
+        gpu_twin_free(&p);
         return;
     }
     for (int i = 0; i < 3; i++)
         step(&p, n, 1, i);
     compare_buffers(&p);
     step(&p, n, 0, 3);
-    pair_free(&p);
+    gpu_twin_free(&p);
 }
 
 /* Two GPU runs from the same start: the same bits. */
@@ -215,12 +156,12 @@ static void check_repeatable(void)
     float *x = floats(count);
     fill_uniform(x, count, -2.0f, 2.0f);
     for (int run = 0; run < 2; run++) {
-        struct pair p;
+        struct gpu_twin p;
         y[run] = floats(count);
-        if (pair_make(&p, "batchnorm2d", in, relu, "repeat") ||
+        if (gpu_twin_make(&p, "batchnorm2d", in, relu, "repeat") ||
             p.gpu.kernels->prepare(&gpu_context, &p.gpu.layer, n,
                                    &p.gpu.err)) {
-            pair_free(&p);
+            gpu_twin_free(&p);
             break;
         }
         struct cnn_tensor gx = gpu_tensor(n, in, x);
@@ -230,7 +171,7 @@ static void check_repeatable(void)
             gpu_download(y[run], gy.data, count * sizeof(float));
         gpu_tensor_free(&gx);
         gpu_tensor_free(&gy);
-        pair_free(&p);
+        gpu_twin_free(&p);
     }
     report(y[0] && y[1] ? compare_bits(y[1], y[0], count,
                                        "two GPU training forwards give the "

@@ -46,55 +46,21 @@ static float *floats(size_t count)
     return v;
 }
 
-/* One layer on both devices with the same parameters; the CUDA one's
- * parameters and gradients live in `values` / `gradients` on the GPU. */
-struct pair {
-    struct test_layer cpu, gpu;
-    float *values, *gradients; /* device */
-    char label[160];
-};
-
-static int pair_make(struct pair *p, const char *type, struct cnn_shape in,
+/* The layer on both devices, labelled with its type, input shape and
+ * settings. */
+static int pair_make(struct gpu_twin *p, const char *type, struct cnn_shape in,
                      const char *const *settings)
 {
-    memset(p, 0, sizeof *p);
-    int used = snprintf(p->label, sizeof p->label, "%s [%d,%d,%d]", type,
-                        in.c, in.h, in.w);
+    char label[sizeof p->label];
+    int used = snprintf(label, sizeof label, "%s [%d,%d,%d]", type, in.c,
+                        in.h, in.w);
     for (int i = 0; settings[i] && settings[i + 1]; i += 2)
-        used += snprintf(p->label + used, sizeof p->label - (size_t)used,
+        used += snprintf(label + used, sizeof label - (size_t)used,
                          " %s=%s", settings[i], settings[i + 1]);
-    if (test_layer_make_list(&p->cpu, type, in, settings) ||
-        test_layer_make_list(&p->gpu, type, in, settings)) {
-        diag("%s: %s%s", p->label, p->cpu.err.message, p->gpu.err.message);
-        return -1;
-    }
-    p->gpu.kernels = cnn_registry_layer_kernels(harness_registry, type,
-                                                CNN_DEVICE_CUDA);
-    if (!p->gpu.kernels) {
-        diag("no cuda kernels registered for %s", type);
-        return -1;
-    }
-    size_t bytes = p->cpu.parameter_count * sizeof(float);
-    p->values = gpu_alloc(bytes);
-    p->gradients = gpu_alloc(bytes);
-    gpu_upload(p->values, p->cpu.values, bytes);
-    for (int i = 0; i < p->gpu.layer.tensor_count; i++) {
-        struct cnn_param_tensor *t = &p->gpu.layer.tensors[i];
-        t->data = p->values + t->offset;
-        t->grad = p->gradients + t->offset;
-    }
-    return 0;
+    return gpu_twin_make(p, type, in, settings, label);
 }
 
-static void pair_free(struct pair *p)
-{
-    gpu_free(p->values);
-    gpu_free(p->gradients);
-    test_layer_free(&p->cpu);
-    test_layer_free(&p->gpu);
-}
-
-static int gpu_prepare(struct pair *p, int n)
+static int gpu_prepare(struct gpu_twin *p, int n)
 {
     int status = p->gpu.kernels->prepare(&gpu_context, &p->gpu.layer, n,
                                          &p->gpu.err);
@@ -110,7 +76,7 @@ struct batch {
     struct cnn_tensor x, y, dy, dx;
 };
 
-static struct batch batch_make(struct pair *p, int n, const float *x,
+static struct batch batch_make(struct gpu_twin *p, int n, const float *x,
                                const float *dy)
 {
     struct batch b = {n, gpu_tensor(n, p->gpu.layer.input, x),
@@ -128,7 +94,7 @@ static void batch_free(struct batch *b)
     gpu_tensor_free(&b->dx);
 }
 
-static void poison_gradients(struct pair *p)
+static void poison_gradients(struct gpu_twin *p)
 {
     size_t count = p->cpu.parameter_count;
     float *poisoned = floats(count);
@@ -138,7 +104,7 @@ static void poison_gradients(struct pair *p)
 }
 
 /* Training forward and backward on the device (dx NULL: a first layer). */
-static int gpu_step(struct pair *p, struct batch *b, int with_dx)
+static int gpu_step(struct gpu_twin *p, struct batch *b, int with_dx)
 {
     const struct cnn_layer_kernels *k = p->gpu.kernels;
     struct cnn_error *err = &p->gpu.err;
@@ -153,7 +119,7 @@ static int gpu_step(struct pair *p, struct batch *b, int with_dx)
 
 /* Compares the device's y, dx (unless NULL) and parameter gradients with
  * the CPU's from the same x and dy. */
-static void compare_pair(struct pair *p, struct batch *b, const float *x,
+static void compare_pair(struct gpu_twin *p, struct batch *b, const float *x,
                          const float *dy, int with_dx, const char *mode)
 {
     int n = b->n;
@@ -214,12 +180,12 @@ static void check_case(const char *type, struct cnn_shape in,
     static const struct {
         int n, with_dx;
     } runs[] = {{7, 1}, {1, 1}, {1, 0}};
-    struct pair p;
+    struct gpu_twin p;
     int made = pair_make(&p, type, in, settings) == 0 &&
                gpu_prepare(&p, 7) == 0 && gpu_prepare(&p, 1) == 0;
     if (!made) {
         ok(0, "%s%s: the layer is made and prepared", p.label, mode);
-        pair_free(&p);
+        gpu_twin_free(&p);
         return;
     }
     for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
@@ -239,7 +205,7 @@ static void check_case(const char *type, struct cnn_shape in,
         free(x);
         free(dy);
     }
-    pair_free(&p);
+    gpu_twin_free(&p);
 }
 
 struct layer_case {
@@ -285,7 +251,7 @@ static const struct layer_case linear_cases[] = {
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
 /* Downloads y, dx and the gradients of one run into one host array. */
-static float *results(struct pair *p, struct batch *b)
+static float *results(struct gpu_twin *p, struct batch *b)
 {
     size_t out_count = cnn_tensor_count(&b->y);
     size_t in_count = cnn_tensor_count(&b->dx);
@@ -297,7 +263,7 @@ static float *results(struct pair *p, struct batch *b)
     return all;
 }
 
-static size_t results_count(struct pair *p, struct batch *b)
+static size_t results_count(struct gpu_twin *p, struct batch *b)
 {
     return cnn_tensor_count(&b->y) + cnn_tensor_count(&b->dx) +
            p->cpu.parameter_count;
@@ -308,11 +274,11 @@ static size_t results_count(struct pair *p, struct batch *b)
  * first), gives what launching it directly gives. */
 static void check_repeat_and_capture(const struct layer_case *c)
 {
-    struct pair p;
+    struct gpu_twin p;
     const int n = 4;
     if (pair_make(&p, c->type, c->in, c->settings) || gpu_prepare(&p, n)) {
         ok(0, "%s: the layer is made and prepared", p.label);
-        pair_free(&p);
+        gpu_twin_free(&p);
         return;
     }
     size_t in_count = (size_t)n * cnn_shape_size(p.cpu.layer.input);
@@ -373,16 +339,16 @@ static void check_repeat_and_capture(const struct layer_case *c)
     free(dy);
     free(poisoned);
     batch_free(&b);
-    pair_free(&p);
+    gpu_twin_free(&p);
 }
 
 /* A batch size that was never prepared is refused, naming prepare. */
 static void check_unprepared(const struct layer_case *c)
 {
-    struct pair p;
+    struct gpu_twin p;
     if (pair_make(&p, c->type, c->in, c->settings) || gpu_prepare(&p, 2)) {
         ok(0, "%s: the layer is made and prepared", p.label);
-        pair_free(&p);
+        gpu_twin_free(&p);
         return;
     }
     struct batch b = batch_make(&p, 3, NULL, NULL);
@@ -393,7 +359,7 @@ static void check_unprepared(const struct layer_case *c)
        "%s: a batch of 3 when prepared for 2 is refused (%s)", p.label,
        p.gpu.err.message);
     batch_free(&b);
-    pair_free(&p);
+    gpu_twin_free(&p);
 }
 
 static int reopen(int deterministic)

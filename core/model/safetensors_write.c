@@ -19,45 +19,26 @@ static void put_u64_le(unsigned char out[8], uint64_t value)
         out[i] = (unsigned char)(value >> (8 * i));
 }
 
-/* Writes floats in file order; converts through a bounce buffer only where
- * the host order differs. Returns 0, or -1 with errno set. */
-static int write_floats_le(FILE *stream, const float *values, size_t count)
+/* Writes `count` values of `size` bytes (F32: 4, I64: 8) in the file's
+ * little-endian order: as they are on a little-endian host, byte-swapped
+ * one value at a time on a big-endian one. Returns 0, or -1 with errno
+ * set. */
+static int write_le(FILE *stream, const void *values, size_t size,
+                    size_t count)
 {
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    float chunk[1024];
-    while (count > 0) {
-        size_t n = count < 1024 ? count : 1024;
-        memcpy(chunk, values, n * sizeof *chunk);
-        cnn_st_floats_host_to_file_order(chunk, n);
-        if (fwrite(chunk, sizeof *chunk, n, stream) != n)
-            return -1;
-        values += n;
-        count -= n;
-    }
-    return 0;
-#else
-    return count == 0 || fwrite(values, sizeof *values, count, stream) == count
-               ? 0
-               : -1;
-#endif
-}
-
-/* The same for int64 values (I64 tensors). */
-static int write_int64s_le(FILE *stream, const int64_t *values, size_t count)
-{
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    for (size_t i = 0; i < count; i++) {
-        uint64_t bits;
-        memcpy(&bits, &values[i], sizeof bits);
-        bits = __builtin_bswap64(bits);
-        if (fwrite(&bits, sizeof bits, 1, stream) != 1)
+    const unsigned char *from = values;
+    unsigned char swapped[8];
+    for (size_t i = 0; i < count; i++, from += size) {
+        for (size_t b = 0; b < size; b++)
+            swapped[b] = from[size - 1 - b];
+        if (fwrite(swapped, size, 1, stream) != 1)
             return -1;
     }
     return 0;
 #else
-    return count == 0 || fwrite(values, sizeof *values, count, stream) == count
-               ? 0
-               : -1;
+    return count == 0 || fwrite(values, size, count, stream) == count ? 0
+                                                                      : -1;
 #endif
 }
 
@@ -202,9 +183,10 @@ static int write_contents(FILE *stream, const char *header, size_t length,
     for (int i = 0; i < count; i++) {
         size_t elements = (size_t)cnn_st_element_count(tensors[i].ndim,
                                                 tensors[i].dims);
-        int failed = tensors[i].dtype == CNN_ST_I64
-                         ? write_int64s_le(stream, tensors[i].i64, elements)
-                         : write_floats_le(stream, tensors[i].data, elements);
+        int failed =
+            tensors[i].dtype == CNN_ST_I64
+                ? write_le(stream, tensors[i].i64, sizeof(int64_t), elements)
+                : write_le(stream, tensors[i].data, sizeof(float), elements);
         if (failed)
             return -1;
     }

@@ -119,18 +119,30 @@ static void channel_statistics(const float *x, int n, int channels,
     *variance = squares / count;
 }
 
+/* The layer's settings and the state its prepare made, or NULL (err
+ * says why) for a `pass` run before prepare. */
+static struct batchnorm_cpu *prepared(struct cnn_layer *layer,
+                                      const char *pass,
+                                      const struct cnn_batchnorm_settings **s,
+                                      struct cnn_error *err)
+{
+    *s = cnn_batchnorm_settings_of(layer, err);
+    if (!*s)
+        return NULL;
+    if (!layer->kernel_state)
+        cnn_error_set(err, "layer %s (%s): %s before prepare", layer->name,
+                      layer->type->name, pass);
+    return layer->kernel_state;
+}
+
 static int batchnorm_forward(struct cnn_context *ctx, struct cnn_layer *layer,
                              const struct cnn_tensor *x, struct cnn_tensor *y,
                              int training, struct cnn_error *err)
 {
-    const struct cnn_batchnorm_settings *s = cnn_batchnorm_settings_of(layer,
-                                                                       err);
-    struct batchnorm_cpu *k = layer->kernel_state;
-    if (!s)
-        return -1;
+    const struct cnn_batchnorm_settings *s;
+    struct batchnorm_cpu *k = prepared(layer, "forward", &s, err);
     if (!k)
-        return cnn_error_set(err, "layer %s (%s): forward before prepare",
-                             layer->name, layer->type->name);
+        return -1;
     struct batchnorm_views v = views_of(layer, s);
     if (check_buffers(layer, &v, err) ||
         cnn_check_tensor(x, layer->input, k->batch, "input", layer, err) ||
@@ -207,14 +219,10 @@ static int batchnorm_backward(struct cnn_context *ctx,
                               const struct cnn_tensor *dy,
                               struct cnn_tensor *dx, struct cnn_error *err)
 {
-    const struct cnn_batchnorm_settings *s = cnn_batchnorm_settings_of(layer,
-                                                                       err);
-    struct batchnorm_cpu *k = layer->kernel_state;
-    if (!s)
-        return -1;
+    const struct cnn_batchnorm_settings *s;
+    struct batchnorm_cpu *k = prepared(layer, "backward", &s, err);
     if (!k)
-        return cnn_error_set(err, "layer %s (%s): backward before prepare",
-                             layer->name, layer->type->name);
+        return -1;
     if (cnn_layer_check_backward(layer, CNN_DEVICE_CPU, k->batch, x, y, dy,
                                  dx, err))
         return -1;
