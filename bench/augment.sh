@@ -1,15 +1,21 @@
 #!/bin/sh
 # What data augmentation costs a training epoch: the same run (synthetic
-# 3x32x32 images, a small CNN, SGD) without and with data.augment (crop
-# with padding, flip, colour jitter), alternating ROUNDS times so a busy
-# machine slows both alike. Printed: the median seconds per epoch
-# (epoch-seconds.csv) of each and the median of the per-round ratios. With
-# THREADS=1 a core is free for the thread that augments the next batch;
-# with THREADS=2 (every core training) it competes with the model.
+# images, SGD) without and with data.augment (crop with padding, flip,
+# colour jitter), alternating ROUNDS times so a busy machine slows both
+# alike. Printed: the median seconds per epoch (epoch-seconds.csv) of each
+# and the median of the per-round ratios. With THREADS=1 a core is free
+# for the thread that augments the next batch; with THREADS=2 (every core
+# training) it competes with the model.
+#
+# MODEL=small (the default): 4,096 3x32x32 images, a two-conv CNN at
+# batch 64, a step so short (about 20 ms) that augmenting the next 64
+# images is a sizeable fraction of it: the worst case.
+# MODEL=baseline: A.1's baseline (3-conv, 84x84x3, batch 4) on 256
+# images, as regularisation.yaml's augmentation variant trains it.
 #
 #   bench/augment.sh [BUILDDIR]
 #
-# Environment: THREADS (1), ROUNDS (3), EPOCHS (3).
+# Environment: MODEL (small), THREADS (1), ROUNDS (3), EPOCHS (3).
 set -eu
 
 builddir=$(cd "${1:-.}" && pwd)
@@ -21,7 +27,31 @@ cnnlab=$builddir/cnnlab
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/cnnlab-augment.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
-cat > "$scratch/b.yaml" <<YAML
+if [ "${MODEL:-small}" = baseline ]; then
+    cat > "$scratch/b.yaml" <<YAML
+name: b
+seed: 1
+threads: $threads
+data: {loader: synthetic, classes: 10, channels: 3, size: 84, train: 256,
+       val: 16, test: 16, mean: [0.5], std: [0.5]}
+model:
+  input: [3, 84, 84]
+  layers:
+    - conv2d: {out: 64, kernel: 5, activation: relu}
+    - maxpool2d: {kernel: 2, stride: 2}
+    - conv2d: {out: 128, kernel: 5, activation: relu}
+    - maxpool2d: {kernel: 2, stride: 2}
+    - conv2d: {out: 256, kernel: 5, activation: relu}
+    - maxpool2d: {kernel: 2, stride: 2}
+    - globalpool
+    - linear: {out: 256, activation: relu}
+    - linear: {out: 128, activation: relu}
+    - linear: {out: 10}
+train: {epochs: $epochs, batch: 4, optimizer: {sgd: {lr: 0.001, momentum: 0.9}}}
+YAML
+    augment='data.augment=[{crop: {padding: 8}}, flip, {jitter: {brightness: 0.2, contrast: 0.2, saturation: 0.2}}]'
+else
+    cat > "$scratch/b.yaml" <<YAML
 name: b
 seed: 1
 threads: $threads
@@ -38,7 +68,8 @@ model:
     - linear: {out: 10}
 train: {epochs: $epochs, batch: 64, optimizer: {sgd: {lr: 0.05, momentum: 0.9}}}
 YAML
-augment='data.augment=[{crop: {padding: 4}}, flip, {jitter: {brightness: 0.4, contrast: 0.4, saturation: 0.4}}]'
+    augment='data.augment=[{crop: {padding: 4}}, flip, {jitter: {brightness: 0.4, contrast: 0.4, saturation: 0.4}}]'
+fi
 
 # The median of the numbers on stdin.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -60,7 +91,7 @@ for round in $(seq "$rounds"); do
     awk -v a="$augmented" -v p="$plain" 'BEGIN { printf "%.3f\n", a / p }' >> "$scratch/ratios"
     echo "round $round: $plain s without, $augmented s with augmentation" >&2
 done
-printf '| threads | s/epoch without | s/epoch with | with / without |\n'
-printf '|---:|---:|---:|---:|\n'
-printf '| %s | %.3f | %.3f | %.3f |\n' "$threads" "$(median < "$scratch/plain.s")" \
+printf '| model | threads | s/epoch without | s/epoch with | with / without |\n'
+printf '|---|---:|---:|---:|---:|\n'
+printf '| %s | %s | %.3f | %.3f | %.3f |\n' "${MODEL:-small}" "$threads" "$(median < "$scratch/plain.s")" \
     "$(median < "$scratch/augmented.s")" "$(median < "$scratch/ratios")"
