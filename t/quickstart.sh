@@ -8,7 +8,8 @@
 # .ci/run runs the suite three times (make check, then make distcheck's
 # copy, then the sanitizer build). Six epochs of real training check
 # numbers, which the first pass has checked: a repeat pass names itself
-# in CNNLAB_REPEAT_PASS and skips the 2-minute run (the sanitizers' 6).
+# in CNNLAB_REPEAT_PASS and skips the 2-minute run (4 or more with
+# the sanitizers).
 [ -z "${CNNLAB_REPEAT_PASS:-}" ] ||
     skip_all "repeat pass ($CNNLAB_REPEAT_PASS): the first make check trained the quickstart"
 
