@@ -27,17 +27,10 @@ cnnlab=$builddir/cnnlab
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/cnnlab-augment.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
+# The model, its data and its augmentation's strength, by MODEL.
 if [ "${MODEL:-small}" = baseline ]; then
-    cat > "$scratch/b.yaml" <<YAML
-name: b
-seed: 1
-threads: $threads
-data: {loader: synthetic, classes: 10, channels: 3, size: 84, train: 256,
-       val: 16, test: 16, mean: [0.5], std: [0.5]}
-model:
-  input: [3, 84, 84]
-  layers:
-    - conv2d: {out: 64, kernel: 5, activation: relu}
+    size=84 train=256 held=16 batch=4 lr=0.001 padding=8 jitter=0.2
+    layers='    - conv2d: {out: 64, kernel: 5, activation: relu}
     - maxpool2d: {kernel: 2, stride: 2}
     - conv2d: {out: 128, kernel: 5, activation: relu}
     - maxpool2d: {kernel: 2, stride: 2}
@@ -46,30 +39,29 @@ model:
     - globalpool
     - linear: {out: 256, activation: relu}
     - linear: {out: 128, activation: relu}
-    - linear: {out: 10}
-train: {epochs: $epochs, batch: 4, optimizer: {sgd: {lr: 0.001, momentum: 0.9}}}
-YAML
-    augment='data.augment=[{crop: {padding: 8}}, flip, {jitter: {brightness: 0.2, contrast: 0.2, saturation: 0.2}}]'
+    - linear: {out: 10}'
 else
-    cat > "$scratch/b.yaml" <<YAML
-name: b
-seed: 1
-threads: $threads
-data: {loader: synthetic, classes: 10, channels: 3, size: 32, train: 4096,
-       val: 256, test: 256, mean: [0.5], std: [0.5]}
-model:
-  input: [3, 32, 32]
-  layers:
-    - conv2d: {out: 16, kernel: 3, padding: 1, activation: relu}
+    size=32 train=4096 held=256 batch=64 lr=0.05 padding=4 jitter=0.4
+    layers='    - conv2d: {out: 16, kernel: 3, padding: 1, activation: relu}
     - maxpool2d: {kernel: 2}
     - conv2d: {out: 32, kernel: 3, padding: 1, activation: relu}
     - maxpool2d: {kernel: 2}
     - globalpool
-    - linear: {out: 10}
-train: {epochs: $epochs, batch: 64, optimizer: {sgd: {lr: 0.05, momentum: 0.9}}}
-YAML
-    augment='data.augment=[{crop: {padding: 4}}, flip, {jitter: {brightness: 0.4, contrast: 0.4, saturation: 0.4}}]'
+    - linear: {out: 10}'
 fi
+cat > "$scratch/b.yaml" <<YAML
+name: b
+seed: 1
+threads: $threads
+data: {loader: synthetic, classes: 10, channels: 3, size: $size, train: $train,
+       val: $held, test: $held, mean: [0.5], std: [0.5]}
+model:
+  input: [3, $size, $size]
+  layers:
+$layers
+train: {epochs: $epochs, batch: $batch, optimizer: {sgd: {lr: $lr, momentum: 0.9}}}
+YAML
+augment="data.augment=[{crop: {padding: $padding}}, flip, {jitter: {brightness: $jitter, contrast: $jitter, saturation: $jitter}}]"
 
 # The median of the numbers on stdin.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
