@@ -24,7 +24,7 @@ libcnnlab_internal_la_SOURCES = \
 	core/base/atomic_file.c core/base/atomic_internal.h core/base/error.c \
 	core/base/input_file.c \
 	core/base/json_input.c core/base/json_input.h core/base/path.c \
-	core/base/path.h core/base/rng.c \
+	core/base/path.h core/base/rng.c core/base/sha256.c core/base/sha256.h \
 	core/base/tensor.c \
 	core/config/did_you_mean.c core/config/manifest.c \
 	core/config/manifest.h core/config/manifest_from.c \

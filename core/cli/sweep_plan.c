@@ -41,8 +41,8 @@ int cnn_sweep_plan_make(struct cnn_sweep_plan *plan,
         return cnn_error_set(err, "out of memory planning %d variants", n);
     }
     for (int i = 0; i < n; i++) {
-        /* The same test the runner makes, so a worker started for a
-         * variant always has work to do. */
+        /* The same test the runner makes, so that a worker is started
+         * only for a variant with work to do. */
         if (!options->force) {
             char *directory = cnn_sweep_directory(options, manifest,
                                                   manifest->variants[i].path);
@@ -54,6 +54,14 @@ int cnn_sweep_plan_make(struct cnn_sweep_plan *plan,
                 directory, manifest->variants[i].resolved);
             free(directory);
         }
+        /* A variant whose starting weights' variant trains again may
+         * start from other weights: its worker waits for them, and skips
+         * the run if they come out the same bytes (run.json's
+         * start_weights). Sources are listed first, so they are planned
+         * by now. */
+        if (plan->complete[i] &&
+            cnn_sweep_plan_dependency(manifest, plan, i) >= 0)
+            plan->complete[i] = 0;
         if (!plan->complete[i])
             plan->variants[plan->count++] = i;
     }

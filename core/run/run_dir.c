@@ -13,6 +13,7 @@
 #include "base/path.h"
 #include "base/atomic_internal.h"
 #include "base/json_input.h"
+#include "base/sha256.h"
 #include "cnnlab/atomic_file.h"
 #include "model/checkpoint.h"
 #include "run/run_dir.h"
@@ -243,6 +244,41 @@ static int same_manifest(struct cnn_node *previous,
     return same;
 }
 
+/* run.json's "start_weights" ({file, sha256}) against the file as it is
+ * now: 1 when its bytes differ (pretrain trained again to other weights,
+ * a weights file replaced), with `detail` saying how. A run without the
+ * record, or whose file is gone or unreadable, has not changed: its
+ * results stand for the weights it started from. */
+static int start_weights_changed(json_t *info, char *detail, size_t size)
+{
+    json_t *record = json_object_get(info, "start_weights");
+    const char *file = json_string_value(json_object_get(record, "file"));
+    const char *recorded =
+        json_string_value(json_object_get(record, "sha256"));
+    char now[CNN_SHA256_HEX_SIZE];
+    struct cnn_error ignored = {0};
+    if (!file || !recorded || access(file, F_OK) != 0 ||
+        cnn_sha256_file(file, now, &ignored) < 0 ||
+        strcmp(now, recorded) == 0)
+        return 0;
+    if (detail)
+        snprintf(detail, size,
+                 "%s has sha256 %.12s... now, %.12s... when the run started",
+                 file, now, recorded);
+    return 1;
+}
+
+int cnn_run_dir_start_weights_changed(const char *path, char *detail,
+                                      size_t size)
+{
+    char *info_path = cnn_path_join(path, "run.json");
+    json_t *info = info_path ? cnn_json_load_regular(info_path, 0, NULL) : NULL;
+    int changed = start_weights_changed(info, detail, size);
+    json_decref(info);
+    free(info_path);
+    return changed;
+}
+
 static int is_complete(const char *path, const struct cnn_node *resolved,
                        int ignore_analyses)
 {
@@ -255,7 +291,8 @@ static int is_complete(const char *path, const struct cnn_node *resolved,
         struct cnn_node *previous = NULL;
         struct cnn_error ignored = {0};
         if (cnn_node_load_file(manifest_path, &previous, &ignored) == 0)
-            complete = same_manifest(previous, resolved, ignore_analyses);
+            complete = same_manifest(previous, resolved, ignore_analyses) &&
+                       !start_weights_changed(info, NULL, 0);
         cnn_node_free(previous);
     }
     json_decref(info);

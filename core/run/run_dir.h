@@ -30,11 +30,18 @@ int cnn_run_dir_open(struct cnn_run_dir *dir, const char *path,
 int cnn_run_dir_reopen(struct cnn_run_dir *dir, const char *path,
                        struct cnn_error *err);
 /* 1 when the directory holds a complete run of exactly this manifest,
- * `table:` aside: the experiment's table settings change no run. */
+ * `table:` aside: the experiment's table settings change no run. A run
+ * whose starting weights' file has changed since it started (run.json's
+ * start_weights) is not complete. */
 int cnn_run_dir_is_complete(const char *path, const struct cnn_node *resolved);
 /* The same, `analyses:` aside: the training this manifest asks for is
  * done, and only its analyses may differ. */
 int cnn_run_dir_is_trained(const char *path, const struct cnn_node *resolved);
+/* 1 when the run's starting weights' file has other bytes now than when
+ * it started, with `detail` naming the file and both digests (for the
+ * note that says why a run trains again). */
+int cnn_run_dir_start_weights_changed(const char *path, char *detail,
+                                      size_t size);
 int cnn_run_dir_write_manifest(struct cnn_run_dir *dir,
                                const struct cnn_node *resolved,
                                struct cnn_error *err);

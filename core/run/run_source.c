@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "base/path.h"
+#include "base/sha256.h"
 #include "model/model_weights.h"
 #include "run/run_source.h"
 
@@ -291,6 +292,29 @@ int cnn_run_record_source(struct cnn_run_dir *dir,
     return cnn_run_dir_set(dir, source->sibling ? "weights_from"
                                                 : "model_from",
                            record, err);
+}
+
+int cnn_run_record_start_weights(struct cnn_run_dir *dir,
+                                 const struct cnn_variant *variant,
+                                 const char *out_directory,
+                                 const struct cnn_node *model_node,
+                                 struct cnn_error *err)
+{
+    char file[4096];
+    int status =
+        variant->source
+            ? cnn_run_source_weights(variant->source, out_directory, file,
+                                     sizeof file, err)
+            : cnn_model_weights_path(model_node, file, sizeof file, err);
+    if (status < 0 || !file[0])
+        return status;
+    char digest[CNN_SHA256_HEX_SIZE];
+    if (cnn_sha256_file(file, digest, err) < 0)
+        return cnn_error_prefix(err, "the starting weights' digest: ");
+    return cnn_run_dir_set(dir, "start_weights",
+                           json_pack("{s:s, s:s}", "file", file, "sha256",
+                                     digest),
+                           err);
 }
 
 int cnn_run_untrained(struct cnn_model *model, const struct cnn_data *data,

@@ -49,6 +49,17 @@ int cnn_run_record_source(struct cnn_run_dir *dir,
                           const struct cnn_variant *variant,
                           const char *out_directory, struct cnn_error *err);
 
+/* run.json's "start_weights": {file, sha256} of the file the starting
+ * weights came from (model.weights, {variant: V} or model.from); nothing
+ * when they came from the seed. cnn_run_dir_is_complete compares it with
+ * the file as it is later, so that a run started from weights that have
+ * changed since trains again. */
+int cnn_run_record_start_weights(struct cnn_run_dir *dir,
+                                 const struct cnn_variant *variant,
+                                 const char *out_directory,
+                                 const struct cnn_node *model_node,
+                                 struct cnn_error *err);
+
 /* A run without training: evaluates the model as it is on every split
  * into *result (epochs_run 0, selected_epoch 0), and writes the history's
  * headers and model.safetensors, so the directory is as complete as a

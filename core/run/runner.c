@@ -520,6 +520,9 @@ static int record_training_start(const struct variant_training *t,
                               err) < 0 ||
         cnn_run_record_source(t->dir, t->variant, t->options->out_directory,
                               err) < 0 ||
+        cnn_run_record_start_weights(t->dir, t->variant,
+                                     t->options->out_directory,
+                                     t->config->model_node, err) < 0 ||
         cnn_run_record_new_head(t->dir, t->model, t->head, err) < 0)
         return -1;
     return 0;
@@ -647,6 +650,81 @@ static int holds_earlier_run(const char *directory)
     return access(path, F_OK) == 0;
 }
 
+/* Says why a run that looked complete trains again: the file its
+ * weights started from has other bytes now (run.json's start_weights). */
+static void note_stale_start(const struct cnn_run_observer *observer,
+                             const struct cnn_manifest *manifest,
+                             const struct cnn_variant *variant,
+                             const char *directory)
+{
+    char detail[1024];
+    if (!observer || !observer->note ||
+        !cnn_run_dir_start_weights_changed(directory, detail, sizeof detail))
+        return;
+    char text[1536];
+    snprintf(text, sizeof text,
+             "%s/%s: its starting weights changed since it trained (%s): "
+             "training it again",
+             manifest->name, variant->path, detail);
+    observer->note(observer->user, text);
+}
+
+/* Loads the starting weights and the data, and trains into the run's
+ * directory (locked), resuming from its saved state where asked. */
+static int train_variant(const struct cnn_registry *registry,
+                         const struct cnn_manifest *manifest,
+                         const struct cnn_variant *variant,
+                         const struct cnn_run_options *options,
+                         struct cnn_run_config *config,
+                         struct cnn_model *model,
+                         struct cnn_run_summary *summary,
+                         struct cnn_error *err)
+{
+    /* Only a run that trains fine-tunes a new head: evaluating one fresh
+     * from the seed would measure nothing. */
+    struct cnn_new_head head = {.allowed = config->train.epochs > 0,
+                                .layer = -1};
+    char label[512];
+    snprintf(label, sizeof label, "%s/%s", manifest->name, variant->path);
+    /* model.weights or model.from replaces the seeded initialisation; a
+     * file that does not fit fails before the data loads (but for a new
+     * head: another class count). */
+    if (cnn_run_load_start_weights(registry, manifest, variant, options,
+                                   config->model_node, model, &head,
+                                   err) < 0)
+        return -1;
+    cnn_run_note_new_head(options, label, model, &head);
+    struct cnn_data data;
+    if (load_data(manifest, variant, config, model,
+                  holds_earlier_run(summary->directory) ? DATA_DECODED_FIRST
+                                                        : DATA_BACKGROUND,
+                  &data, err) < 0)
+        return -1;
+    struct cnn_run_dir dir;
+    int status = cnn_run_dir_open(&dir, summary->directory, err);
+    if (status == 0) {
+        /* With the directory locked: no other run writes the state while
+         * it is read. */
+        struct cnn_run_resume resume;
+        status = cnn_run_resume_prepare(&resume, summary->directory, label,
+                                        variant->resolved, config, model,
+                                        data.train.count, options->resume,
+                                        options->observer, err);
+        if (status == 0) {
+            struct variant_training training = {
+                .registry = registry, .manifest = manifest,
+                .variant = variant, .options = options, .config = config,
+                .model = model, .data = &data, .dir = &dir,
+                .resume = &resume, .summary = summary, .head = &head};
+            status = train_in_directory(&training, err);
+            cnn_run_resume_finish(&resume, status == 0);
+        }
+        cnn_run_dir_close(&dir);
+    }
+    cnn_data_free(&data);
+    return status;
+}
+
 int cnn_run_variant(const struct cnn_registry *registry,
                     const struct cnn_manifest *manifest,
                     const struct cnn_variant *variant,
@@ -695,53 +773,10 @@ int cnn_run_variant(const struct cnn_registry *registry,
                                    &summary->result,
                                    &summary->analyses_failed, err);
     } else if (status == 0) {
-        struct cnn_data data;
-        /* Only a run that trains fine-tunes a new head: evaluating one
-         * fresh from the seed would measure nothing. */
-        struct cnn_new_head head = {.allowed = config.train.epochs > 0,
-                                    .layer = -1};
-        char label[512];
-        snprintf(label, sizeof label, "%s/%s", manifest->name,
-                 variant->path);
-        /* model.weights or model.from replaces the seeded
-         * initialisation; a file that does not fit fails before the data
-         * loads (but for a new head: another class count). */
-        status = cnn_run_load_start_weights(registry, manifest, variant,
-                                            options, config.model_node,
-                                            &model, &head, err);
-        if (status == 0)
-            cnn_run_note_new_head(options, label, &model, &head);
-        if (status == 0)
-            status = load_data(manifest, variant, &config, &model,
-                               holds_earlier_run(summary->directory)
-                                   ? DATA_DECODED_FIRST
-                                   : DATA_BACKGROUND,
-                               &data, err);
-        struct cnn_run_dir dir;
-        if (status == 0) {
-            status = cnn_run_dir_open(&dir, summary->directory, err);
-            if (status == 0) {
-                /* With the directory locked: no other run writes the
-                 * state while it is read. */
-                struct cnn_run_resume resume;
-                status = cnn_run_resume_prepare(
-                    &resume, summary->directory, label, variant->resolved,
-                    &config, &model, data.train.count, options->resume,
-                    options->observer, err);
-                if (status == 0) {
-                    struct variant_training training = {
-                        .registry = registry, .manifest = manifest,
-                        .variant = variant, .options = options,
-                        .config = &config, .model = &model, .data = &data,
-                        .dir = &dir, .resume = &resume, .summary = summary,
-                        .head = &head};
-                    status = train_in_directory(&training, err);
-                    cnn_run_resume_finish(&resume, status == 0);
-                }
-                cnn_run_dir_close(&dir);
-            }
-            cnn_data_free(&data);
-        }
+        note_stale_start(options->observer, manifest, variant,
+                         summary->directory);
+        status = train_variant(registry, manifest, variant, options, &config,
+                               &model, summary, err);
     }
     cnn_model_free(&model);
     cnn_run_config_free(&config);
