@@ -726,6 +726,51 @@ static void test_overrides(void)
     cnn_node_free(list_root);
 }
 
+/* {index: item} onto a list merges into the items it names, as a
+ * variant's or profile's does; other values still replace the list. */
+static void test_list_overrides(void)
+{
+    struct cnn_error err;
+    struct cnn_node *root =
+        load("analyses: [summary, {timing: {repeats: 20, batch: 50}}]\n"
+             "model:\n  layers: [{conv2d: {out: 8}}, {linear: {out: 10}}]\n",
+             &err);
+    if (!ok(root != NULL, "list override base loads"))
+        return;
+    ok(cnn_node_apply_override(root, "analyses={1: {timing: {repeats: 1}}}",
+                               &err) == 0,
+       "an index map onto a list");
+    struct cnn_node *expected = load(
+        "analyses: [summary, {timing: {repeats: 1, batch: 50}}]\n"
+        "model:\n  layers: [{conv2d: {out: 8}}, {linear: {out: 10}}]\n",
+        &err);
+    if (!ok(cnn_node_equal(root, expected),
+            "it merges into item 1, keeping its other keys and item 0")) {
+        printf("# got:\n");
+        cnn_node_write(root, stdout);
+    }
+    cnn_node_free(expected);
+    ok(cnn_node_apply_override(root, "model.layers={-1: {linear: {out: 5}}}",
+                               &err) == 0,
+       "a negative index counts from the end");
+    struct cnn_node *out = cnn_node_get_path(root, "model.layers");
+    out = out && out->count == 2 ? cnn_node_get_path(out->items[1],
+                                                     "linear.out")
+                                 : NULL;
+    is_str(out ? out->text : NULL, "5", "the last layer's out is 5");
+    override_fails(root, "analyses={2: summary}",
+                   "command line 'analyses={2: summary}': list index 2 is "
+                   "out of range: the list (at line 1) has 2 items, so "
+                   "indexes run from 0 to 1, or from -2 to -1 counting from "
+                   "the end");
+    ok(cnn_node_apply_override(root, "analyses={a: 1}", &err) == 0,
+       "a map with other keys");
+    struct cnn_node *analyses = cnn_node_get(root, "analyses");
+    ok(analyses && analyses->kind == CNN_NODE_MAP,
+       "replaces the list, as before");
+    cnn_node_free(root);
+}
+
 int main(void)
 {
     test_load_and_marks();
@@ -736,5 +781,6 @@ int main(void)
     test_write();
     test_merge();
     test_overrides();
+    test_list_overrides();
     return done_testing();
 }
