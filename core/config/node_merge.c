@@ -313,30 +313,14 @@ static int set_at_path(struct cnn_node *root, char *path,
     return 0;
 }
 
-/* The node at the dotted path, or NULL; `path` comes back as it was. */
-static const struct cnn_node *node_at_path(const struct cnn_node *root,
-                                           char *path)
-{
-    const struct cnn_node *node = root;
-    char *segment = path;
-    char *dot;
-    while (node && (dot = strchr(segment, '.')) != NULL) {
-        *dot = '\0';
-        node = cnn_node_get(node, segment);
-        *dot = '.';
-        segment = dot + 1;
-    }
-    return node ? cnn_node_get(node, segment) : NULL;
-}
-
 /* An override {index: item, ...} onto a list merges into the items it
  * names, as a variant's or a profile's does (analyses={3: {timing:
  * {repeats: 1}}}); any other value replaces. `*value` becomes the list
  * merged, on a copy, so that a bad index leaves the tree as it was. */
-static int merge_into_list(const struct cnn_node *root, char *path,
+static int merge_into_list(const struct cnn_node *root, const char *path,
                            struct cnn_node **value, struct cnn_error *err)
 {
-    const struct cnn_node *list = node_at_path(root, path);
+    const struct cnn_node *list = cnn_node_get_path(root, path);
     if (!list || list->kind != CNN_NODE_SEQUENCE || !is_index_map(*value))
         return 0;
     struct cnn_node *merged = cnn_node_clone(list);

@@ -773,8 +773,9 @@ int cnn_run_variant(const struct cnn_registry *registry,
                                    &summary->result,
                                    &summary->analyses_failed, err);
     } else if (status == 0) {
-        note_stale_start(options->observer, manifest, variant,
-                         summary->directory);
+        if (!options->force)
+            note_stale_start(options->observer, manifest, variant,
+                             summary->directory);
         status = train_variant(registry, manifest, variant, options, &config,
                                &model, summary, err);
     }
