@@ -297,19 +297,25 @@ static void test_types(void)
     accepts("mean", "[0.1, 0.2, 0.3]");
     is_int(cnn_param_floats(&misc, "mean", &values), 3, "three numbers");
     ok(values && values[2] == 0.3, "third number (exact)");
-    rejects("mean", "[]", "misc: 'mean' takes 1 to 16 numbers, got none", 0);
-    rejects("mean", "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]",
-            "misc: 'mean' takes 1 to 16 numbers, got 17", 0);
+    rejects("mean", "[]", "misc: 'mean' takes 1 to 64 numbers, got none", 0);
+    char too_many[512] = "[1";
+    for (int i = 2; i <= CNN_PARAM_LIST_MAX + 1; i++)
+        snprintf(too_many + strlen(too_many),
+                 sizeof too_many - strlen(too_many), ",%d", i);
+    strcat(too_many, "]");
+    rejects("mean", too_many, "misc: 'mean' takes 1 to 64 numbers, got 65",
+            0);
     rejects("mean", "[1, nan]", "each element of 'mean' must be a number, "
             "got 'nan'",
             0);
-    const char *sixteen[16];
-    for (int i = 0; i < 16; i++)
-        sixteen[i] = "0.5";
-    ok(cnn_params_set_list(&misc, "mean", sixteen, 16, here, "misc", &err) ==
-           0,
-       "sixteen numbers fit");
-    ok(cnn_params_set_list(&misc, "mean", sixteen, 0, here, "misc", &err) ==
+    const char *most[CNN_PARAM_LIST_MAX];
+    for (int i = 0; i < CNN_PARAM_LIST_MAX; i++)
+        most[i] = "0.5";
+    ok(cnn_params_set_list(&misc, "mean", most, CNN_PARAM_LIST_MAX, here,
+                           "misc", &err) == 0,
+       "64 numbers fit");
+    is_int(cnn_param_floats(&misc, "mean", &values), 64, "and are all kept");
+    ok(cnn_params_set_list(&misc, "mean", most, 0, here, "misc", &err) ==
            -1,
        "an empty list does not");
     ok(cnn_params_set_list(&misc, "epochs", pair, 2, here, "misc", &err) ==

@@ -32,7 +32,12 @@ enum cnn_param_type {
     CNN_PARAM_NAME_LIST,
 };
 
-#define CNN_PARAM_LIST_MAX 16
+/* The most elements a pair or number list holds. 64 since ABI 3.2's
+ * Part C (was 16): half of mini-ImageNet's 33 classes is 17 labels.
+ * Plugins read values through the getters below, never through
+ * struct cnn_param_value's arrays, so their larger size moves nothing a
+ * module built for 16 reads. */
+#define CNN_PARAM_LIST_MAX 64
 
 struct cnn_param_spec {
     const char *name;

@@ -19,7 +19,7 @@
      "layers to look at, e.g. [conv1, conv2] (or the text \"conv1, "       \
      "conv2\"); left out: every conv2d layer"},                            \
     {"filters", CNN_PARAM_FLOAT_LIST, "[-1]", -1, 1e9, NULL,               \
-     "filter indices in each chosen layer (at most 16); -1: `random` of "  \
+     "filter indices in each chosen layer (at most 64); -1: `random` of "  \
      "them, drawn from the seed"},                                         \
     {"random", CNN_PARAM_INT, "3", 1, 1e9, NULL,                           \
      "with filters -1: filters drawn per layer (all when it has fewer)"}

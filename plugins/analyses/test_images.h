@@ -10,7 +10,7 @@
 /* The `images` parameter's spec, for an analysis's schema. */
 #define TEST_IMAGES_PARAM                                                  \
     {"images", CNN_PARAM_FLOAT_LIST, "[-1]", -1, 1e9, NULL,                \
-     "test-split indices of the images (at most 16); -1: the first "       \
+     "test-split indices of the images (at most 64); -1: the first "       \
      "correctly classified test image of each class"}
 
 /* *indices (malloc'd, *count of them) from `images`; `analysis` names

@@ -43,6 +43,12 @@ static const struct cnn_param_spec imagefolder_params[] = {
     {"background", CNN_PARAM_BOOL, "true", 0, 0, NULL,
      "decode while training runs, the next batches' images first; false: "
      "decode every image before training starts"},
+    LOADERS_LABELS_SPEC(1000000,
+                        "keep only the images of these classes (their "
+                        "places 0, 1, ... in the class folders' byte "
+                        "order), renumbered 0, 1, ... in this order and "
+                        "named after their folders (left out: every "
+                        "class); val and test are carved as without it"),
 };
 
 static struct cnn_dataset *split_of(struct cnn_data *data, int s)
@@ -68,6 +74,8 @@ static void read_settings(const struct cnn_params *params,
     if (strcmp(settings->cache, "none") == 0)
         settings->cache = "";
     settings->background = cnn_param_bool(params, "background");
+    settings->label_count = cnn_param_floats(params, "labels",
+                                             &settings->labels);
     settings->threads = (int)cnn_param_int(params, "threads");
     if (settings->threads <= 0) {
         long online = sysconf(_SC_NPROCESSORS_ONLN);
@@ -181,9 +189,16 @@ static int imagefolder_load(const struct cnn_params *params,
     struct imagefolder_listing listing;
     if (imagefolder_scan(&settings, &listing, err) != 0)
         return -1;
-    int status = imagefolder_carve(&settings, request->seed, &listing, err);
+    struct loaders_label_subset subset;
+    int status = loaders_label_subset_parse(params, listing.classes,
+                                            "imagefolder", &subset, err);
+    if (status == 0)
+        status = imagefolder_carve(&settings, request->seed, &listing, err);
+    if (status == 0)
+        status = imagefolder_keep_classes(&listing, &subset, err);
     if (status == 0)
         status = load_listing(&settings, &listing, request, data, err);
+    loaders_label_subset_free(&subset);
     imagefolder_listing_free(&listing);
     if (status != 0)
         cnn_data_free(data);

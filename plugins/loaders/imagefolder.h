@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cnnlab/loader.h"
+#include "label_subset.h"
 
 enum { IMAGEFOLDER_TRAIN, IMAGEFOLDER_VAL, IMAGEFOLDER_TEST,
        IMAGEFOLDER_SPLITS };
@@ -31,6 +32,10 @@ struct imagefolder_settings {
     int val_explicit, test_explicit;
     int skip_errors;   /* on_error: skip */
     const char *cache; /* "" (none), "auto" or a path */
+    const double *labels; /* data.labels: the classes kept (indices into
+                             the sorted class folders), label_count of
+                             them; 0: every class */
+    int label_count;
 };
 
 struct imagefolder_file {
@@ -71,6 +76,15 @@ int imagefolder_scan(const struct imagefolder_settings *settings,
 int imagefolder_carve(const struct imagefolder_settings *settings,
                       uint64_t seed, struct imagefolder_listing *listing,
                       struct cnn_error *err);
+
+/* Keeps the files of the classes `subset` lists (data.labels), renumbered
+ * 0.. in its order, regrouped so that every split stays in listing order
+ * (new class, then name); the class names follow (imagefolder_split.c).
+ * Called after the carving, so a kept class's val and test images are
+ * those it has without the subset. */
+int imagefolder_keep_classes(struct imagefolder_listing *listing,
+                             const struct loaders_label_subset *subset,
+                             struct cnn_error *err);
 
 /* Keeps at most `limit` files per split: a seeded choice dealt round-robin
  * over the classes, so the classes stay balanced, kept in listing order. */

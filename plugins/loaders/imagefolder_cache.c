@@ -133,6 +133,10 @@ static int auto_path(const struct imagefolder_settings *settings, char *path,
     hash_int(&hash, settings->size);
     hash_int(&hash, settings->channels);
     hash_int(&hash, settings->skip_errors);
+    /* Two tasks of one folder (data.labels) keep their own caches; a
+     * folder's cache without labels keeps its name. */
+    for (int i = 0; i < settings->label_count; i++)
+        hash_int(&hash, (long long)settings->labels[i]);
     mkdir(base, 0755);
     size_t length = strlen(base);
     snprintf(base + length, sizeof base - length, "/cnnlab");

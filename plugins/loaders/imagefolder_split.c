@@ -210,3 +210,58 @@ int imagefolder_limit(struct imagefolder_listing *listing, long limit,
     }
     return 0;
 }
+
+/* One split's files of the kept classes, in the subset's class order. */
+static int keep_split_classes(struct imagefolder_list *list,
+                              const struct loaders_label_subset *subset,
+                              struct cnn_error *err)
+{
+    struct imagefolder_file *kept =
+        malloc(((size_t)list->count + 1) * sizeof *kept);
+    if (!kept)
+        return cnn_error_set(err, "imagefolder: out of memory keeping the "
+                             "classes of data.labels");
+    int count = 0, begin, end;
+    for (int k = 0; k < subset->count; k++) {
+        class_range(list, subset->labels[k], 0, &begin, &end);
+        for (int i = begin; i < end; i++) {
+            kept[count] = list->files[i];
+            kept[count++].label = k;
+            list->files[i].path = NULL; /* moved */
+        }
+    }
+    for (int i = 0; i < list->count; i++)
+        free(list->files[i].path);
+    free(list->files);
+    list->files = kept;
+    list->count = count;
+    list->capacity = list->count + 1;
+    return 0;
+}
+
+int imagefolder_keep_classes(struct imagefolder_listing *listing,
+                             const struct loaders_label_subset *subset,
+                             struct cnn_error *err)
+{
+    if (subset->count == 0)
+        return 0;
+    char **names = malloc((size_t)subset->count * sizeof *names);
+    if (!names)
+        return cnn_error_set(err, "imagefolder: out of memory keeping the "
+                             "classes of data.labels");
+    for (int s = 0; s < IMAGEFOLDER_SPLITS; s++)
+        if (keep_split_classes(&listing->splits[s], subset, err) != 0) {
+            free(names);
+            return -1;
+        }
+    for (int k = 0; k < subset->count; k++) {
+        names[k] = listing->class_names[subset->labels[k]];
+        listing->class_names[subset->labels[k]] = NULL; /* moved */
+    }
+    for (int k = 0; k < listing->classes; k++)
+        free(listing->class_names[k]);
+    free(listing->class_names);
+    listing->class_names = names;
+    listing->classes = subset->count;
+    return 0;
+}
