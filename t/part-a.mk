@@ -1,9 +1,14 @@
-# tests: Part A — the merge rules its profiles use, every Part A manifest
+# tests: Part A — the merge rules its profiles use (and a profile's
+# settings for one variant), every Part A manifest
 # under --profile smoke, and `cnnlab summary` against torchsummary/PyTorch.
 check_PROGRAMS += t/test-node-merge
 TESTS += t/test-node-merge
 t_test_node_merge_SOURCES = t/test-node-merge.c t/tap.h
 t_test_node_merge_LDADD = $(CNN_TEST_LIBS)
+check_PROGRAMS += t/test-profile-variants
+TESTS += t/test-profile-variants
+t_test_profile_variants_SOURCES = t/test-profile-variants.c t/tap.h
+t_test_profile_variants_LDADD = $(CNN_TEST_LIBS)
 check_PROGRAMS += t/test-summary
 TESTS += t/test-summary
 t_test_summary_SOURCES = t/test-summary.c $(TEST_UTIL_SOURCES)

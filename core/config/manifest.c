@@ -326,10 +326,74 @@ static int name_seen(struct name_set *set, const char *name,
     return 0;
 }
 
-/* base ⊕ variant ⊕ profile ⊕ overrides, without variants/profiles. */
+/* Merges a variant's settings into `tree`: a variant's own (`what` "a
+ * variant") or a profile's for one variant ("profile 'P', variant 'V'").
+ * Its `name` aside, it may set what a variant may. */
+static int merge_variant(struct cnn_node *tree, const struct cnn_node *variant,
+                         const char *what, struct cnn_error *err)
+{
+    struct cnn_node *overlay = cnn_node_clone(variant);
+    if (!overlay)
+        return cnn_error_set(err, "out of memory");
+    cnn_node_map_remove(overlay, "name");
+    int status = check_keys(overlay, what, top_level_keys,
+                            TOP_LEVEL_KEY_COUNT, err);
+    if (status == 0)
+        status = refuse_plugins_in(overlay, what, err);
+    if (status == 0)
+        status = check_variant_seed(overlay, tree, err);
+    /* One table per experiment: its settings cannot differ by variant. */
+    if (status == 0 && cnn_node_get(overlay, "table"))
+        status = cnn_error_at(
+            err, cnn_node_key_mark(overlay, "table"),
+            "'table' sets the experiment's table, not a variant's: move it "
+            "to the top level (or into a profile)");
+    if (status == 0)
+        status = cnn_node_merge(tree, overlay, err);
+    cnn_node_free(overlay);
+    return status;
+}
+
+/* Merges the profile into `tree`, then its settings for `variant_name`
+ * (the profile's `variants: {<name>: {...}}`, checked by
+ * check_profile_variants), so that a profile can set what differs by
+ * variant, as the variants do: task A's labels for a pretraining variant,
+ * task B's for the rest. */
+static int merge_profile(struct cnn_node *tree, const struct cnn_node *profile,
+                         const char *profile_name, const char *variant_name,
+                         struct cnn_error *err)
+{
+    const char *seed_key = NULL;
+    int status = refuse_plugins_in(profile, "a profile", err);
+    if (status == 0)
+        status = layer_seed_key(profile, "a profile", &seed_key, err);
+    if (status == 0 && seed_key)
+        replace_seed_keys(tree, seed_key);
+    struct cnn_node *shared = status == 0 ? cnn_node_clone(profile) : NULL;
+    if (status == 0 && !shared)
+        status = cnn_error_set(err, "out of memory");
+    if (status == 0) {
+        cnn_node_map_remove(shared, "variants");
+        status = cnn_node_merge(tree, shared, err);
+        cnn_node_free(shared);
+    }
+    const struct cnn_node *own =
+        cnn_node_get(cnn_node_get(profile, "variants"), variant_name);
+    /* Other shapes and unknown names: check_profile_variants says so. */
+    if (status == 0 && own && own->kind == CNN_NODE_MAP) {
+        char what[512];
+        snprintf(what, sizeof what, "profile '%.200s', variant '%.200s'",
+                 profile_name, variant_name);
+        status = merge_variant(tree, own, what, err);
+    }
+    return status;
+}
+
+/* base ⊕ variant ⊕ profile (with its settings for this variant) ⊕
+ * overrides, without variants/profiles. */
 static int resolve(const struct cnn_manifest *manifest,
-                   const struct cnn_node *variant,
-                   const struct cnn_node *profile,
+                   const struct cnn_node *variant, const char *variant_name,
+                   const struct cnn_node *profile, const char *profile_name,
                    const char *const *overrides, int override_count,
                    struct cnn_node **resolved, struct cnn_error *err)
 {
@@ -337,40 +401,11 @@ static int resolve(const struct cnn_manifest *manifest,
     if (!tree)
         return cnn_error_set(err, "out of memory");
     int status = 0;
-    if (variant) {
-        struct cnn_node *overlay = cnn_node_clone(variant);
-        if (!overlay)
-            status = cnn_error_set(err, "out of memory");
-        else {
-            cnn_node_map_remove(overlay, "name");
-            status = check_keys(overlay, "a variant", top_level_keys,
-                                TOP_LEVEL_KEY_COUNT, err);
-            if (status == 0)
-                status = refuse_plugins_in(overlay, "a variant", err);
-            if (status == 0)
-                status = check_variant_seed(overlay, tree, err);
-            /* One table per experiment: its settings cannot differ by
-             * variant. */
-            if (status == 0 && cnn_node_get(overlay, "table"))
-                status = cnn_error_at(
-                    err, cnn_node_key_mark(overlay, "table"),
-                    "'table' sets the experiment's table, not a variant's: "
-                    "move it to the top level (or into a profile)");
-            if (status == 0)
-                status = cnn_node_merge(tree, overlay, err);
-            cnn_node_free(overlay);
-        }
-    }
-    if (status == 0 && profile) {
-        const char *seed_key = NULL;
-        status = refuse_plugins_in(profile, "a profile", err);
-        if (status == 0)
-            status = layer_seed_key(profile, "a profile", &seed_key, err);
-        if (status == 0 && seed_key)
-            replace_seed_keys(tree, seed_key);
-        if (status == 0)
-            status = cnn_node_merge(tree, profile, err);
-    }
+    if (variant)
+        status = merge_variant(tree, variant, "a variant", err);
+    if (status == 0 && profile)
+        status = merge_profile(tree, profile, profile_name, variant_name,
+                               err);
     const char *override_seed = NULL;
     int override_seed_at = -1;
     for (int i = 0; status == 0 && i < override_count; i++) {
@@ -476,6 +511,7 @@ static int add_variant(struct cnn_manifest *manifest, const char *name,
 
 static int load_variants(struct cnn_manifest *manifest,
                          const struct cnn_node *profile,
+                         const char *profile_name,
                          const char *const *overrides, int override_count,
                          struct cnn_error *err)
 {
@@ -483,8 +519,8 @@ static int load_variants(struct cnn_manifest *manifest,
                                                    "variants");
     struct cnn_node *resolved;
     if (!variants) {
-        if (resolve(manifest, NULL, profile, overrides, override_count,
-                    &resolved, err) < 0)
+        if (resolve(manifest, NULL, "main", profile, profile_name,
+                    overrides, override_count, &resolved, err) < 0)
             return -1;
         return add_variant(manifest, "main", resolved, err);
     }
@@ -518,8 +554,8 @@ static int load_variants(struct cnn_manifest *manifest,
             status = cnn_error_at(err, name_node->mark,
                                   "variant '%s' is defined twice", name);
         if (status == 0
-            && resolve(manifest, variant, profile, overrides,
-                       override_count, &resolved, err) < 0)
+            && resolve(manifest, variant, name, profile, profile_name,
+                       overrides, override_count, &resolved, err) < 0)
             status = -1;
         if (status == 0 && add_variant(manifest, name, resolved, err) < 0)
             status = -1;
@@ -530,6 +566,60 @@ static int load_variants(struct cnn_manifest *manifest,
     }
     names_free(&seen);
     return 0;
+}
+
+/* A profile's `variants:` maps names of the manifest's variants to
+ * mappings of their settings. */
+static int check_profile_variants(const struct cnn_manifest *manifest,
+                                  const struct cnn_node *profile,
+                                  const char *profile_name,
+                                  struct cnn_error *err)
+{
+    const struct cnn_node *own = cnn_node_get(profile, "variants");
+    if (!own)
+        return 0;
+    if (own->kind != CNN_NODE_MAP)
+        return cnn_error_at(err, own->mark,
+                            "profile '%s': 'variants' maps variant names to "
+                            "their settings, e.g. variants: {pretrain: "
+                            "{data: {labels: [0, 1]}}}",
+                            profile_name);
+    const char **names =
+        malloc((size_t)manifest->variant_count * sizeof *names);
+    if (!names)
+        return cnn_error_set(err, "out of memory");
+    char list[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < manifest->variant_count; i++) {
+        names[i] = manifest->variants[i].name;
+        if (used < sizeof list) /* past the end: the list is cut */
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                     i ? ", " : "", names[i]);
+    }
+    int status = 0;
+    for (int k = 0; status == 0 && k < own->count; k++) {
+        int found = 0;
+        for (int i = 0; i < manifest->variant_count; i++)
+            found |= strcmp(own->keys[k], names[i]) == 0;
+        const char *guess =
+            found ? NULL
+                  : cnn_did_you_mean(own->keys[k], names,
+                                     manifest->variant_count);
+        if (!found)
+            status = cnn_error_at(
+                err, own->key_marks[k],
+                "profile '%s' sets variant '%s', which the manifest does not "
+                "have%s%s%s (it has: %s)",
+                profile_name, own->keys[k], guess ? "; did you mean '" : "",
+                guess ? guess : "", guess ? "'?" : "", list);
+        else if (own->items[k]->kind != CNN_NODE_MAP)
+            status = cnn_error_at(err, own->items[k]->mark,
+                                  "profile '%s', variant '%s': give a "
+                                  "mapping of settings, as a variant has",
+                                  profile_name, own->keys[k]);
+    }
+    free(names);
+    return status;
 }
 
 /* `table: {compare: V}` names one of the variants. Every variant resolves
@@ -822,7 +912,10 @@ int cnn_manifest_load_chain(struct cnn_manifest *manifest, const char *path,
     const struct cnn_node *profile;
     if (find_profile(manifest, profile_name, &profile, err) < 0)
         goto fail;
-    if (load_variants(manifest, profile, overrides, override_count, err) < 0)
+    if (load_variants(manifest, profile, profile_name, overrides,
+                      override_count, err) < 0)
+        goto fail;
+    if (check_profile_variants(manifest, profile, profile_name, err) < 0)
         goto fail;
     if (check_table_compare(manifest, err) < 0)
         goto fail;
