@@ -20,8 +20,9 @@ EXTRA_DIST += t/part-a-smoke.sh t/summary.sh t/summary-reference.py \
 	experiments/part-a/epochs.yaml experiments/part-a/stride.yaml \
 	experiments/part-a/best.yaml
 # Part C: the study's future work (experiments/part-c).
-TESTS += t/part-c-smoke.sh
+TESTS += t/part-c-smoke.sh t/part-c-transfer-default.sh
 EXTRA_DIST += t/part-c-smoke.sh t/part-c-transfer.sh \
+	t/part-c-transfer-default.sh \
 	experiments/part-c/batch-size.yaml experiments/part-c/transfer.yaml \
 	experiments/part-c/kernel-size.yaml \
 	experiments/part-c/regularisation.yaml
