@@ -315,6 +315,11 @@ static void test_types(void)
                            "misc", &err) == 0,
        "64 numbers fit");
     is_int(cnn_param_floats(&misc, "mean", &values), 64, "and are all kept");
+    accepts("mean", "[0.25, 2, -1e-7]");
+    char listed[1024] = "";
+    cnn_params_format(&misc, listed, sizeof listed);
+    like(listed, "mean=[0.25, 2, -1e-07]",
+         "a list formats whole numbers without '.0' (%s)", listed);
     ok(cnn_params_set_list(&misc, "mean", most, 0, here, "misc", &err) ==
            -1,
        "an empty list does not");

@@ -147,12 +147,19 @@ static void append(char *buf, unsigned long size, unsigned long *used,
 }
 
 /* The shortest %g form that reads back as the same double. */
-static void format_float(double value, char *out, size_t size)
+/* The shortest text that reads back as `value`. */
+static void format_number(double value, char *out, size_t size)
 {
     snprintf(out, size, "%.15g", value);
     if (strtod(out, NULL) != value)
         snprintf(out, size, "%.17g", value);
-    /* Keep it a float when read back as YAML: 1 -> 1.0. */
+}
+
+static void format_float(double value, char *out, size_t size)
+{
+    format_number(value, out, size);
+    /* Keep it a float when read back as YAML: 1 -> 1.0. (A list's
+     * elements need not: labels read [5, 6], not [5.0, 6.0].) */
     if (!strpbrk(out, ".eEn"))
         strncat(out, ".0", size - strlen(out) - 1);
 }
@@ -238,7 +245,7 @@ void cnn_params_format(const struct cnn_params *params, char *buf,
         case CNN_PARAM_FLOAT_LIST:
             append(buf, size, &used, "[");
             for (int j = 0; j < value->count; j++) {
-                format_float(value->floats[j], number, sizeof number);
+                format_number(value->floats[j], number, sizeof number);
                 append(buf, size, &used, "%s%s", j ? ", " : "", number);
             }
             append(buf, size, &used, "]");
