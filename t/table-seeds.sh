@@ -128,14 +128,14 @@ rm missing/s/b/seed-3/run.json
 is "$?" 0 "cnnlab table with b's seed 3 missing"
 row=$(md_row b missing/s/table.md)
 is "$(echo "$row" | cut -d'|' -f2)" 2 "the missing seed: b has n = 2"
-is "$(echo "$row" | awk -F'|' '{ print $NF }')" "2 of 3 seeds" \
-    "and its status says 2 of 3 seeds"
+is "$(echo "$row" | awk -F'|' '{ print $NF }')" "2 of 3 seeds (1 not run)" \
+    "and its status says 2 of 3 seeds, and what became of the third"
 like "$(head -1 missing/s/table.md)" "| status" "table.md gains a status column"
 is "$(md_row a missing/s/table.md | awk -F'|' '{ print $NF }')" complete \
     "a, whose seeds are all there, is complete"
 is "$(csv_field missing/s/table.csv seed b 3 status)" "not run" \
     "table.csv: seed 3's own row says not run"
-is "$(csv_field missing/s/table.csv mean b "" status)" "2 of 3 seeds" \
+is "$(csv_field missing/s/table.csv mean b "" status)" "2 of 3 seeds (1 not run)" \
     "table.csv: the mean row's status too"
 if needs $have_python "the mean over the two seeds left" python3; then
     expected b 1 2 > expected.missing
@@ -143,6 +143,17 @@ if needs $have_python "the mean over the two seeds left" python3; then
     is "$(echo "$row" | cut -d'|' -f5)" "$test_cell" \
         "b's test is the mean ± std of the two seeds left ($test_cell)"
 fi
+
+# --- a seed that failed (a NaN loss, say): named, not "not run" ---
+cp -r missing failed
+sed -i 's/"status": "complete"/"status": "failed"/' failed/s/b/seed-2/run.json
+"$CNNLAB" table failed/s > failed.out 2>&1
+is "$?" 0 "cnnlab table with b's seed 2 failed and seed 3 missing"
+row=$(md_row b failed/s/table.md)
+is "$(echo "$row" | cut -d'|' -f2)" 1 "b has n = 1"
+is "$(echo "$row" | awk -F'|' '{ print $NF }')" \
+    "1 of 3 seeds (1 failed, 1 not run)" \
+    "its status counts the failed seed and the missing one apart"
 
 # --- table.compare: the paired interval ---
 # The accuracies are set by hand (the table reads what is on disk), so
@@ -333,7 +344,7 @@ like "$page" "<h2>Curves across seeds</h2>" "index.html: a section of curves acr
 like "$page" '<img alt="curves-loss.png" src="data:image/png;base64,' \
     "index.html: the curves embedded"
 like "$page" 'href="b/curves.csv"' "index.html: and their numbers linked"
-like "$(cat missing/s/index.html)" "b: 2 of 3 seeds; runs:" \
+like "$(cat missing/s/index.html)" "b: 2 of 3 seeds (1 not run); runs:" \
     "index.html: a variant missing a seed says so"
 if [ -x "${CNNLAB_BUILDDIR:-.}/t/pages-check" ]; then
     "${CNNLAB_BUILDDIR:-.}/t/pages-check" hand/s/index.html hand/index.html \

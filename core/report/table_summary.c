@@ -2,7 +2,7 @@
  * complete runs of its seeds, the mean and sample standard deviation of
  * every accuracy column, and the epoch times of all of them pooled. A
  * run that is not complete adds nothing: its variant's n is smaller and
- * its status says so ("2 of 3 seeds"). No number is made up: one run has
+ * its status says so ("2 of 3 seeds (1 failed)"). No number is made up: one run has
  * a mean and no standard deviation (NAN, shown as none). */
 #include <math.h>
 #include <stdio.h>
@@ -135,6 +135,31 @@ int cnn_table_summarise(struct cnn_table *table, struct cnn_error *err)
     return 0;
 }
 
+/* "1 of 3 seeds (2 failed)": what became of the seeds that add nothing,
+ * so that a seed that diverged is not mistaken for one not yet run. */
+static void partial_status(const struct cnn_table_row *rows,
+                           const struct cnn_table_summary *summary,
+                           char *text, size_t size)
+{
+    size_t used = (size_t)snprintf(text, size, "%d of %d seeds",
+                                   summary->n, summary->count);
+    const char *separator = " (";
+    for (int status = CNN_TABLE_RUNNING; status <= CNN_TABLE_STALE;
+         status++) {
+        int count = 0;
+        for (int r = 0; r < summary->count; r++)
+            count += rows[r].status == (enum cnn_table_status)status;
+        if (count == 0 || used >= size)
+            continue;
+        used += (size_t)snprintf(
+            text + used, size - used, "%s%d %s", separator, count,
+            cnn_table_status_name((enum cnn_table_status)status));
+        separator = ", ";
+    }
+    if (used < size && separator[0] == ',')
+        snprintf(text + used, size - used, ")");
+}
+
 void cnn_table_summary_status(const struct cnn_table *table,
                               const struct cnn_table_summary *summary,
                               char *text, size_t size)
@@ -148,5 +173,5 @@ void cnn_table_summary_status(const struct cnn_table *table,
     else if (summary->n == 0 && shared)
         snprintf(text, size, "%s", cnn_table_status_name(rows[0].status));
     else
-        snprintf(text, size, "%d of %d seeds", summary->n, summary->count);
+        partial_status(rows, summary, text, size);
 }
