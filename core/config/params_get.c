@@ -147,7 +147,6 @@ static void append(char *buf, unsigned long size, unsigned long *used,
 }
 
 /* The shortest %g form that reads back as the same double. */
-/* The shortest text that reads back as `value`. */
 static void format_number(double value, char *out, size_t size)
 {
     snprintf(out, size, "%.15g", value);
@@ -155,6 +154,7 @@ static void format_number(double value, char *out, size_t size)
         snprintf(out, size, "%.17g", value);
 }
 
+/* The same, kept a float. */
 static void format_float(double value, char *out, size_t size)
 {
     format_number(value, out, size);

@@ -2,8 +2,8 @@
  * complete runs of its seeds, the mean and sample standard deviation of
  * every accuracy column, and the epoch times of all of them pooled. A
  * run that is not complete adds nothing: its variant's n is smaller and
- * its status says so ("2 of 3 seeds (1 failed)"). No number is made up: one run has
- * a mean and no standard deviation (NAN, shown as none). */
+ * its status says so ("2 of 3 seeds (1 failed)"). No number is made up:
+ * one run has a mean and no standard deviation (NAN, shown as none). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

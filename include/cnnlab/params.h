@@ -32,11 +32,11 @@ enum cnn_param_type {
     CNN_PARAM_NAME_LIST,
 };
 
-/* The most elements a pair or number list holds. 64 since ABI 3.2's
- * Part C (was 16): half of mini-ImageNet's 33 classes is 17 labels.
+/* The most elements a number list holds: 64 (16 before Part C, whose
+ * transfer tasks are halves of mini-ImageNet's 33 classes: 17 labels).
  * Plugins read values through the getters below, never through
  * struct cnn_param_value's arrays, so their larger size moves nothing a
- * module built for 16 reads. */
+ * module built when it was 16 reads. */
 #define CNN_PARAM_LIST_MAX 64
 
 struct cnn_param_spec {

@@ -1,7 +1,8 @@
 /* cnnlab — a loader's `labels:` setting: train on some of a dataset's
  * classes (Fashion-MNIST's 0-4 to pretrain, 5-9 to fine-tune), renumbered
- * 0..k-1 in the order the manifest lists them. Shared by the loaders that
- * know their classes before reading any image (idx, synthetic). */
+ * 0..k-1 in the order the manifest lists them. Shared by the loaders
+ * (idx, synthetic, imagefolder: each knows its classes before it decodes
+ * an image). */
 #ifndef CNNLAB_PLUGINS_LOADERS_LABEL_SUBSET_H
 #define CNNLAB_PLUGINS_LOADERS_LABEL_SUBSET_H
 
