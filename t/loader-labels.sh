@@ -1,8 +1,9 @@
 #!/bin/sh
-# data.labels in manifests: a class subset passes `cnnlab check`; whole
-# numbers, none twice, at least two and (idx) 0..9, else exit status 2
-# with the element's file:line:column and what would fit. What the
-# loaders keep is t/test-loader-labels's.
+# data.labels in manifests (idx, synthetic, imagefolder): a class subset
+# passes `cnnlab check`; whole numbers, none twice, at least two and
+# (idx) 0..9, else exit status 2 with the element's file:line:column
+# and what would fit. What the loaders keep is t/test-loader-labels's
+# (imagefolder's: t/test-imagefolder-labels's).
 . "${CNNLAB_SRCDIR:-.}/t/tap.sh"
 
 check() { # check LOADER LABELS-LINE: sets $status and $output
@@ -40,7 +41,9 @@ is "$status" 2 "synthetic: a single number is refused"
 check idx "  labels: [1, 2.5]"
 like "$output" "labels.yaml:4:15: data (loader idx): labels: '2.5' is not a class label" \
     "idx: 2.5 is refused at its element"
-check imagefolder "  labels: [1, 2]"
-is "$status" 2 "imagefolder: no labels (idx and synthetic only)"
-like "$output" "unknown parameter 'labels'" "imagefolder: says so"
+check imagefolder "  labels: [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]"
+is "$status" 0 "imagefolder: 17 labels pass (its classes are counted when it loads)"
+check imagefolder "  labels: [3, 0, 3]"
+is "$status" 2 "imagefolder: a label twice is refused"
+like "$output" "labels.yaml:4:18:" "imagefolder: twice: at the second"
 done_testing

@@ -162,6 +162,43 @@ static void print_summary(const struct cnn_manifest *manifest,
     }
 }
 
+/* Runs the variants in order until a stop signal; a failed variant does
+ * not stop the others. Fills summaries[i] and failed[i]; returns the exit
+ * status they make. */
+static int run_variants(const struct cnn_registry *registry,
+                        const struct cnn_manifest *manifest,
+                        const struct cnn_run_options *run_options,
+                        struct progress *progress,
+                        struct cnn_run_summary *summaries, int *failed)
+{
+    int status = CNN_EXIT_OK;
+    for (int i = 0; i < manifest->variant_count && !cnn_cli_stop_signal();
+         i++) {
+        const struct cnn_variant *variant = &manifest->variants[i];
+        struct cnn_error run_error = {0};
+        progress->variant = variant->name;
+        cnn_cli_event_run_seed(variant->repeated, variant->seed);
+        if (cnn_run_variant(registry, manifest, variant, run_options,
+                            &summaries[i], &run_error) < 0) {
+            failed[i] = 1;
+            cnn_cli_report(&run_error);
+            status = CNN_EXIT_RUN_FAILED;
+        } else if (summaries[i].analyses_failed > 0) {
+            /* The training's results stand; the notes said what failed. */
+            status = CNN_EXIT_RUN_FAILED;
+        }
+        if (progress->json)
+            cnn_cli_event_run_end(
+                manifest->name, variant->name,
+                failed[i] ? (cnn_cli_stop_signal() ? "interrupted" : "failed")
+                : summaries[i].skipped    ? "skipped"
+                : summaries[i].reanalysed ? "reanalysed"
+                                          : "complete",
+                &summaries[i]);
+    }
+    return status;
+}
+
 int cnn_cli_run(struct cnn_registry *registry,
                 const struct cnn_cli_options *options)
 {
@@ -207,35 +244,12 @@ int cnn_cli_run(struct cnn_registry *registry,
     if (!summaries || !failed) {
         fprintf(stderr, "cnnlab: out of memory\n");
         status = CNN_EXIT_RUN_FAILED;
+    } else {
+        status = run_variants(registry, &manifest, &run_options, &progress,
+                              summaries, failed);
+        if (!progress.json)
+            print_summary(&manifest, summaries, failed);
     }
-    /* A failed variant does not stop the others. */
-    for (int i = 0; summaries && failed && i < manifest.variant_count &&
-                    !cnn_cli_stop_signal();
-         i++) {
-        struct cnn_error run_error = {0};
-        progress.variant = manifest.variants[i].name;
-        cnn_cli_event_run_seed(manifest.variants[i].repeated,
-                               manifest.variants[i].seed);
-        if (cnn_run_variant(registry, &manifest, &manifest.variants[i],
-                            &run_options, &summaries[i], &run_error) < 0) {
-            failed[i] = 1;
-            cnn_cli_report(&run_error);
-            status = CNN_EXIT_RUN_FAILED;
-        } else if (summaries[i].analyses_failed > 0) {
-            /* The training's results stand; the notes said what failed. */
-            status = CNN_EXIT_RUN_FAILED;
-        }
-        if (progress.json)
-            cnn_cli_event_run_end(
-                manifest.name, manifest.variants[i].name,
-                failed[i] ? (cnn_cli_stop_signal() ? "interrupted" : "failed")
-                : summaries[i].skipped    ? "skipped"
-                : summaries[i].reanalysed ? "reanalysed"
-                                          : "complete",
-                &summaries[i]);
-    }
-    if (summaries && failed && !progress.json)
-        print_summary(&manifest, summaries, failed);
     /* The table covers every variant with results on disk, so it is
      * rewritten also after failures, an interrupt or --variant. */
     if (!options->no_table &&
