@@ -161,6 +161,59 @@ static int component_reference(const struct cnn_node *node, const char *what,
                         what);
 }
 
+/* Splits data's keys into the core's (normalisation, limit; augment has
+ * its own parser) and the loader's. */
+static int split_data_keys(const struct cnn_node *data,
+                           struct cnn_node *core_part,
+                           struct cnn_node *loader_part, struct cnn_error *err)
+{
+    for (int i = 0; i < data->count; i++) {
+        const char *key = data->keys[i];
+        if (strcmp(key, "loader") == 0 || strcmp(key, "augment") == 0)
+            continue;
+        int is_core = 0;
+        for (int k = 0; k < COUNT(data_specs); k++)
+            is_core |= strcmp(key, data_specs[k].name) == 0;
+        struct cnn_node *value = cnn_node_clone(data->items[i]);
+        if (!value ||
+            cnn_node_map_set(is_core ? core_part : loader_part, key,
+                             data->key_marks[i], value) != 0)
+            return cnn_error_set(err, "out of memory");
+    }
+    return 0;
+}
+
+/* The core's data settings: normalisation, limit, split seed. */
+static int read_core_data(struct cnn_run_config *config,
+                          const struct cnn_node *data,
+                          const struct cnn_params *core_params,
+                          struct cnn_error *err)
+{
+    const double *mean, *std;
+    int means = cnn_param_floats(core_params, "mean", &mean);
+    int stds = cnn_param_floats(core_params, "std", &std);
+    if (means > CNN_NORMALIZE_MAX || stds > CNN_NORMALIZE_MAX ||
+        (means != stds && means != 1 && stds != 1))
+        return cnn_error_at(err, data->mark,
+                            "data.mean and data.std need one value, or one "
+                            "per channel (up to %d)",
+                            CNN_NORMALIZE_MAX);
+    struct cnn_normalization *norm = &config->train.normalization;
+    norm->count = means > stds ? means : stds;
+    for (int c = 0; c < norm->count; c++) {
+        norm->mean[c] = mean[means == 1 ? 0 : c];
+        norm->std[c] = std[stds == 1 ? 0 : c];
+    }
+    config->limit = cnn_param_int(core_params, "limit");
+    /* A repeated experiment's runs have it set (manifest.c); a single run
+     * draws its data from its own seed, as it always did. */
+    config->split_seed =
+        cnn_node_get(data, "split_seed")
+            ? (uint64_t)cnn_param_int(core_params, "split_seed")
+            : config->seed;
+    return 0;
+}
+
 static int parse_data(struct cnn_run_config *config,
                       const struct cnn_registry *registry,
                       const struct cnn_node *resolved, struct cnn_error *err)
@@ -181,26 +234,11 @@ static int parse_data(struct cnn_run_config *config,
         return cnn_registry_unknown(registry, CNN_COMPONENT_LOADER,
                                     loader_name, loader_node->mark, err);
 
-    /* Split the keys: the core's (normalisation, limit; augment has its
-     * own parser) and the loader's. */
     struct cnn_node *core_part = cnn_node_new_map(data->mark);
     struct cnn_node *loader_part = cnn_node_new_map(data->mark);
-    int status = core_part && loader_part ? 0
-                                          : cnn_error_set(err, "out of memory");
-    for (int i = 0; status == 0 && i < data->count; i++) {
-        const char *key = data->keys[i];
-        if (strcmp(key, "loader") == 0 || strcmp(key, "augment") == 0)
-            continue;
-        int is_core = 0;
-        for (int k = 0; k < COUNT(data_specs); k++)
-            is_core |= strcmp(key, data_specs[k].name) == 0;
-        struct cnn_node *value = cnn_node_clone(data->items[i]);
-        if (!value)
-            status = cnn_error_set(err, "out of memory");
-        else
-            status = cnn_node_map_set(is_core ? core_part : loader_part, key,
-                                      data->key_marks[i], value);
-    }
+    int status = core_part && loader_part
+                     ? split_data_keys(data, core_part, loader_part, err)
+                     : cnn_error_set(err, "out of memory");
     struct cnn_params core_params = {0};
     char component[128];
     snprintf(component, sizeof component, "data (loader %s)", loader_name);
@@ -220,30 +258,8 @@ static int parse_data(struct cnn_run_config *config,
     if (status == 0)
         status = cnn_augment_settings_parse(cnn_node_get(data, "augment"),
                                             &config->train.augmentation, err);
-    if (status == 0) {
-        const double *mean, *std;
-        int means = cnn_param_floats(&core_params, "mean", &mean);
-        int stds = cnn_param_floats(&core_params, "std", &std);
-        if (means > CNN_NORMALIZE_MAX || stds > CNN_NORMALIZE_MAX ||
-            (means != stds && means != 1 && stds != 1))
-            status = cnn_error_at(err, data->mark,
-                                  "data.mean and data.std need one value, "
-                                  "or one per channel (up to %d)",
-                                  CNN_NORMALIZE_MAX);
-        struct cnn_normalization *norm = &config->train.normalization;
-        norm->count = means > stds ? means : stds;
-        for (int c = 0; status == 0 && c < norm->count; c++) {
-            norm->mean[c] = mean[means == 1 ? 0 : c];
-            norm->std[c] = std[stds == 1 ? 0 : c];
-        }
-        config->limit = cnn_param_int(&core_params, "limit");
-        /* A repeated experiment's runs have it set (manifest.c); a single
-         * run draws its data from its own seed, as it always did. */
-        config->split_seed =
-            cnn_node_get(data, "split_seed")
-                ? (uint64_t)cnn_param_int(&core_params, "split_seed")
-                : config->seed;
-    }
+    if (status == 0)
+        status = read_core_data(config, data, &core_params, err);
     cnn_params_free(&core_params);
     cnn_node_free(core_part);
     cnn_node_free(loader_part);
