@@ -1,6 +1,7 @@
 /* Fixtures for the imagefolder tests (see imagefolder-fixtures.h). */
 #define _XOPEN_SOURCE 700
 #include "imagefolder-fixtures.h"
+#include "test-util.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -247,4 +248,18 @@ int fixture_max_difference(const uint8_t *a, const uint8_t *b, size_t n)
         largest = d > largest ? d : largest;
     }
     return largest;
+}
+
+int fixture_load(const struct cnn_loader_type *loader, const char *root,
+                 uint64_t seed, long limit, const char *const *extra,
+                 struct cnn_data *data, struct cnn_error *err)
+{
+    char root_setting[600];
+    snprintf(root_setting, sizeof root_setting, "root=%s", root);
+    const char *settings[8] = {root_setting, "size=8", "threads=2"};
+    int n = 3;
+    for (int i = 0; extra && extra[i] && n < 7; i++)
+        settings[n++] = extra[i];
+    settings[n] = NULL;
+    return test_load_data(loader, settings, seed, limit, data, err);
 }

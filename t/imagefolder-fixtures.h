@@ -48,6 +48,16 @@ void fixture_reference_resize(const uint8_t *source, int h, int w,
                               int components, int c, int target_h,
                               int target_w, uint8_t *target);
 
+struct cnn_loader_type;
+struct cnn_data;
+struct cnn_error;
+/* Loads `root` with `loader` at size 8 on 2 decoding threads, with up to
+ * 4 more "name=value" settings (`extra`, ending in NULL; may be NULL)
+ * and the request (seed, limit), as test_load_data does. */
+int fixture_load(const struct cnn_loader_type *loader, const char *root,
+                 uint64_t seed, long limit, const char *const *extra,
+                 struct cnn_data *data, struct cnn_error *err);
+
 /* The largest |a[i] - b[i]| over n bytes. */
 int fixture_max_difference(const uint8_t *a, const uint8_t *b, size_t n);
 

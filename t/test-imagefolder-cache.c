@@ -16,19 +16,11 @@
 
 static const struct cnn_loader_type *loader;
 
-/* settings: "name=value" texts after root, up to 4, ending in NULL. */
 static int load(const char *root, uint64_t seed, long limit,
                 const char *const *extra, struct cnn_data *data,
                 struct cnn_error *err)
 {
-    char root_setting[600];
-    snprintf(root_setting, sizeof root_setting, "root=%s", root);
-    const char *settings[8] = {root_setting, "size=8", "threads=2"};
-    int n = 3;
-    for (int i = 0; extra && extra[i] && n < 7; i++)
-        settings[n++] = extra[i];
-    settings[n] = NULL;
-    return test_load_data(loader, settings, seed, limit, data, err);
+    return fixture_load(loader, root, seed, limit, extra, data, err);
 }
 
 static int same_split(const struct cnn_dataset *a, const struct cnn_dataset *b)
